@@ -1,0 +1,399 @@
+"""Domains: the sets of values a spec's parameters range over.
+
+A spec's annotations name them (``Annotated[int, Between(1, 9)]``,
+``Annotated[list[Row], Length(9)]``, an ``Enum`` subclass, a dataclass); this
+module resolves annotations into :class:`Domain` objects and turns JSON values
+into the Python values a spec runs on, refusing anything outside the domain
+with the path of the offending part (``solution[3][1]``).
+
+The distinction that matters downstream: a value of the wrong *shape* (a string
+where an int belongs, a list of the wrong length) cannot be a proposal at all
+and is refused with :class:`DecodeError`; an int outside its declared bounds is
+a well-formed proposal that breaks the spec (see :func:`Domain.out_of_bounds`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import types
+import typing
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
+
+from assay.errors import AssayError
+
+__all__ = [
+    "BoolDomain",
+    "Between",
+    "DecodeError",
+    "Domain",
+    "EnumDomain",
+    "Given",
+    "IntDomain",
+    "Length",
+    "ListDomain",
+    "MaxLen",
+    "Proposal",
+    "RecordDomain",
+    "StrDomain",
+    "TupleDomain",
+    "domain_of",
+]
+
+# Code points above this are outside SMT-LIB's string alphabet.
+MAX_SMT_CODE_POINT = 0x2FFFF
+
+
+class DecodeError(AssayError, ValueError):
+    """A JSON value does not have the shape its domain requires."""
+
+    def __init__(self, path: str, why: str) -> None:
+        super().__init__(f"{path}: {why}")
+        self.path = path
+        self.why = why
+
+
+# --- annotation markers -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Between:
+    """``Annotated[int, Between(lo, hi)]``: an int with ``lo <= x <= hi``."""
+
+    lo: int
+    hi: int
+
+
+@dataclass(frozen=True)
+class Length:
+    """``Annotated[list[T], Length(n)]``: a list of exactly ``n`` items."""
+
+    n: int
+
+
+@dataclass(frozen=True)
+class MaxLen:
+    """``Annotated[list[T] | str, MaxLen(n)]``: at most ``n`` items or characters."""
+
+    n: int
+
+
+class _Role:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+GIVEN = _Role("GIVEN")
+PROPOSAL = _Role("PROPOSAL")
+
+_T = TypeVar("_T")
+# ``Given[int]`` is ``Annotated[int, GIVEN]``: a plain type to a type checker.
+Given = Annotated[_T, GIVEN]
+Proposal = Annotated[_T, PROPOSAL]
+
+
+# --- domains ------------------------------------------------------------------
+
+
+class Domain:
+    """A set of values; subclasses say which."""
+
+    def decode(self, value: Any, path: str) -> Any:
+        """Turn a JSON value into the Python value a spec sees, or raise DecodeError."""
+        raise NotImplementedError
+
+    def encode(self, value: Any) -> Any:
+        """Turn a Python value back into JSON."""
+        raise NotImplementedError
+
+    def out_of_bounds(self, value: Any, path: str) -> Iterator[str]:
+        """Yield a sentence for each part of a decoded value outside its bounds."""
+        return iter(())
+
+    def describe(self) -> str:
+        """A short human description, for messages."""
+        raise NotImplementedError
+
+    def bounded(self) -> bool:
+        """Whether a solver can enumerate this domain's shape (lists need a length bound)."""
+        return True
+
+
+def _type_name(value: Any) -> str:
+    return "null" if value is None else type(value).__name__
+
+
+@dataclass(frozen=True)
+class IntDomain(Domain):
+    lo: int | None = None
+    hi: int | None = None
+
+    def decode(self, value: Any, path: str) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise DecodeError(path, f"expected an integer, got {value!r} ({_type_name(value)})")
+        return value
+
+    def encode(self, value: Any) -> Any:
+        return value
+
+    def out_of_bounds(self, value: Any, path: str) -> Iterator[str]:
+        if (self.lo is not None and value < self.lo) or (self.hi is not None and value > self.hi):
+            yield f"{path} = {value} is outside {self.describe()}"
+
+    def describe(self) -> str:
+        if self.lo is None and self.hi is None:
+            return "int"
+        lo = "-inf" if self.lo is None else str(self.lo)
+        hi = "+inf" if self.hi is None else str(self.hi)
+        return f"{lo}..{hi}"
+
+
+@dataclass(frozen=True)
+class BoolDomain(Domain):
+    def decode(self, value: Any, path: str) -> bool:
+        if not isinstance(value, bool):
+            raise DecodeError(path, f"expected true or false, got {value!r} ({_type_name(value)})")
+        return value
+
+    def encode(self, value: Any) -> Any:
+        return value
+
+    def describe(self) -> str:
+        return "bool"
+
+
+@dataclass(frozen=True)
+class StrDomain(Domain):
+    max_len: int | None = None
+
+    def decode(self, value: Any, path: str) -> str:
+        if not isinstance(value, str):
+            raise DecodeError(path, f"expected a string, got {value!r} ({_type_name(value)})")
+        return value
+
+    def encode(self, value: Any) -> Any:
+        return value
+
+    def out_of_bounds(self, value: Any, path: str) -> Iterator[str]:
+        if self.max_len is not None and len(value) > self.max_len:
+            yield f"{path} has {len(value)} characters, more than the {self.max_len} allowed"
+
+    def describe(self) -> str:
+        return "str" if self.max_len is None else f"str of at most {self.max_len} characters"
+
+
+@dataclass(frozen=True)
+class EnumDomain(Domain):
+    cls: type[enum.Enum]
+
+    @property
+    def members(self) -> list[enum.Enum]:
+        return list(self.cls)
+
+    def decode(self, value: Any, path: str) -> enum.Enum:
+        if isinstance(value, str) and value in self.cls.__members__:
+            return self.cls[value]
+        for member in self.cls:
+            if not isinstance(value, bool) and type(member.value) is type(value) and member.value == value:
+                return member
+        names = ", ".join(self.cls.__members__)
+        raise DecodeError(path, f"expected one of {names}, got {value!r} ({_type_name(value)})")
+
+    def encode(self, value: Any) -> Any:
+        return value.name
+
+    def describe(self) -> str:
+        return self.cls.__name__
+
+
+@dataclass(frozen=True)
+class TupleDomain(Domain):
+    items: tuple[Domain, ...]
+
+    def decode(self, value: Any, path: str) -> tuple[Any, ...]:
+        if not isinstance(value, list | tuple) or len(value) != len(self.items):
+            raise DecodeError(
+                path, f"expected a list of {len(self.items)} items, got {_short(value)}"
+            )
+        return tuple(d.decode(v, f"{path}[{i}]") for i, (d, v) in enumerate(zip(self.items, value, strict=True)))
+
+    def encode(self, value: Any) -> Any:
+        return [d.encode(v) for d, v in zip(self.items, value, strict=True)]
+
+    def out_of_bounds(self, value: Any, path: str) -> Iterator[str]:
+        for i, (d, v) in enumerate(zip(self.items, value, strict=True)):
+            yield from d.out_of_bounds(v, f"{path}[{i}]")
+
+    def describe(self) -> str:
+        return "tuple[" + ", ".join(d.describe() for d in self.items) + "]"
+
+    def bounded(self) -> bool:
+        return all(d.bounded() for d in self.items)
+
+
+@dataclass(frozen=True)
+class ListDomain(Domain):
+    elem: Domain
+    min_len: int = 0
+    max_len: int | None = None
+
+    @property
+    def fixed(self) -> bool:
+        return self.max_len is not None and self.min_len == self.max_len
+
+    def decode(self, value: Any, path: str) -> list[Any]:
+        if not isinstance(value, list):
+            raise DecodeError(path, f"expected a list, got {_short(value)}")
+        if self.fixed and len(value) != self.max_len:
+            raise DecodeError(path, f"expected a list of {self.max_len} items, got {len(value)}")
+        return [self.elem.decode(v, f"{path}[{i}]") for i, v in enumerate(value)]
+
+    def encode(self, value: Any) -> Any:
+        return [self.elem.encode(v) for v in value]
+
+    def out_of_bounds(self, value: Any, path: str) -> Iterator[str]:
+        if not self.fixed and self.max_len is not None and len(value) > self.max_len:
+            yield f"{path} has {len(value)} items, more than the {self.max_len} allowed"
+        for i, v in enumerate(value):
+            yield from self.elem.out_of_bounds(v, f"{path}[{i}]")
+
+    def describe(self) -> str:
+        if self.fixed:
+            return f"list of {self.max_len} {self.elem.describe()}"
+        if self.max_len is not None:
+            return f"list of at most {self.max_len} {self.elem.describe()}"
+        return f"list of {self.elem.describe()}"
+
+    def bounded(self) -> bool:
+        return self.max_len is not None and self.elem.bounded()
+
+
+@dataclass(frozen=True)
+class RecordDomain(Domain):
+    cls: type
+    fields: tuple[tuple[str, Domain], ...]
+
+    def decode(self, value: Any, path: str) -> Any:
+        if not isinstance(value, dict):
+            raise DecodeError(path, f"expected an object with fields {self._names()}, got {_short(value)}")
+        missing = [n for n, _ in self.fields if n not in value]
+        extra = [k for k in value if k not in dict(self.fields)]
+        if missing:
+            raise DecodeError(path, f"missing field {missing[0]!r} (expected {self._names()})")
+        if extra:
+            raise DecodeError(path, f"unexpected field {extra[0]!r} (expected {self._names()})")
+        kwargs = {n: d.decode(value[n], f"{path}.{n}") for n, d in self.fields}
+        return self.cls(**kwargs)
+
+    def encode(self, value: Any) -> Any:
+        return {n: d.encode(getattr(value, n)) for n, d in self.fields}
+
+    def out_of_bounds(self, value: Any, path: str) -> Iterator[str]:
+        for n, d in self.fields:
+            yield from d.out_of_bounds(getattr(value, n), f"{path}.{n}")
+
+    def describe(self) -> str:
+        return self.cls.__name__
+
+    def bounded(self) -> bool:
+        return all(d.bounded() for _, d in self.fields)
+
+    def _names(self) -> str:
+        return ", ".join(n for n, _ in self.fields)
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return f"{text} ({_type_name(value)})"
+
+
+# --- resolving annotations ----------------------------------------------------
+
+
+class DomainError(AssayError, TypeError):
+    """An annotation does not name a domain assay supports."""
+
+
+def split_role(annotation: Any) -> tuple[_Role | None, Any]:
+    """Peel ``Given[...]`` / ``Proposal[...]`` off an annotation."""
+    if get_origin(annotation) is Annotated:
+        base, *meta = get_args(annotation)
+        roles = [m for m in meta if isinstance(m, _Role)]
+        rest = [m for m in meta if not isinstance(m, _Role)]
+        if roles:
+            inner = Annotated[(base, *rest)] if rest else base  # type: ignore[valid-type]
+            return roles[-1], inner
+    return None, annotation
+
+
+def domain_of(annotation: Any, where: str = "annotation") -> Domain:
+    """Resolve a type annotation to a domain, or raise DomainError naming it."""
+    meta: list[Any] = []
+    if get_origin(annotation) is Annotated:
+        annotation, *meta = get_args(annotation)
+        # Nested Annotated aliases flatten in typing; nothing more to peel.
+    bounds = [m for m in meta if isinstance(m, Between)]
+    lengths = [m for m in meta if isinstance(m, Length)]
+    maxlens = [m for m in meta if isinstance(m, MaxLen)]
+    origin = get_origin(annotation)
+
+    if annotation is bool:
+        return BoolDomain()
+    if annotation is int:
+        if lengths or maxlens:
+            raise DomainError(f"{where}: Length/MaxLen apply to lists and strings, not int")
+        if bounds:
+            b = bounds[-1]
+            if b.lo > b.hi:
+                raise DomainError(f"{where}: Between({b.lo}, {b.hi}) is empty")
+            return IntDomain(b.lo, b.hi)
+        return IntDomain()
+    if annotation is float:
+        raise DomainError(
+            f"{where}: float is not supported (assay refuses floats rather than treat them as "
+            "real numbers); scale to an int, for example cents instead of dollars"
+        )
+    if annotation is str:
+        if bounds or lengths:
+            raise DomainError(f"{where}: a str takes MaxLen(n), not Between or Length")
+        return StrDomain(maxlens[-1].n if maxlens else None)
+    if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
+        if len(annotation) == 0:
+            raise DomainError(f"{where}: enum {annotation.__name__} has no members")
+        return EnumDomain(annotation)
+    if isinstance(annotation, type) and dataclasses.is_dataclass(annotation):
+        hints = typing.get_type_hints(annotation, include_extras=True)
+        fields = tuple(
+            (f.name, domain_of(hints[f.name], f"{where}: field {annotation.__name__}.{f.name}"))
+            for f in dataclasses.fields(annotation)
+        )
+        return RecordDomain(annotation, fields)
+    if origin is list:
+        (elem_ann,) = get_args(annotation) or (None,)
+        if elem_ann is None:
+            raise DomainError(f"{where}: write list[T] with the item type, not a bare list")
+        elem = domain_of(elem_ann, f"{where} (list item)")
+        if lengths:
+            return ListDomain(elem, lengths[-1].n, lengths[-1].n)
+        if maxlens:
+            return ListDomain(elem, 0, maxlens[-1].n)
+        return ListDomain(elem)
+    if origin is tuple:
+        args = get_args(annotation)
+        if not args or (len(args) == 2 and args[1] is Ellipsis):
+            raise DomainError(
+                f"{where}: a tuple needs one type per item, like tuple[int, bool]; "
+                "for a sequence of any length use list[T]"
+            )
+        return TupleDomain(tuple(domain_of(a, f"{where} (tuple item {i})") for i, a in enumerate(args)))
+    if origin in (Union, types.UnionType):
+        raise DomainError(f"{where}: unions such as {annotation} are not supported; use one type")
+    raise DomainError(f"{where}: {annotation!r} is not a supported domain "
+                      "(use int, bool, str, an Enum, a dataclass, tuple[...] or list[...])")

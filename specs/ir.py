@@ -1,0 +1,321 @@
+"""The spec IR: a small typed expression language, the meaning of a spec.
+
+The front end (:mod:`assay.specs.language`) turns a spec's Python source into
+these nodes after checking that every construct is in the supported subset;
+the concrete evaluator (:mod:`assay.specs.evaluate`) and the symbolic encoder
+(:mod:`assay.specs.symbolic`) each give them meaning, and the conformance
+suite checks that both agree with CPython.
+
+Semantics are CPython's, exactly:
+
+* ints are unbounded; ``//`` and ``%`` floor; ``**`` takes a constant
+  exponent ``>= 0``;
+* ``and``/``or``/``not``, ``all``/``any`` over a *generator* short-circuit;
+  every other call evaluates all of its arguments first (``implies(a, b)``
+  included: it is a function, so ``b`` is evaluated even when ``a`` is false);
+* an operation that raises in CPython (division by zero, an index out of
+  range, ``min`` of nothing) makes the expression *undefined*.  A clause that
+  is undefined is violated, and the verdict says which error hit it: the spec
+  as a whole would have raised instead of returning ``True``.
+
+Nodes are frozen dataclasses; every node carries the source location of the
+construct it came from.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = [
+    "BOOL",
+    "INT",
+    "STR",
+    "Attr",
+    "BinOp",
+    "BoolOp",
+    "Call",
+    "Clause",
+    "Compare",
+    "Comprehension",
+    "Const",
+    "EnumT",
+    "Expr",
+    "Generator",
+    "IfExp",
+    "Index",
+    "Let",
+    "ListLit",
+    "ListT",
+    "Loc",
+    "Method",
+    "RangeIter",
+    "RecordT",
+    "Scalar",
+    "SpecIR",
+    "TupleLit",
+    "TupleT",
+    "Type",
+    "UnOp",
+    "Var",
+]
+
+
+# --- types --------------------------------------------------------------------
+
+
+class Type:
+    """The static type of an expression."""
+
+
+@dataclass(frozen=True)
+class Scalar(Type):
+    name: str  # "int", "bool" or "str"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+INT = Scalar("int")
+BOOL = Scalar("bool")
+STR = Scalar("str")
+
+
+@dataclass(frozen=True)
+class ListT(Type):
+    elem: Type
+
+    def __str__(self) -> str:
+        return f"list[{self.elem}]"
+
+
+@dataclass(frozen=True)
+class TupleT(Type):
+    items: tuple[Type, ...]
+
+    def __str__(self) -> str:
+        return "tuple[" + ", ".join(map(str, self.items)) + "]"
+
+
+@dataclass(frozen=True)
+class EnumT(Type):
+    cls: type[enum.Enum]
+
+    def __str__(self) -> str:
+        return self.cls.__name__
+
+
+@dataclass(frozen=True)
+class RecordT(Type):
+    cls: type
+    fields: tuple[tuple[str, Type], ...]
+
+    def field_type(self, name: str) -> Type | None:
+        return dict(self.fields).get(name)
+
+    def __str__(self) -> str:
+        return self.cls.__name__
+
+
+# --- locations ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Loc:
+    """Where a construct stands in the spec's file (1-based line, 0-based column)."""
+
+    file: str
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col + 1}"
+
+
+# --- expressions --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Expr:
+    """Base of all expression nodes.  ``type`` is set by the front end."""
+
+    type: Type = field(kw_only=True)
+    loc: Loc = field(kw_only=True, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Const(Expr):
+    """An int, bool, str or enum member written in the spec."""
+
+    value: Any
+
+
+@dataclass(frozen=True)
+class Var(Expr):
+    """A parameter, a local name, or a comprehension variable."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class UnOp(Expr):
+    op: str  # "-", "+", "not"
+    arg: Expr
+
+
+@dataclass(frozen=True)
+class BinOp(Expr):
+    """``+ - * // % **``; ``+`` also concatenates strings, lists and tuples."""
+
+    op: str
+    left: Expr
+    right: Expr
+
+
+@dataclass(frozen=True)
+class BoolOp(Expr):
+    op: str  # "and" | "or"
+    args: tuple[Expr, ...]
+
+
+@dataclass(frozen=True)
+class Compare(Expr):
+    """A (possibly chained) comparison: ``a < b <= c`` is ``ops=("<", "<=")``.
+
+    Operators: ``== != < <= > >= in not-in``.  Each operand is evaluated once
+    and the chain short-circuits, as in CPython.
+    """
+
+    ops: tuple[str, ...]
+    operands: tuple[Expr, ...]
+
+
+@dataclass(frozen=True)
+class IfExp(Expr):
+    cond: Expr
+    then: Expr
+    orelse: Expr
+
+
+@dataclass(frozen=True)
+class Call(Expr):
+    """A builtin: ``abs min max sum len all any divmod implies``.
+
+    ``min``/``max`` with one argument take an iterable, with more they compare
+    the arguments; ``sum`` takes an iterable and an optional start.
+    """
+
+    fn: str
+    args: tuple[Expr, ...]
+
+
+@dataclass(frozen=True)
+class Method(Expr):
+    """A string method: ``s.startswith(p)``, ``s.endswith(p)``; ``xs.count(v)``."""
+
+    name: str
+    obj: Expr
+    args: tuple[Expr, ...]
+
+
+@dataclass(frozen=True)
+class Index(Expr):
+    """``obj[index]`` on a list, tuple (constant index) or string; negative indices count from the end."""
+
+    obj: Expr
+    index: Expr
+
+
+@dataclass(frozen=True)
+class Attr(Expr):
+    """A record field, ``meeting.start``."""
+
+    obj: Expr
+    name: str
+
+
+@dataclass(frozen=True)
+class ListLit(Expr):
+    items: tuple[Expr, ...]
+
+
+@dataclass(frozen=True)
+class TupleLit(Expr):
+    items: tuple[Expr, ...]
+
+
+@dataclass(frozen=True)
+class RangeIter(Expr):
+    """``range(start, stop, step)`` as an iterable; ``step`` is a non-zero constant."""
+
+    start: Expr
+    stop: Expr
+    step: int
+
+
+@dataclass(frozen=True)
+class Generator:
+    """One ``for targets in iter if conds`` clause of a comprehension.
+
+    ``targets`` has one name, or several when the items are tuples being
+    unpacked (``for i, x in enumerate(xs)`` is lowered to a tuple iterable by
+    the front end, so it never reaches here as a call).
+    """
+
+    targets: tuple[str, ...]
+    iter: Expr
+    conds: tuple[Expr, ...]
+
+
+@dataclass(frozen=True)
+class Comprehension(Expr):
+    """``[elt for ...]`` (``kind="list"``) or ``(elt for ...)`` (``kind="gen"``).
+
+    A list comprehension evaluates every element before anything consumes it;
+    a generator is consumed lazily, so ``all``/``any`` over it stop early and
+    errors in elements after the stopping point do not happen.
+    """
+
+    kind: str
+    elt: Expr
+    generators: tuple[Generator, ...]
+
+
+@dataclass(frozen=True)
+class Let(Expr):
+    """``name = value`` followed by ``body``: a local assignment, or an inlined helper's parameter."""
+
+    name: str
+    value: Expr
+    body: Expr
+
+
+# --- a whole spec -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One top-level conjunct of the spec's ``return`` expression.
+
+    ``expr`` is wrapped in the :class:`Let` bindings of the local assignments
+    that precede the ``return``, so each clause can be evaluated on its own.
+    """
+
+    index: int
+    expr: Expr
+    text: str  # the clause's source text, as written
+    loc: Loc
+
+
+@dataclass(frozen=True)
+class SpecIR:
+    """The IR of a spec: its parameters and its clauses (their conjunction is the spec)."""
+
+    name: str
+    params: tuple[tuple[str, Type], ...]
+    clauses: tuple[Clause, ...]
+    objective: Expr | None = None  # for ``optimal``: an int expression over the parameters
+    objective_sense: str | None = None  # "max" | "min"

@@ -1,0 +1,1059 @@
+"""The spec language: a typed Python function in a documented subset.
+
+A spec is written as::
+
+    from typing import Annotated
+    from assay.specs import spec, Given, Proposal, Between, Length
+
+    Digit = Annotated[int, Between(1, 9)]
+
+    @spec(unique=True)
+    def pick(options: Given[list[int]], choice: Proposal[Digit]) -> bool:
+        return choice in options and choice % 2 == 1
+
+Parameters marked ``Proposal[...]`` are what the model must produce (exactly
+one); the others are the givens of the task.  The body is an optional
+docstring, local assignments, and one ``return`` of a ``bool`` expression whose
+top-level ``and`` operands are the spec's *clauses*: each is reported on its
+own when it fails.
+
+This module reads the source with :mod:`ast`, refuses every construct outside
+the subset with its file, line, column and a hint, type-checks what remains,
+and lowers it to :mod:`assay.specs.ir`.  Helper functions defined in the
+spec's module are inlined at their call sites.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import enum
+import functools
+import hashlib
+import importlib
+import importlib.util
+import inspect
+import sys
+import textwrap
+import types
+import typing
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, is_dataclass
+from pathlib import Path
+from typing import Any, TypeVar, overload
+
+from assay.errors import AssayError
+
+from . import ir
+from .domains import (
+    GIVEN,
+    PROPOSAL,
+    BoolDomain,
+    Domain,
+    DomainError,
+    EnumDomain,
+    IntDomain,
+    ListDomain,
+    RecordDomain,
+    StrDomain,
+    TupleDomain,
+    domain_of,
+    split_role,
+)
+
+__all__ = ["InvalidSpec", "Param", "Spec", "SpecLoadError", "implies", "load", "spec"]
+
+
+class InvalidSpec(AssayError, TypeError):
+    """A spec uses a construct outside the subset, or is badly typed.
+
+    ``location`` is ``file:line:col``; ``construct`` names what was refused and
+    ``hint`` what to write instead.
+    """
+
+    def __init__(self, why: str, *, location: str, construct: str = "", hint: str = "",
+                 spec: str = "") -> None:
+        message = f"{location}: {why}"
+        if hint:
+            message += f" (hint: {hint})"
+        super().__init__(message)
+        self.location = location
+        self.construct = construct
+        self.why = why
+        self.hint = hint
+        self.spec = spec
+
+
+class SpecLoadError(AssayError, ImportError):
+    """A spec reference (``module:name`` or ``path.py[:name]``) cannot be loaded."""
+
+
+def implies(a: bool, b: bool) -> bool:
+    """``a`` implies ``b``.  A plain function: both arguments are evaluated."""
+    return (not a) or b
+
+
+# --- the decorator and the Spec object ----------------------------------------
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    role: str  # "given" | "proposal"
+    domain: Domain
+    loc: ir.Loc
+
+
+F = TypeVar("F", bound=Callable[..., bool])
+
+
+class Spec:
+    """A loaded spec: the Python function, its parameters' domains and its IR.
+
+    The IR is built on first use (so helpers may be defined below the spec);
+    :func:`load` builds it at once so that a bad spec fails when it is loaded.
+    """
+
+    def __init__(self, fn: Callable[..., bool], *, unique: bool = False,
+                 maximize: Callable[..., int] | None = None,
+                 minimize: Callable[..., int] | None = None) -> None:
+        if maximize is not None and minimize is not None:
+            raise TypeError("a spec takes maximize= or minimize=, not both")
+        self.fn = fn
+        self.name = fn.__name__
+        self.unique = unique
+        self.objective_fn = maximize or minimize
+        self.sense = "max" if maximize is not None else ("min" if minimize is not None else None)
+        self.ref = f"{fn.__module__}:{fn.__qualname__}"
+        functools.update_wrapper(self, fn)  # type: ignore[arg-type]
+
+    def __call__(self, *args: Any, **kwargs: Any) -> bool:
+        return self.fn(*args, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"<spec {self.ref}>"
+
+    @functools.cached_property
+    def _built(self) -> tuple[tuple[Param, ...], ir.SpecIR, str]:
+        return _Frontend(self).build()
+
+    @property
+    def params(self) -> tuple[Param, ...]:
+        return self._built[0]
+
+    @property
+    def ir(self) -> ir.SpecIR:
+        return self._built[1]
+
+    @property
+    def source_hash(self) -> str:
+        """sha256 of everything that gives the spec its meaning: its source, its helpers', its domains."""
+        return self._built[2]
+
+    @property
+    def proposal(self) -> Param:
+        return next(p for p in self.params if p.role == "proposal")
+
+    @property
+    def givens(self) -> tuple[Param, ...]:
+        return tuple(p for p in self.params if p.role == "given")
+
+    @property
+    def file(self) -> str:
+        return inspect.getsourcefile(self.fn) or "<unknown>"
+
+
+@overload
+def spec(fn: F, /) -> Spec: ...
+@overload
+def spec(*, unique: bool = ..., maximize: Callable[..., int] | None = ...,
+         minimize: Callable[..., int] | None = ...) -> Callable[[F], Spec]: ...
+
+
+def spec(fn: Any = None, /, *, unique: bool = False, maximize: Any = None,
+         minimize: Any = None) -> Any:
+    """Mark a function as a spec.
+
+    ``unique=True`` asks the kernel to prove the proposal is the only solution;
+    ``maximize=f`` / ``minimize=f`` name a helper over the same parameters
+    (an int objective) and ask it to prove the proposal optimal.
+    """
+    def wrap(f: Callable[..., bool]) -> Spec:
+        return Spec(f, unique=unique, maximize=maximize, minimize=minimize)
+    return wrap(fn) if fn is not None else wrap
+
+
+def load(ref: str) -> Spec:
+    """Load a spec from ``module:name``, ``path/to/file.py:name`` or ``path/to/file.py``.
+
+    The IR is built at once: a spec outside the subset raises :class:`InvalidSpec`.
+    """
+    target, _, name = ref.partition(":")
+    if target.endswith(".py") or "/" in target or Path(target).is_file():
+        path = Path(target)
+        if not path.is_file():
+            raise SpecLoadError(f"spec file not found: {target}")
+        mod_name = "assay_spec_" + hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:12]
+        module = sys.modules.get(mod_name)
+        if module is None:
+            file_spec = importlib.util.spec_from_file_location(mod_name, path)
+            if file_spec is None or file_spec.loader is None:
+                raise SpecLoadError(f"cannot import spec file {target}")
+            module = importlib.util.module_from_spec(file_spec)
+            sys.modules[mod_name] = module
+            try:
+                file_spec.loader.exec_module(module)
+            except InvalidSpec:
+                del sys.modules[mod_name]
+                raise
+            except Exception as exc:
+                del sys.modules[mod_name]
+                raise SpecLoadError(f"spec file {target} does not import: "
+                                    f"{type(exc).__name__}: {exc}") from exc
+    else:
+        try:
+            module = importlib.import_module(target)
+        except InvalidSpec:
+            raise
+        except Exception as exc:
+            raise SpecLoadError(f"spec module {target!r} does not import: "
+                                f"{type(exc).__name__}: {exc}") from exc
+    if name:
+        obj: Any = module
+        for part in name.split("."):
+            obj = getattr(obj, part, None)
+        if not isinstance(obj, Spec):
+            raise SpecLoadError(f"{target} has no spec named {name!r}"
+                                + _available(module))
+    else:
+        found = [v for v in vars(module).values() if isinstance(v, Spec)]
+        if len(found) != 1:
+            raise SpecLoadError(f"{target} defines {len(found)} specs; name one as {target}:NAME"
+                                + _available(module))
+        obj = found[0]
+    if not name and not target.endswith(".py"):
+        pass
+    if target.endswith(".py") or "/" in target:
+        # A spec loaded by path is reloaded by path in a fresh process (recheck).
+        obj.ref = f"{Path(target).resolve()}:{obj.name}"
+    _ = obj.ir  # build now: refuse a bad spec at load time
+    return obj
+
+
+def _available(module: types.ModuleType) -> str:
+    names = sorted(k for k, v in vars(module).items() if isinstance(v, Spec))
+    return f" (specs there: {', '.join(names)})" if names else " (it defines no @spec functions)"
+
+
+# --- the front end ------------------------------------------------------------
+
+_HINTS: dict[type, str] = {
+    ast.For: "write all(... for x in ...) or any(...) instead of a for loop",
+    ast.While: "write all(... for i in range(n)) instead of a while loop",
+    ast.If: "write an if-expression, `a if cond else b`, or fold the condition into the clause",
+    ast.Assert: "make the condition a clause of the returned `and` expression",
+    ast.Lambda: "define a helper function in the same module",
+    ast.Dict: "use a dataclass or a list of tuples",
+    ast.DictComp: "use a list comprehension",
+    ast.Set: "use a list and `in`, or count with sum(...)",
+    ast.SetComp: "use a list comprehension",
+    ast.Slice: "index single items, for example all(xs[i] ... for i in range(a, b))",
+    ast.JoinedStr: "compare with string literals and `+` instead of f-strings",
+    ast.Await: "specs are plain functions",
+    ast.Yield: "specs are plain functions",
+    ast.NamedExpr: "use a local assignment before the return",
+    ast.Starred: "pass arguments explicitly",
+    ast.Try: "an error in a clause already makes it false; no try is needed",
+    ast.With: "specs are pure expressions",
+}
+
+_ARITH = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.FloorDiv: "//", ast.Mod: "%",
+          ast.Pow: "**"}
+_CMP = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=",
+        ast.In: "in", ast.NotIn: "not in"}
+_BUILTIN_CALLS = {"abs", "min", "max", "sum", "len", "all", "any", "divmod"}
+_MAX_INLINE_DEPTH = 32
+
+
+def _type_of_domain(d: Domain) -> ir.Type:
+    match d:
+        case IntDomain():
+            return ir.INT
+        case BoolDomain():
+            return ir.BOOL
+        case StrDomain():
+            return ir.STR
+        case EnumDomain(cls=cls):
+            return ir.EnumT(cls)
+        case ListDomain(elem=e):
+            return ir.ListT(_type_of_domain(e))
+        case TupleDomain(items=items):
+            return ir.TupleT(tuple(_type_of_domain(i) for i in items))
+        case RecordDomain(cls=cls, fields=fields):
+            return ir.RecordT(cls, tuple((n, _type_of_domain(fd)) for n, fd in fields))
+    raise AssertionError(f"unhandled domain {d!r}")
+
+
+def _type_of_value(v: Any) -> ir.Type | None:
+    """The IR type of a module-level constant, or None if it is not a supported constant."""
+    if isinstance(v, bool):
+        return ir.BOOL
+    if isinstance(v, int):
+        return ir.INT
+    if isinstance(v, str):
+        return ir.STR
+    if isinstance(v, enum.Enum):
+        return ir.EnumT(type(v))
+    if isinstance(v, tuple):
+        items = [_type_of_value(x) for x in v]
+        if any(t is None for t in items):
+            return None
+        return ir.TupleT(tuple(t for t in items if t is not None))
+    return None
+
+
+class _Scope:
+    """Names visible at a point: IR name and type for each Python name."""
+
+    def __init__(self, names: dict[str, tuple[str, ir.Type]] | None = None) -> None:
+        self.names = dict(names or {})
+
+    def child(self) -> _Scope:
+        return _Scope(self.names)
+
+
+@dataclass
+class _Source:
+    file: str
+    tree: ast.FunctionDef
+    text: str
+    globals: dict[str, Any]
+    lines: list[str]  # the original (not dedented) lines
+    start: int  # the file line of lines[0]
+
+
+class _Frontend:
+    def __init__(self, owner: Spec) -> None:
+        self.owner = owner
+        self.fresh_counter = 0
+        self.used_names: set[str] = set()
+        self.inline_stack: list[str] = []
+        self.hash = hashlib.sha256()
+        self.current: _Source
+
+    # -- entry ------------------------------------------------------------------
+
+    def build(self) -> tuple[tuple[Param, ...], ir.SpecIR, str]:
+        fn = self.owner.fn
+        src = self._source_of(fn)
+        self.current = src
+        hints = self._hints(fn, src)
+        sig = inspect.signature(fn)
+        params: list[Param] = []
+        scope = _Scope()
+        for p in sig.parameters.values():
+            node = next(a for a in src.tree.args.args + src.tree.args.kwonlyargs if a.arg == p.name)
+            loc = self._loc(node)
+            if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+                self._refuse(node, f"*{p.name}", "variadic parameters are not supported",
+                             "declare each parameter with its type")
+            if p.name not in hints:
+                self._refuse(node, p.name, f"parameter {p.name!r} has no type annotation",
+                             f"annotate it, for example {p.name}: Given[int]")
+            role, inner = split_role(hints[p.name])
+            try:
+                dom = domain_of(inner, f"parameter {p.name!r}")
+            except DomainError as exc:
+                raise InvalidSpec(str(exc), location=str(loc), construct=p.name,
+                                  spec=self.owner.ref) from None
+            params.append(Param(p.name, "proposal" if role is PROPOSAL else "given", dom, loc))
+            scope.names[p.name] = (p.name, _type_of_domain(dom))
+            self.used_names.add(p.name)
+            self.hash.update(f"{p.name}:{role}:{dom!r}\n".encode())
+        proposals = [p for p in params if p.role == "proposal"]
+        if len(proposals) != 1:
+            self._refuse(src.tree, self.owner.name,
+                         f"a spec needs exactly one Proposal[...] parameter, found {len(proposals)}",
+                         "mark what the model must produce as Proposal[T], the task's inputs as Given[T]")
+        _ = GIVEN
+        lets, ret = self._body(src.tree, scope, is_spec=True)
+        clauses = self._clauses(ret, lets, scope)
+        objective = None
+        if self.owner.objective_fn is not None:
+            objective = self._objective(self.owner.objective_fn, scope)
+        spec_ir = ir.SpecIR(self.owner.name, tuple(scope.names[p.name] for p in params),
+                            tuple(clauses), objective, self.owner.sense)
+        self.current = src
+        return tuple(params), spec_ir, self.hash.hexdigest()
+
+    def _hints(self, fn: Callable[..., Any], src: _Source) -> dict[str, Any]:
+        try:
+            return typing.get_type_hints(fn, include_extras=True)
+        except Exception as exc:
+            raise InvalidSpec(f"the annotations of {fn.__name__} cannot be resolved: {exc}",
+                              location=f"{src.file}:{src.tree.lineno}:{src.tree.col_offset + 1}",
+                              construct="annotation", spec=self.owner.ref) from None
+
+    def _source_of(self, fn: Callable[..., Any]) -> _Source:
+        try:
+            lines, start = inspect.getsourcelines(fn)
+            file = inspect.getsourcefile(fn) or "<unknown>"
+        except (OSError, TypeError) as exc:
+            raise SpecLoadError(f"cannot read the source of {fn.__qualname__}: {exc}") from None
+        text = textwrap.dedent("".join(lines))
+        indent = len(lines[0]) - len(lines[0].lstrip())
+        module = ast.parse(text)
+        ast.increment_lineno(module, start - 1)
+        fdef = module.body[0]
+        if not isinstance(fdef, ast.FunctionDef):
+            raise SpecLoadError(f"{fn.__qualname__} is not a plain function")
+        if indent:
+            for node in ast.walk(module):
+                if hasattr(node, "col_offset"):
+                    node.col_offset += indent
+                    if getattr(node, "end_col_offset", None) is not None:
+                        node.end_col_offset += indent
+        self.hash.update(text.encode())
+        return _Source(file, fdef, text, fn.__globals__, lines, start)
+
+    # -- errors and locations -----------------------------------------------------
+
+    def _loc(self, node: ast.AST) -> ir.Loc:
+        line = getattr(node, "lineno", 0)
+        col = getattr(node, "col_offset", 0)
+        return ir.Loc(self.current.file, line, col, getattr(node, "end_lineno", line) or line,
+                      getattr(node, "end_col_offset", col) or col)
+
+    def _refuse(self, node: ast.AST, construct: str, why: str, hint: str = "") -> typing.NoReturn:
+        raise InvalidSpec(why, location=str(self._loc(node)), construct=construct, hint=hint,
+                          spec=self.owner.ref)
+
+    def _unsupported(self, node: ast.AST) -> typing.NoReturn:
+        kind = type(node).__name__
+        text = ast.unparse(node) if isinstance(node, ast.expr | ast.stmt) else kind
+        hint = next((h for t, h in _HINTS.items() if isinstance(node, t)), "")
+        self._refuse(node, kind, f"`{_clip(text)}` ({kind}) is not in the spec language", hint)
+
+    def _fresh(self, name: str) -> str:
+        if name not in self.used_names:
+            self.used_names.add(name)
+            return name
+        while True:
+            self.fresh_counter += 1
+            candidate = f"{name}#{self.fresh_counter}"
+            if candidate not in self.used_names:
+                self.used_names.add(candidate)
+                return candidate
+
+    # -- bodies -------------------------------------------------------------------
+
+    def _body(self, fdef: ast.FunctionDef, scope: _Scope, *, is_spec: bool
+              ) -> tuple[list[tuple[str, ir.Expr, ast.AST]], ast.expr]:
+        """Translate assignments (into ``scope``) and return them with the return expression."""
+        if fdef.decorator_list and not is_spec:
+            self._refuse(fdef, fdef.name, f"helper {fdef.name} has decorators",
+                         "helpers are plain functions")
+        body = list(fdef.body)
+        if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
+                and isinstance(body[0].value.value, str):
+            body = body[1:]
+        lets: list[tuple[str, ir.Expr, ast.AST]] = []
+        for i, stmt in enumerate(body):
+            last = i == len(body) - 1
+            if isinstance(stmt, ast.Return) and last:
+                if stmt.value is None:
+                    self._refuse(stmt, "return", "the return has no value", "return a bool expression")
+                return lets, stmt.value
+            if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 \
+                    and isinstance(stmt.targets[0], ast.Name):
+                target, value_node = stmt.targets[0].id, stmt.value
+            elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) \
+                    and stmt.value is not None:
+                target, value_node = stmt.target.id, stmt.value
+            elif isinstance(stmt, ast.Pass):
+                continue
+            elif isinstance(stmt, ast.Return):
+                self._refuse(stmt, "return", "only the last statement may be a return",
+                             "compute values in assignments, then return one expression")
+            elif isinstance(stmt, ast.Assign | ast.AugAssign | ast.AnnAssign):
+                self._refuse(stmt, type(stmt).__name__,
+                             f"`{_clip(ast.unparse(stmt))}`: only `name = expression` assignments are supported",
+                             "assign each name once, with a single target")
+            else:
+                self._unsupported(stmt)
+            if target in scope.names and scope.names[target][0] in [n for n, _, _ in lets]:
+                self._refuse(stmt, target, f"{target!r} is assigned twice",
+                             "give each intermediate value its own name")
+            value = self.expr(value_node, scope)
+            ir_name = self._fresh(target)
+            scope.names[target] = (ir_name, value.type)
+            lets.append((ir_name, value, stmt))
+        self._refuse(fdef, fdef.name, f"{fdef.name} does not end with a return",
+                     "end the function with `return <bool expression>`")
+
+    @staticmethod
+    def _wrap(lets: list[tuple[str, ir.Expr, ast.AST]], body: ir.Expr) -> ir.Expr:
+        for name, value, _ in reversed(lets):
+            body = ir.Let(name, value, body, type=body.type, loc=body.loc)
+        return body
+
+    def _clauses(self, ret: ast.expr, lets: list[tuple[str, ir.Expr, ast.AST]], scope: _Scope
+                 ) -> list[ir.Clause]:
+        parts: list[ast.expr] = []
+
+        def flatten(node: ast.expr) -> None:
+            if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.And):
+                for v in node.values:
+                    flatten(v)
+            else:
+                parts.append(node)
+        flatten(ret)
+        clauses = []
+        for i, node in enumerate(parts):
+            e = self.expr(node, scope)
+            self._need(e, ir.BOOL, node, "a spec clause")
+            text = _segment(node, self.current) or ast.unparse(node)
+            clauses.append(ir.Clause(i, self._wrap(lets, e), " ".join(text.split()), self._loc(node)))
+        return clauses
+
+    def _objective(self, fn: Callable[..., int], scope: _Scope) -> ir.Expr:
+        saved = self.current
+        src = self._source_of(fn)
+        self.current = src
+        args = [a.arg for a in src.tree.args.args]
+        missing = [a for a in args if a not in scope.names]
+        if missing:
+            self._refuse(src.tree, fn.__name__,
+                         f"objective {fn.__name__} takes {missing[0]!r}, which is not a parameter of the spec",
+                         "give the objective the same parameter names as the spec")
+        inner = _Scope({a: scope.names[a] for a in args})
+        lets, ret = self._body(src.tree, inner, is_spec=False)
+        e = self.expr(ret, inner)
+        self._need(e, ir.INT, ret, "an objective")
+        self.current = saved
+        return self._wrap(lets, e)
+
+    # -- expressions ---------------------------------------------------------------
+
+    def _need(self, e: ir.Expr, t: ir.Type, node: ast.AST, what: str) -> None:
+        if e.type != t:
+            hint = "compare explicitly, for example `x != 0`" if t == ir.BOOL else ""
+            self._refuse(node, type(node).__name__,
+                         f"{what} must be {t}, but `{_clip(ast.unparse(node))}` is {e.type}", hint)
+
+    def expr(self, node: ast.expr, scope: _Scope) -> ir.Expr:
+        loc = self._loc(node)
+        match node:
+            case ast.Constant(value=v):
+                t = _type_of_value(v)
+                if t is None or isinstance(v, tuple):
+                    hint = "scale to an int" if isinstance(v, float) else ""
+                    self._refuse(node, "Constant", f"the constant {v!r} ({type(v).__name__}) is not supported", hint)
+                return ir.Const(v, type=t, loc=loc)
+            case ast.Name(id=name):
+                return self._name(node, name, scope)
+            case ast.UnaryOp(op=op, operand=operand):
+                arg = self.expr(operand, scope)
+                if isinstance(op, ast.Not):
+                    self._need(arg, ir.BOOL, operand, "the operand of `not`")
+                    return ir.UnOp("not", arg, type=ir.BOOL, loc=loc)
+                if isinstance(op, ast.USub | ast.UAdd):
+                    self._need(arg, ir.INT, operand, "the operand of unary minus")
+                    return ir.UnOp("-" if isinstance(op, ast.USub) else "+", arg, type=ir.INT, loc=loc)
+                self._unsupported(node)
+            case ast.BinOp(op=op, left=l, right=r):
+                return self._binop(node, op, l, r, scope)
+            case ast.BoolOp(op=op, values=values):
+                args = tuple(self.expr(v, scope) for v in values)
+                for a, v in zip(args, values, strict=True):
+                    self._need(a, ir.BOOL, v, f"an operand of `{'and' if isinstance(op, ast.And) else 'or'}`")
+                return ir.BoolOp("and" if isinstance(op, ast.And) else "or", args, type=ir.BOOL, loc=loc)
+            case ast.Compare(left=left, ops=ops, comparators=comps):
+                operands = [self.expr(left, scope)] + [
+                    self._iterable(c, scope)
+                    if _is_call_of(c, "range") and isinstance(op, ast.In | ast.NotIn)
+                    else self.expr(c, scope)
+                    for c, op in zip(comps, ops, strict=True)]
+                names = []
+                for i, op in enumerate(ops):
+                    name = _CMP.get(type(op))
+                    if name is None:
+                        self._refuse(node, type(op).__name__,
+                                     f"`{type(op).__name__}` comparisons (is / is not) are not supported",
+                                     "compare values with == or !=")
+                    self._check_compare(node, name, operands[i], operands[i + 1])
+                    names.append(name)
+                return ir.Compare(tuple(names), tuple(operands), type=ir.BOOL, loc=loc)
+            case ast.IfExp(test=test, body=body, orelse=orelse):
+                c = self.expr(test, scope)
+                self._need(c, ir.BOOL, test, "the condition of an if-expression")
+                a, b = self.expr(body, scope), self.expr(orelse, scope)
+                if a.type != b.type:
+                    self._refuse(node, "IfExp", f"the branches have different types ({a.type} and {b.type})",
+                                 "make both branches the same type")
+                return ir.IfExp(c, a, b, type=a.type, loc=loc)
+            case ast.Call():
+                return self._call(node, scope)
+            case ast.Subscript(value=value, slice=index):
+                return self._index(node, value, index, scope)
+            case ast.Attribute(value=value, attr=attr):
+                return self._attr(node, value, attr, scope)
+            case ast.List(elts=elts) | ast.Tuple(elts=elts):
+                items = tuple(self.expr(e, scope) for e in elts)
+                if isinstance(node, ast.Tuple):
+                    return ir.TupleLit(items, type=ir.TupleT(tuple(i.type for i in items)), loc=loc)
+                if not items:
+                    self._refuse(node, "List", "an empty list literal has no item type",
+                                 "compare len(xs) == 0 instead")
+                if any(i.type != items[0].type for i in items):
+                    self._refuse(node, "List", "the items of a list literal must all have one type")
+                return ir.ListLit(items, type=ir.ListT(items[0].type), loc=loc)
+            case ast.ListComp():
+                return self._comprehension(node, "list", scope)
+            case ast.GeneratorExp():
+                self._refuse(node, "GeneratorExp",
+                             "a generator can only be consumed where it is iterated once "
+                             "(all, any, sum, min, max, or another comprehension)",
+                             "use a list comprehension [...] here")
+        self._unsupported(node)
+
+    def _comprehension(self, node: ast.ListComp | ast.GeneratorExp, kind: str, scope: _Scope
+                       ) -> ir.Expr:
+        inner = scope.child()
+        generators = tuple(self._generator(g, inner) for g in node.generators)
+        e = self.expr(node.elt, inner)
+        return ir.Comprehension(kind, e, generators, type=ir.ListT(e.type), loc=self._loc(node))
+
+    def _name(self, node: ast.AST, name: str, scope: _Scope) -> ir.Expr:
+        loc = self._loc(node)
+        if name in scope.names:
+            ir_name, t = scope.names[name]
+            return ir.Var(ir_name, type=t, loc=loc)
+        g = self.current.globals
+        if name in g:
+            v = g[name]
+            t = _type_of_value(v)
+            if t is not None and not isinstance(v, tuple):
+                return ir.Const(v, type=t, loc=loc)
+            if isinstance(v, tuple) and t is not None:
+                items = tuple(ir.Const(x, type=it, loc=loc)
+                              for x, it in zip(v, typing.cast(ir.TupleT, t).items, strict=True))
+                return ir.TupleLit(items, type=t, loc=loc)
+            self._refuse(node, name, f"the global {name!r} ({type(v).__name__}) cannot be used as a value here",
+                         "use int, bool or str constants, enum members, or call helper functions")
+        if name in ("True", "False", "None"):
+            self._unsupported(node)
+        self._refuse(node, name, f"the name {name!r} is not defined in the spec",
+                     "use the spec's parameters, local names, or module-level constants")
+
+    def _check_compare(self, node: ast.AST, op: str, a: ir.Expr, b: ir.Expr) -> None:
+        if op in ("in", "not in"):
+            if isinstance(b.type, ir.ListT) and b.type.elem == a.type:
+                return
+            if b.type == ir.STR and a.type == ir.STR:
+                return
+            if isinstance(b.type, ir.TupleT) and all(t == a.type for t in b.type.items):
+                return
+            self._refuse(node, "in", f"`in` needs a {a.type} inside a list[{a.type}] or a str in a str, "
+                         f"got {a.type} in {b.type}")
+        if a.type != b.type:
+            self._refuse(node, op, f"`{op}` compares {a.type} with {b.type}",
+                         "compare values of one type (bool and int do not mix)")
+        if op in ("<", "<=", ">", ">=") and a.type not in (ir.INT, ir.STR):
+            self._refuse(node, op, f"`{op}` is supported on int and str, not {a.type}",
+                         "compare the items one by one")
+
+    def _binop(self, node: ast.BinOp, op: ast.operator, l_node: ast.expr, r_node: ast.expr,
+               scope: _Scope) -> ir.Expr:
+        loc = self._loc(node)
+        name = _ARITH.get(type(op))
+        if name is None:
+            self._refuse(node, type(op).__name__,
+                         f"the operator in `{_clip(ast.unparse(node))}` is not supported",
+                         "use + - * // % and ** by a constant; `/` would give a float: use //")
+        left, right = self.expr(l_node, scope), self.expr(r_node, scope)
+        if name == "+" and left.type == right.type and left.type in (ir.STR,) :
+            return ir.BinOp("+", left, right, type=ir.STR, loc=loc)
+        if name == "+" and isinstance(left.type, ir.ListT) and left.type == right.type:
+            return ir.BinOp("+", left, right, type=left.type, loc=loc)
+        if name == "+" and isinstance(left.type, ir.TupleT) and isinstance(right.type, ir.TupleT):
+            return ir.BinOp("+", left, right, type=ir.TupleT(left.type.items + right.type.items), loc=loc)
+        if name == "**":
+            if not (isinstance(right, ir.Const) and right.type == ir.INT and right.value >= 0):
+                self._refuse(node, "**", "`**` needs a constant exponent >= 0",
+                             "write the power with a literal, like x ** 2")
+            if right.value > 64:
+                self._refuse(node, "**", f"the exponent {right.value} is too large (at most 64)")
+        for side, n in ((left, l_node), (right, r_node)):
+            if side.type != ir.INT:
+                hint = "convert with `1 if b else 0`" if side.type == ir.BOOL else ""
+                self._refuse(n, name, f"`{name}` needs int operands, but `{_clip(ast.unparse(n))}` is {side.type}",
+                             hint)
+        return ir.BinOp(name, left, right, type=ir.INT, loc=loc)
+
+    def _iterable(self, node: ast.expr, scope: _Scope) -> ir.Expr:
+        """An iterable: range(...), enumerate(xs), zip(xs, ys), or any list/tuple expression."""
+        loc = self._loc(node)
+        if isinstance(node, ast.GeneratorExp):
+            return self._comprehension(node, "gen", scope)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and not node.keywords \
+                and node.func.id not in scope.names and node.func.id not in self.current.globals:
+            fname = node.func.id
+            if fname == "range":
+                args = [self.expr(a, scope) for a in node.args]
+                for a, n in zip(args, node.args, strict=True):
+                    self._need(a, ir.INT, n, "an argument of range")
+                if not 1 <= len(args) <= 3:
+                    self._refuse(node, "range", "range takes 1 to 3 arguments")
+                step = 1
+                if len(args) == 3:
+                    s = args[2]
+                    if not (isinstance(s, ir.Const) or (isinstance(s, ir.UnOp) and isinstance(s.arg, ir.Const))):
+                        self._refuse(node.args[2], "range", "the step of range must be a constant")
+                    step = s.value if isinstance(s, ir.Const) else -typing.cast(ir.Const, s.arg).value  # type: ignore[union-attr]
+                    if step == 0:
+                        self._refuse(node.args[2], "range", "range() step must not be zero")
+                start, stop = (ir.Const(0, type=ir.INT, loc=loc), args[0]) if len(args) == 1 else (args[0], args[1])
+                return ir.RangeIter(start, stop, step, type=ir.ListT(ir.INT), loc=loc)
+            if fname in ("enumerate", "zip"):
+                args = [self._iterable(a, scope) for a in node.args]
+                if fname == "enumerate" and len(args) != 1:
+                    self._refuse(node, "enumerate", "enumerate takes one list (no start=)")
+                if fname == "zip" and len(args) < 2:
+                    self._refuse(node, "zip", "zip takes two or more lists")
+                elems = [typing.cast(ir.ListT, a.type).elem for a in args]
+                items = (ir.INT, *elems) if fname == "enumerate" else tuple(elems)
+                return ir.Call(fname, tuple(args), type=ir.ListT(ir.TupleT(tuple(items))), loc=loc)
+        e = self.expr(node, scope)
+        if isinstance(e.type, ir.ListT):
+            return e
+        if isinstance(e.type, ir.TupleT) and e.type.items and all(t == e.type.items[0] for t in e.type.items):
+            return e
+        hint = "iterate over range(len(s)) and index the string" if e.type == ir.STR else ""
+        self._refuse(node, "iter", f"cannot iterate over {e.type}", hint)
+
+    def _generator(self, g: ast.comprehension, scope: _Scope) -> ir.Generator:
+        if g.is_async:
+            self._unsupported(g.iter)
+        it = self._iterable(g.iter, scope)
+        elem = typing.cast(ir.ListT, it.type).elem if isinstance(it.type, ir.ListT) \
+            else typing.cast(ir.TupleT, it.type).items[0]
+        targets: list[str] = []
+        if isinstance(g.target, ast.Name):
+            name = self._fresh(g.target.id)
+            scope.names[g.target.id] = (name, elem)
+            targets.append(name)
+        elif isinstance(g.target, ast.Tuple) and all(isinstance(t, ast.Name) for t in g.target.elts):
+            if not isinstance(elem, ir.TupleT) or len(elem.items) != len(g.target.elts):
+                self._refuse(g.target, "unpack", f"cannot unpack {elem} into {len(g.target.elts)} names")
+            for t, tt in zip(g.target.elts, elem.items, strict=True):
+                name = self._fresh(typing.cast(ast.Name, t).id)
+                scope.names[typing.cast(ast.Name, t).id] = (name, tt)
+                targets.append(name)
+        else:
+            self._refuse(g.target, "target", "a comprehension target must be a name or a tuple of names")
+        conds = []
+        for c in g.ifs:
+            ce = self.expr(c, scope)
+            self._need(ce, ir.BOOL, c, "a comprehension condition")
+            conds.append(ce)
+        return ir.Generator(tuple(targets), it, tuple(conds))
+
+    def _call(self, node: ast.Call, scope: _Scope) -> ir.Expr:
+        loc = self._loc(node)
+        if node.keywords:
+            kw = node.keywords[0]
+            self._refuse(node, "keyword", f"keyword argument `{kw.arg}=` is not supported",
+                         "pass arguments by position")
+        if isinstance(node.func, ast.Attribute):
+            return self._method(node, scope)
+        if not isinstance(node.func, ast.Name):
+            self._unsupported(node)
+        fname = node.func.id
+        if fname in scope.names:
+            self._refuse(node, fname, f"{fname!r} is a value, not a function")
+        target = self.current.globals.get(fname, getattr(builtins, fname, None)
+                                          if fname not in self.current.globals else None)
+        if target is implies:
+            args = tuple(self.expr(a, scope) for a in node.args)
+            if len(args) != 2:
+                self._refuse(node, "implies", "implies takes two arguments")
+            for a, n in zip(args, node.args, strict=True):
+                self._need(a, ir.BOOL, n, "an argument of implies")
+            return ir.Call("implies", args, type=ir.BOOL, loc=loc)
+        if fname in _BUILTIN_CALLS and target is getattr(builtins, fname):
+            return self._builtin(node, fname, scope)
+        if fname in ("range", "enumerate", "zip") and target is getattr(builtins, fname):
+            self._refuse(node, fname, f"{fname}(...) is only supported where it is iterated "
+                         "(a comprehension's `for`, all/any/sum/min/max)"
+                         + (", in len(range(...)) and in `x in range(...)`" if fname == "range" else ""),
+                         "write a list comprehension, for example [i for i in range(n)]")
+        if fname == "int" and target is int and len(node.args) == 1:
+            b = self.expr(node.args[0], scope)
+            if b.type == ir.BOOL:  # int(b) on a bool is exactly 1 if b else 0
+                return ir.IfExp(b, ir.Const(1, type=ir.INT, loc=loc), ir.Const(0, type=ir.INT, loc=loc),
+                                type=ir.INT, loc=loc)
+            if b.type == ir.INT:
+                return b
+        if isinstance(target, types.FunctionType) and not isinstance(target, Spec):
+            return self._inline(node, target, scope)
+        if isinstance(target, Spec):
+            return self._inline(node, target.fn, scope)  # type: ignore[arg-type]
+        if target is None:
+            hint = "import it: from assay.specs import implies" if fname == "implies" else \
+                "define it as a helper function in the spec's module"
+            self._refuse(node, fname, f"the function {fname!r} is not defined", hint)
+        what = "builtin" if target is getattr(builtins, fname, None) else type(target).__name__
+        self._refuse(node, fname, f"calling {fname}() ({what}) is not supported",
+                     "use abs min max sum len all any divmod implies range enumerate zip, "
+                     "or a helper function defined in the spec's module")
+
+    def _builtin(self, node: ast.Call, fname: str, scope: _Scope) -> ir.Expr:
+        loc = self._loc(node)
+        n = len(node.args)
+
+        def is_iterable_call() -> bool:
+            return n == 1
+
+        if fname in ("all", "any"):
+            if n != 1:
+                self._refuse(node, fname, f"{fname} takes one iterable")
+            it = self._iterable(node.args[0], scope)
+            if _elem(it) != ir.BOOL:
+                self._refuse(node.args[0], fname, f"{fname} needs bools, got {_elem(it)}",
+                             "compare explicitly, for example all(x != 0 for x in xs)")
+            return ir.Call(fname, (it,), type=ir.BOOL, loc=loc)
+        if fname == "sum":
+            if n not in (1, 2):
+                self._refuse(node, "sum", "sum takes an iterable and an optional start")
+            it = self._iterable(node.args[0], scope)
+            if _elem(it) == ir.BOOL:
+                it = _bools_to_ints(it)
+            if _elem(it) != ir.INT:
+                self._refuse(node.args[0], "sum", f"sum needs ints, got {_elem(it)}")
+            args: tuple[ir.Expr, ...] = (it,)
+            if n == 2:
+                start = self.expr(node.args[1], scope)
+                self._need(start, ir.INT, node.args[1], "the start of sum")
+                args += (start,)
+            return ir.Call("sum", args, type=ir.INT, loc=loc)
+        if fname == "len":
+            if n != 1:
+                self._refuse(node, "len", "len takes one argument")
+            arg = node.args[0]
+            a = self._iterable(arg, scope) if _is_call_of(arg, "range") else self.expr(arg, scope)
+            if not isinstance(a.type, ir.ListT | ir.TupleT) and a.type != ir.STR:
+                self._refuse(arg, "len", f"len needs a list, tuple or str, got {a.type}")
+            return ir.Call("len", (a,), type=ir.INT, loc=loc)
+        if fname == "abs":
+            if n != 1:
+                self._refuse(node, "abs", "abs takes one argument")
+            a = self.expr(node.args[0], scope)
+            self._need(a, ir.INT, node.args[0], "the argument of abs")
+            return ir.Call("abs", (a,), type=ir.INT, loc=loc)
+        if fname in ("min", "max"):
+            if n == 0:
+                self._refuse(node, fname, f"{fname} needs arguments")
+            if is_iterable_call():
+                it = self._iterable(node.args[0], scope)
+                t = _elem(it)
+                if t not in (ir.INT, ir.STR):
+                    self._refuse(node, fname, f"{fname} is supported over int or str, got {t}")
+                return ir.Call(fname, (it,), type=t, loc=loc)
+            args = tuple(self.expr(a, scope) for a in node.args)
+            if any(a.type != args[0].type for a in args) or args[0].type not in (ir.INT, ir.STR):
+                self._refuse(node, fname, f"{fname} needs arguments of one type, int or str")
+            return ir.Call(fname, args, type=args[0].type, loc=loc)
+        if fname == "divmod":
+            args = tuple(self.expr(a, scope) for a in node.args)
+            if n != 2:
+                self._refuse(node, "divmod", "divmod takes two arguments")
+            for a, an in zip(args, node.args, strict=True):
+                self._need(a, ir.INT, an, "an argument of divmod")
+            return ir.Call("divmod", args, type=ir.TupleT((ir.INT, ir.INT)), loc=loc)
+        raise AssertionError(fname)
+
+    def _method(self, node: ast.Call, scope: _Scope) -> ir.Expr:
+        loc = self._loc(node)
+        func = typing.cast(ast.Attribute, node.func)
+        obj = self.expr(func.value, scope)
+        args = tuple(self.expr(a, scope) for a in node.args)
+        if obj.type == ir.STR and func.attr in ("startswith", "endswith"):
+            if len(args) != 1 or args[0].type != ir.STR:
+                self._refuse(node, func.attr, f"{func.attr} takes one str argument here")
+            return ir.Method(func.attr, obj, args, type=ir.BOOL, loc=loc)
+        if isinstance(obj.type, ir.ListT) and func.attr == "count":
+            if len(args) != 1 or args[0].type != obj.type.elem:
+                self._refuse(node, "count", f"count takes one {obj.type.elem}")
+            return ir.Method("count", obj, args, type=ir.INT, loc=loc)
+        self._refuse(node, func.attr, f"the method {func.attr}() on {obj.type} is not supported",
+                     "str supports startswith and endswith; lists support count")
+
+    def _index(self, node: ast.Subscript, value: ast.expr, index: ast.expr, scope: _Scope) -> ir.Expr:
+        loc = self._loc(node)
+        if isinstance(index, ast.Slice):
+            self._unsupported(index)
+        obj = self.expr(value, scope)
+        idx = self.expr(index, scope)
+        self._need(idx, ir.INT, index, "an index")
+        if isinstance(obj.type, ir.ListT):
+            return ir.Index(obj, idx, type=obj.type.elem, loc=loc)
+        if obj.type == ir.STR:
+            return ir.Index(obj, idx, type=ir.STR, loc=loc)
+        if isinstance(obj.type, ir.TupleT):
+            items = obj.type.items
+            const = _const_int(idx)
+            if const is not None:
+                if not -len(items) <= const < len(items):
+                    self._refuse(index, "index", f"tuple index {const} is out of range for {obj.type}")
+                return ir.Index(obj, idx, type=items[const], loc=loc)
+            if items and all(t == items[0] for t in items):
+                return ir.Index(obj, idx, type=items[0], loc=loc)
+            self._refuse(index, "index", "a tuple with items of different types needs a constant index")
+        self._refuse(node, "index", f"{obj.type} cannot be indexed")
+
+    def _attr(self, node: ast.Attribute, value: ast.expr, attr: str, scope: _Scope) -> ir.Expr:
+        loc = self._loc(node)
+        if isinstance(value, ast.Name) and value.id not in scope.names:
+            g = self.current.globals.get(value.id)
+            if isinstance(g, type) and issubclass(g, enum.Enum):
+                if attr not in g.__members__:
+                    self._refuse(node, attr, f"{value.id} has no member {attr!r}")
+                return ir.Const(g[attr], type=ir.EnumT(g), loc=loc)
+        obj = self.expr(value, scope)
+        if isinstance(obj.type, ir.RecordT):
+            t = obj.type.field_type(attr)
+            if t is None:
+                self._refuse(node, attr, f"{obj.type} has no field {attr!r}",
+                             f"fields: {', '.join(n for n, _ in obj.type.fields)}")
+            return ir.Attr(obj, attr, type=t, loc=loc)
+        self._refuse(node, attr, f"attribute access `.{attr}` on {obj.type} is not supported",
+                     "attributes are supported on dataclass records and enum classes")
+
+    def _inline(self, node: ast.Call, fn: types.FunctionType, scope: _Scope) -> ir.Expr:
+        if fn.__module__ != self.owner.fn.__module__ and fn.__globals__ is not self.owner.fn.__globals__:
+            self._refuse(node, fn.__name__, f"{fn.__name__} is defined in another module ({fn.__module__})",
+                         "define helpers in the spec's own module")
+        if fn.__qualname__ in self.inline_stack:
+            self._refuse(node, fn.__name__, f"{fn.__name__} is recursive",
+                         "write the recursion as a comprehension over range(...)")
+        if len(self.inline_stack) >= _MAX_INLINE_DEPTH:
+            self._refuse(node, fn.__name__, "helpers nest too deeply")
+        args = [self.expr(a, scope) for a in node.args]
+        saved = self.current
+        src = self._source_of(fn)
+        params = src.tree.args
+        if params.vararg or params.kwarg or params.kwonlyargs or params.defaults:
+            self._refuse(node, fn.__name__, f"helper {fn.__name__} must take plain positional parameters")
+        if len(params.args) != len(args):
+            self._refuse(node, fn.__name__, f"{fn.__name__} takes {len(params.args)} arguments, "
+                         f"{len(args)} given")
+        self.current = src
+        self.inline_stack.append(fn.__qualname__)
+        inner = _Scope()
+        bound: list[tuple[str, ir.Expr, ast.AST]] = []
+        for p, a in zip(params.args, args, strict=True):
+            ir_name = self._fresh(p.arg)
+            inner.names[p.arg] = (ir_name, a.type)
+            bound.append((ir_name, a, p))
+        lets, ret = self._body(src.tree, inner, is_spec=False)
+        body = self.expr(ret, inner)
+        self.inline_stack.pop()
+        self.current = saved
+        return self._wrap(bound + lets, body)
+
+
+def _elem(it: ir.Expr) -> ir.Type:
+    t = it.type
+    if isinstance(t, ir.ListT):
+        return t.elem
+    if isinstance(t, ir.TupleT) and t.items:
+        return t.items[0]
+    return t
+
+
+def _bools_to_ints(it: ir.Expr) -> ir.Expr:
+    """Rewrite an iterable of bools into ints (sum over bools counts the trues, as in CPython)."""
+    loc = it.loc
+    if isinstance(it, ir.Comprehension):
+        e = it.elt
+        conv = ir.IfExp(e, ir.Const(1, type=ir.INT, loc=loc), ir.Const(0, type=ir.INT, loc=loc),
+                        type=ir.INT, loc=e.loc)
+        return ir.Comprehension(it.kind, conv, it.generators, type=ir.ListT(ir.INT), loc=loc)
+    name = "_b#sum"
+    var = ir.Var(name, type=ir.BOOL, loc=loc)
+    conv = ir.IfExp(var, ir.Const(1, type=ir.INT, loc=loc), ir.Const(0, type=ir.INT, loc=loc),
+                    type=ir.INT, loc=loc)
+    return ir.Comprehension("gen", conv, (ir.Generator((name,), it, ()),), type=ir.ListT(ir.INT), loc=loc)
+
+
+def _is_call_of(node: ast.expr, name: str) -> bool:
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == name
+
+
+def _const_int(e: ir.Expr) -> int | None:
+    if isinstance(e, ir.Const) and e.type == ir.INT:
+        return int(e.value)
+    if isinstance(e, ir.UnOp) and e.op == "-" and isinstance(e.arg, ir.Const):
+        return -int(e.arg.value)
+    return None
+
+
+def _clip(text: str, n: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 3] + "..."
+
+
+def _segment(node: ast.AST, src: _Source) -> str | None:
+    """The source text of ``node`` (ast columns are UTF-8 byte offsets)."""
+    first, last = node.lineno - src.start, (node.end_lineno or node.lineno) - src.start  # type: ignore[attr-defined]
+    if first < 0 or last >= len(src.lines):
+        return None
+    raw = [ln.encode() for ln in src.lines[first:last + 1]]
+    end_col = node.end_col_offset  # type: ignore[attr-defined]
+    if len(raw) == 1:
+        return raw[0][node.col_offset:end_col].decode(errors="replace")  # type: ignore[attr-defined]
+    raw[0] = raw[0][node.col_offset:]  # type: ignore[attr-defined]
+    raw[-1] = raw[-1][:end_col]
+    return b"".join(raw).decode(errors="replace")
+
+
+def iter_nodes(e: ir.Expr) -> Iterator[ir.Expr]:
+    """Every expression node under ``e`` (pre-order)."""
+    yield e
+    for child in _children(e):
+        yield from iter_nodes(child)
+
+
+def _children(e: ir.Expr) -> list[ir.Expr]:
+    match e:
+        case ir.UnOp(arg=a):
+            return [a]
+        case ir.BinOp(left=l, right=r):
+            return [l, r]
+        case ir.BoolOp(args=args) | ir.Call(args=args) | ir.ListLit(items=args) | ir.TupleLit(items=args):
+            return list(args)
+        case ir.Compare(operands=ops):
+            return list(ops)
+        case ir.IfExp(cond=c, then=t, orelse=o):
+            return [c, t, o]
+        case ir.Method(obj=o, args=args):
+            return [o, *args]
+        case ir.Index(obj=o, index=i):
+            return [o, i]
+        case ir.Attr(obj=o):
+            return [o]
+        case ir.RangeIter(start=s, stop=t):
+            return [s, t]
+        case ir.Comprehension(elt=elt, generators=gens):
+            out: list[ir.Expr] = []
+            for g in gens:
+                out.append(g.iter)
+                out.extend(g.conds)
+            return [*out, elt]
+        case ir.Let(value=v, body=b):
+            return [v, b]
+    return []
+
+
+_ = is_dataclass
