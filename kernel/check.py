@@ -29,7 +29,7 @@ from assay.specs.explain import explain_clause
 from . import claims as _claims
 from .verdicts import Location, Outcome, Verdict, Violation, make, with_fields
 
-__all__ = ["check", "malformed", "unknown"]
+__all__ = ["check", "explain_violations", "malformed", "unknown"]
 
 
 def malformed(why: str, where: Location | None = None, *, seconds: float = 0.0) -> Verdict:
@@ -40,24 +40,6 @@ def malformed(why: str, where: Location | None = None, *, seconds: float = 0.0) 
 def unknown(reason: str, *, seconds: float = 0.0) -> Verdict:
     """The verdict when the kernel could not decide; ``reason`` names the limit hit."""
     return make(Outcome.UNKNOWN, reason, seconds=seconds)
-
-
-def decode_givens(spec: Spec, givens: Mapping[str, Any]) -> dict[str, Any]:
-    """The givens as the spec's Python values, or DecodeError naming the part that is wrong."""
-    if not isinstance(givens, Mapping):
-        raise DecodeError("givens", f"expected an object with {_names(spec)}, got {type(givens).__name__}")
-    values: dict[str, Any] = {}
-    for p in spec.givens:
-        if p.name not in givens:
-            raise DecodeError(f"givens.{p.name}", f"missing (the spec takes {_names(spec)})")
-        values[p.name] = p.domain.decode(givens[p.name], f"givens.{p.name}")
-        bad = next(p.domain.out_of_bounds(values[p.name], f"givens.{p.name}"), None)
-        if bad is not None:
-            raise DecodeError(f"givens.{p.name}", bad)
-    extra = [k for k in givens if k not in {p.name for p in spec.givens}]
-    if extra:
-        raise DecodeError(f"givens.{extra[0]}", f"not a given of this spec (it takes {_names(spec)})")
-    return values
 
 
 def check(spec: Spec, givens: Mapping[str, Any], proposal: Any, *,
@@ -81,12 +63,12 @@ def check(spec: Spec, givens: Mapping[str, Any], proposal: Any, *,
         return v
 
     try:
-        given_values = decode_givens(spec, givens)
+        given_values = spec.decode_givens(givens)
     except DecodeError as exc:
         return done(malformed(f"the givens are not valid: {exc.path}: {exc.why}",
                               Location(path=exc.path)))
     try:
-        value = spec.proposal.domain.decode(proposal, "proposal")
+        value = spec.decode_proposal(proposal)
     except DecodeError as exc:
         loc = where or Location()
         return done(malformed(f"the proposal is not a {spec.proposal.domain.describe()}: "
@@ -96,8 +78,8 @@ def check(spec: Spec, givens: Mapping[str, Any], proposal: Any, *,
 
     violations = [Violation(f"{spec.proposal.name}: {spec.proposal.domain.describe()}",
                             spec.proposal.loc.line, text)
-                  for text in spec.proposal.domain.out_of_bounds(value, spec.proposal.name)]
-    if not violations and evaluator_accepts(spec, env):
+                  for text in spec.out_of_bounds(value)]
+    if not violations and spec.holds(env):
         if spec.unique or spec.sense is not None:
             return done(_claims.settle(spec, given_values, value, timeout=timeout))
         return done(make(Outcome.ACCEPTED, "the spec holds on the proposal"))
@@ -119,19 +101,6 @@ def check(spec: Spec, givens: Mapping[str, Any], proposal: Any, *,
     return done(refuted)
 
 
-def evaluator_accepts(spec: Spec, env: Mapping[str, Any]) -> bool:
-    """The trusted evaluator: CPython runs the spec's own code on the decoded values.
-
-    The spec's source was checked to lie in the subset when it was loaded, so
-    it is pure; the values were built by the domains' decoders, never by
-    evaluating proposal text.  Anything it raises makes the spec false.
-    """
-    try:
-        return spec.fn(**env) is True
-    except Exception:
-        return False
-
-
 def explain_violations(spec: Spec, env: Mapping[str, Any]) -> list[Violation]:
     """Each violated clause, by the IR evaluator, with what breaks it."""
     out = []
@@ -141,6 +110,3 @@ def explain_violations(spec: Spec, env: Mapping[str, Any]) -> list[Violation]:
             out.append(Violation(clause.text, clause.loc.line, explain_clause(clause, env)))
     return out
 
-
-def _names(spec: Spec) -> str:
-    return ", ".join(p.name for p in spec.givens) or "no givens"
