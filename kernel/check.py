@@ -27,6 +27,7 @@ from assay.specs.evaluate import clause_holds
 from assay.specs.explain import explain_clause
 
 from . import claims as _claims
+from .certify import write_certificate
 from .verdicts import Location, Outcome, Verdict, Violation, make, with_fields
 
 __all__ = ["check", "explain_violations", "malformed", "unknown"]
@@ -58,7 +59,6 @@ def check(spec: Spec, givens: Mapping[str, Any], proposal: Any, *,
     def done(v: Verdict) -> Verdict:
         v = with_fields(v, seconds=time.perf_counter() - start)
         if store is not None and v.outcome in (Outcome.ACCEPTED, Outcome.REFUTED, Outcome.VACUOUS):
-            from .certify import write_certificate
             v = with_fields(v, certificate=str(write_certificate(store, spec, givens, proposal, v)))
         return v
 

@@ -413,7 +413,7 @@ class _Frontend:
             params.append(Param(p.name, "proposal" if role is PROPOSAL else "given", dom, loc))
             scope.names[p.name] = (p.name, _type_of_domain(dom))
             self.used_names.add(p.name)
-            self.hash.update(f"{p.name}:{role}:{dom!r}\n".encode())
+            self.hash.update(f"{p.name}:{role}:{dom!r}:{_enum_members(dom)}\n".encode())
         proposals = [p for p in params if p.role == "proposal"]
         if len(proposals) != 1:
             self._refuse(src.tree, self.owner.name,
@@ -677,6 +677,8 @@ class _Frontend:
         if name in g:
             v = g[name]
             t = _type_of_value(v)
+            # A constant's value is part of the spec's meaning: hash it.
+            self.hash.update(f"const {name}={v!r}\n".encode())
             if t is not None and not isinstance(v, tuple):
                 return ir.Const(v, type=t, loc=loc)
             if isinstance(v, tuple) and t is not None:
@@ -961,6 +963,7 @@ class _Frontend:
         if isinstance(value, ast.Name) and value.id not in scope.names:
             g = self.current.globals.get(value.id)
             if isinstance(g, type) and issubclass(g, enum.Enum):
+                self.hash.update(f"enum {g.__qualname__}={[(m.name, m.value) for m in g]!r}\n".encode())
                 if attr not in g.__members__:
                     self._refuse(node, attr, f"{value.id} has no member {attr!r}")
                 return ir.Const(g[attr], type=ir.EnumT(g), loc=loc)
@@ -979,7 +982,7 @@ class _Frontend:
             self._refuse(node, fn.__name__, f"{fn.__name__} is defined in another module ({fn.__module__})",
                          "define helpers in the spec's own module")
         if fn.__qualname__ in self.inline_stack:
-            self._refuse(node, fn.__name__, f"{fn.__name__} is recursive",
+            self._refuse(node, fn.__name__, f"{fn.__name__}() calls itself; recursion is not supported",
                          "write the recursion as a comprehension over range(...)")
         if len(self.inline_stack) >= _MAX_INLINE_DEPTH:
             self._refuse(node, fn.__name__, "helpers nest too deeply")
@@ -1005,6 +1008,20 @@ class _Frontend:
         self.inline_stack.pop()
         self.current = saved
         return self._wrap(bound + lets, body)
+
+
+def _enum_members(d: Domain) -> str:
+    """The members of every enum in a domain (an enum's meaning is its members)."""
+    match d:
+        case EnumDomain(cls=cls):
+            return repr([(m.name, m.value) for m in cls])
+        case ListDomain(elem=e):
+            return _enum_members(e)
+        case TupleDomain(items=items):
+            return ",".join(_enum_members(i) for i in items)
+        case RecordDomain(fields=fields):
+            return ",".join(_enum_members(f) for _, f in fields)
+    return ""
 
 
 def _elem(it: ir.Expr) -> ir.Type:

@@ -1,0 +1,92 @@
+"""The trust boundary: who may make verdicts and certificates, and what the trusted part imports."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import subprocess
+import sys
+
+import pytest
+
+from assay.kernel import Outcome, Verdict, check
+from assay.proofs import Certificate
+from assay.specs import load
+
+from .paths import OK
+
+
+def test_verdicts_cannot_be_constructed_outside_the_kernel() -> None:
+    with pytest.raises(TypeError, match="Verdict objects are made by assay.kernel functions only"):
+        Verdict(Outcome.ACCEPTED, "trust me")
+
+
+def test_verdicts_cannot_be_copied_into_acceptance() -> None:
+    refuted = check(load(f"{OK}:strings"), {"prefix": "ab"}, "zz", vacuity=False)
+    assert refuted.outcome is Outcome.REFUTED
+    with pytest.raises((TypeError, ValueError)):
+        dataclasses.replace(refuted, outcome=Outcome.ACCEPTED)
+
+
+def test_verdicts_are_frozen() -> None:
+    v = check(load(f"{OK}:strings"), {"prefix": "ab"}, "zz", vacuity=False)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        v.outcome = Outcome.ACCEPTED  # type: ignore[misc]
+
+
+def test_certificates_cannot_be_issued_outside_the_kernel() -> None:
+    with pytest.raises(TypeError, match="issued by assay.kernel only"):
+        Certificate(spec_ref="m:s", spec_name="s", spec_sha256="0", givens={}, proposal=1,
+                    outcome="accepted", reason="forged", evaluator={"result": True})
+
+
+def test_the_issuer_cannot_be_replaced() -> None:
+    from assay.proofs import certificate
+
+    with pytest.raises(PermissionError):
+        certificate.register_issuer(object())
+
+
+def _fresh_modules(code: str) -> set[str]:
+    out = subprocess.run([sys.executable, "-c", code + "\nimport sys, json; print(json.dumps(sorted(sys.modules)))"],
+                         capture_output=True, text=True, check=True)
+    return set(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def test_kernel_and_proofs_do_not_load_bridges_or_model_libraries() -> None:
+    loaded = _fresh_modules("import assay.kernel, assay.proofs")
+    forbidden = {"assay.bridges", "transformers", "accelerate", "torch"}
+    assert not {m for m in loaded if m.split(".")[0] in {"transformers", "accelerate", "torch"}
+                or m.startswith("assay.bridges")}, forbidden
+
+
+def test_specs_imports_none_of_the_other_layers() -> None:
+    loaded = _fresh_modules("import assay.specs, assay.specs.evaluate, assay.specs.explain")
+    assert not {m for m in loaded if m.startswith(("assay.kernel", "assay.bridges", "assay.proofs"))}
+
+
+def test_proofs_does_not_import_the_kernel() -> None:
+    loaded = _fresh_modules("import assay.proofs, assay.proofs.recheck")
+    assert not {m for m in loaded if m.startswith("assay.kernel")}
+
+
+def test_no_eval_or_exec_in_the_library() -> None:
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    pattern = re.compile(r"(^|[^_a-zA-Z.])(eval|exec)\(")
+    hits = [f"{p}:{i}" for folder in ("kernel", "specs", "bridges", "proofs", "assay")
+            for p in (root / folder).rglob("*.py")
+            for i, line in enumerate(p.read_text().splitlines(), 1)
+            if pattern.search(line) and "# safe:" not in line]
+    assert hits == []
+
+
+def test_a_squatting_issuer_makes_the_kernel_fail_loudly() -> None:
+    code = ("from assay.proofs import certificate\n"
+            "certificate.register_issuer(object())\n"
+            "import assay.kernel\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode != 0
+    assert "PermissionError: the certificate issuer is already registered" in out.stderr
