@@ -25,8 +25,8 @@ from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 from assay.errors import AssayError
 
 __all__ = [
-    "BoolDomain",
     "Between",
+    "BoolDomain",
     "DecodeError",
     "Domain",
     "EnumDomain",

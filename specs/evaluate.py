@@ -22,7 +22,7 @@ from . import ir
 __all__ = ["ClauseResult", "Undefined", "clause_holds", "evaluate", "iterate"]
 
 
-class Undefined(Exception):  # noqa: N818 - it is an outcome, not a failure of assay
+class Undefined(Exception):
     """Evaluation hit an operation that raises in CPython.
 
     ``kind`` is the CPython exception's name, ``loc`` the construct that raised.
