@@ -1,0 +1,903 @@
+"""Symbolic execution of the spec IR into solver-neutral terms (:mod:`.terms`).
+
+:func:`encode` is what the kernel calls: the givens are concrete Python values
+(lifted to constant terms, so most of a spec folds away), the proposal is
+symbolic over its declared domain, and each clause becomes a Bool term that is
+true exactly when the clause evaluates to ``True`` *without raising*.
+
+Values during encoding:
+
+* ``int``, ``bool``, ``str`` and enum members are :class:`~.terms.Term`\\ s
+  (an enum member is an Int term: its index in ``list(EnumClass)``);
+* a tuple is a Python tuple of values, a record a :class:`RecordVal`;
+* a list is a :class:`SymList`: slots ``(guard, value)``, the list being the
+  values whose guard holds, in order.  A proposal list of at most ``N`` items
+  has ``N`` slots guarded ``i < L``; a filtered comprehension has slots guarded
+  by its filter.
+
+The error rule: every expression encodes to ``(value, err)`` where ``err`` is
+a Bool term meaning "CPython raises here".  Short-circuiting is exact:
+``and``/``or``, if-expressions, chained comparisons, and ``all``/``any`` over a
+generator evaluate (and so can raise in) only what CPython evaluates.
+Iteration is modelled as a :class:`Stream` of steps, each with its own error,
+so that a lazy consumer can stop before a later step's error happens.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Union
+
+from . import ir
+from . import terms as T
+from .domains import (
+    BoolDomain,
+    Domain,
+    EnumDomain,
+    IntDomain,
+    ListDomain,
+    RecordDomain,
+    StrDomain,
+    TupleDomain,
+)
+from .language import Spec
+from .terms import Sort, Term, Unsupported
+
+__all__ = [
+    "MAX_UNROLL",
+    "Encoding",
+    "RecordVal",
+    "Stream",
+    "SymList",
+    "Unsupported",
+    "Value",
+    "encode",
+    "encode_expr",
+    "equals",
+    "lift",
+    "list_len",
+    "symbolic_list",
+]
+
+# The most steps one range or comprehension may unroll to; beyond it the
+# encoding would be too large to be useful, and the kernel says UNKNOWN.
+MAX_UNROLL = 20_000
+
+
+@dataclass(frozen=True)
+class RecordVal:
+    """A dataclass instance: its class and the values of its fields."""
+
+    cls: type
+    fields: tuple[tuple[str, Value], ...]
+
+    def get(self, name: str) -> Value:
+        """The value of the field ``name``."""
+        for n, v in self.fields:
+            if n == name:
+                return v
+        raise KeyError(name)
+
+
+@dataclass(frozen=True)
+class SymList:
+    """A list as guarded slots.  ``dense``: the present slots are a prefix.
+
+    ``length``, when known, is a term for the number of present slots (a
+    proposal's length variable); otherwise it is the count of true guards.
+    """
+
+    slots: tuple[tuple[Term, Value], ...]
+    dense: bool = True
+    length: Term | None = None
+
+
+Value = Union[Term, tuple["Value", ...], RecordVal, SymList]  # noqa: UP007 - a recursive alias
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of an iteration: it raises (``err``), or yields ``value`` when ``present``."""
+
+    present: Term
+    value: Value
+    err: Term
+
+
+@dataclass(frozen=True)
+class Stream:
+    """An iteration: ``init_err`` raises when it is created, then the steps run in order."""
+
+    init_err: Term
+    steps: tuple[Step, ...]
+
+
+# --- the encoding of a whole spec ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class Encoding:
+    """A spec over concrete givens, with the proposal symbolic.
+
+    ``clauses[i]`` holds iff ``spec.ir.clauses[i]`` evaluates to ``True``
+    without raising; ``clause_errors[i]`` iff it raises.  ``spec_term`` is
+    ``domain`` and every clause.  ``objective`` is the spec's objective (None
+    when it has none), meaningful where ``objective_defined`` holds.
+    """
+
+    variables: Mapping[str, Sort]
+    domain: Term
+    clauses: tuple[Term, ...]
+    clause_errors: tuple[Term, ...]
+    spec_term: Term
+    objective: Term | None
+    objective_defined: Term
+    proposal: Value
+    proposal_name: str
+    proposal_domain: Domain
+    proposal_type: ir.Type
+
+    def decode(self, model: Mapping[str, Any]) -> Any:
+        """The proposal's Python value (as ``Domain.decode`` gives it) under ``model``.
+
+        ``model`` maps variable names to ints, bools and strs; a variable it
+        lacks (a solver may leave irrelevant ones out) takes the smallest
+        value of its domain.
+        """
+        return _decode(self.proposal, self.proposal_domain, model)
+
+    def equals(self, value: Any) -> Term:
+        """A Bool term: the symbolic proposal equals the concrete Python ``value``."""
+        return equals(self.proposal, lift(value, self.proposal_type))
+
+
+def encode(spec: Spec, givens: Mapping[str, Any]) -> Encoding:
+    """Encode ``spec`` with its givens fixed to ``givens`` and its proposal symbolic.
+
+    Raises :class:`Unsupported` when the proposal's domain has no length
+    bound, or the spec needs something the encoding cannot represent exactly.
+    """
+    types = dict(spec.ir.params)
+    env: dict[str, Value] = {}
+    for p in spec.givens:
+        if p.name not in givens:
+            raise KeyError(f"no value for the given {p.name!r}")
+        env[p.name] = lift(givens[p.name], types[p.name])
+    prop = spec.proposal
+    builder = _ProposalBuilder()
+    pvalue = builder.build(prop.name, prop.domain)
+    env[prop.name] = pvalue
+    enc = _Encoder(builder.bounds)
+    clauses: list[Term] = []
+    errors: list[Term] = []
+    for clause in spec.ir.clauses:
+        v, err = enc.expr(clause.expr, env)
+        assert isinstance(v, Term)
+        clauses.append(T.and_(T.not_(err), v))
+        errors.append(err)
+    objective: Term | None = None
+    defined = T.TRUE
+    if spec.ir.objective is not None:
+        ov, oerr = enc.expr(spec.ir.objective, env)
+        assert isinstance(ov, Term)
+        objective, defined = ov, T.not_(oerr)
+    domain = T.and_(*builder.constraints)
+    return Encoding(
+        variables=dict(builder.variables), domain=domain, clauses=tuple(clauses),
+        clause_errors=tuple(errors), spec_term=T.and_(domain, *clauses), objective=objective,
+        objective_defined=defined, proposal=pvalue, proposal_name=prop.name,
+        proposal_domain=prop.domain, proposal_type=types[prop.name])
+
+
+def encode_expr(e: ir.Expr, env: Mapping[str, Value],
+                bounds: Mapping[str, tuple[int | None, int | None]] | None = None
+                ) -> tuple[Value, Term]:
+    """Encode one expression: its value and its error term (true iff CPython raises).
+
+    ``env`` maps IR names to values (terms, tuples, :class:`RecordVal`,
+    :class:`SymList`; use :func:`lift` for concrete Python values).
+    ``bounds`` gives known bounds of Int variables, for unrolling ``range``.
+    """
+    return _Encoder(dict(bounds or {})).expr(e, env)
+
+
+# --- concrete values ----------------------------------------------------------
+
+
+def lift(value: Any, t: ir.Type) -> Value:
+    """The constant value of a concrete Python ``value`` of IR type ``t``."""
+    match t:
+        case ir.Scalar(name="bool"):
+            if not isinstance(value, bool):
+                raise TypeError(f"expected a bool, got {value!r}")
+            return T.bool_const(value)
+        case ir.Scalar(name="int"):
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise TypeError(f"expected an int, got {value!r}")
+            return T.int_const(value)
+        case ir.Scalar(name="str"):
+            return T.str_const(value)
+        case ir.EnumT(cls=cls):
+            return T.int_const(list(cls).index(value))
+        case ir.ListT(elem=elem):
+            return SymList(tuple((T.TRUE, lift(v, elem)) for v in value), True,
+                           T.int_const(len(value)))
+        case ir.TupleT(items=items):
+            if len(value) != len(items):
+                raise TypeError(f"expected a tuple of {len(items)} items, got {value!r}")
+            return tuple(lift(v, it) for v, it in zip(value, items, strict=True))
+        case ir.RecordT(cls=cls, fields=fields):
+            return RecordVal(cls, tuple((n, lift(getattr(value, n), ft)) for n, ft in fields))
+    raise TypeError(f"cannot lift a value of type {t}")
+
+
+def symbolic_list(items: Sequence[Value], length: Term | None = None) -> SymList:
+    """A list whose first ``length`` of ``items`` are present (all of them when None)."""
+    if length is None:
+        return SymList(tuple((T.TRUE, v) for v in items), True, T.int_const(len(items)))
+    return SymList(tuple((T.lt(T.int_const(i), length), v) for i, v in enumerate(items)),
+                   True, length)
+
+
+def list_len(xs: SymList) -> Term:
+    """The number of present slots."""
+    if xs.length is not None:
+        return xs.length
+    return T.add(*(T.ite(g, T.int_const(1), T.int_const(0)) for g, _ in xs.slots))
+
+
+def equals(a: Value, b: Value) -> Term:
+    """Python ``a == b`` on two values of one type."""
+    if isinstance(a, Term) and isinstance(b, Term):
+        return T.eq(a, b)
+    if isinstance(a, tuple) and isinstance(b, tuple):
+        if len(a) != len(b):
+            return T.FALSE
+        return T.and_(*(equals(x, y) for x, y in zip(a, b, strict=True)))
+    if isinstance(a, RecordVal) and isinstance(b, RecordVal):
+        if a.cls is not b.cls:
+            return T.FALSE
+        return T.and_(*(equals(x, y) for (_, x), (_, y) in zip(a.fields, b.fields, strict=True)))
+    if isinstance(a, SymList) and isinstance(b, SymList):
+        a, b = _compact(a), _compact(b)
+        parts = [T.eq(list_len(a), list_len(b))]
+        for (ga, va), (gb, vb) in zip(a.slots, b.slots, strict=False):
+            parts.append(T.implies(T.and_(ga, gb), equals(va, vb)))
+        return T.and_(*parts)
+    raise TypeError(f"cannot compare {type(a).__name__} with {type(b).__name__}")
+
+
+# --- the proposal ---------------------------------------------------------------
+
+
+class _ProposalBuilder:
+    """Declares the proposal's variables and its domain constraints."""
+
+    def __init__(self) -> None:
+        self.variables: dict[str, Sort] = {}
+        self.constraints: list[Term] = []
+        self.bounds: dict[str, tuple[int | None, int | None]] = {}
+
+    def _var(self, name: str, sort: Sort) -> Term:
+        if name in self.variables:
+            raise AssertionError(f"variable {name!r} declared twice")
+        self.variables[name] = sort
+        return T.var(name, sort)
+
+    def build(self, name: str, d: Domain) -> Value:
+        match d:
+            case BoolDomain():
+                return self._var(name, Sort.BOOL)
+            case IntDomain(lo=lo, hi=hi):
+                x = self._var(name, Sort.INT)
+                if lo is not None:
+                    self.constraints.append(T.le(T.int_const(lo), x))
+                if hi is not None:
+                    self.constraints.append(T.le(x, T.int_const(hi)))
+                self.bounds[name] = (lo, hi)
+                return x
+            case StrDomain(max_len=m):
+                s = self._var(name, Sort.STRING)
+                if m is not None:
+                    self.constraints.append(T.le(T.str_len(s), T.int_const(m)))
+                self.bounds[name] = (0, m)
+                return s
+            case EnumDomain(cls=cls):
+                x = self._var(name, Sort.INT)
+                self.constraints.append(T.le(T.int_const(0), x))
+                self.constraints.append(T.le(x, T.int_const(len(cls) - 1)))
+                self.bounds[name] = (0, len(cls) - 1)
+                return x
+            case TupleDomain(items=items):
+                return tuple(self.build(f"{name}[{i}]", it) for i, it in enumerate(items))
+            case RecordDomain(cls=cls, fields=fields):
+                return RecordVal(cls, tuple((f, self.build(f"{name}.{f}", fd)) for f, fd in fields))
+            case ListDomain(elem=elem, min_len=lo, max_len=hi):
+                if hi is None:
+                    raise Unsupported(
+                        f"the proposal part {name!r} is a list with no length bound, which a "
+                        "solver cannot enumerate; annotate it with Length(n) or MaxLen(n)")
+                elems = [self.build(f"{name}[{i}]", elem) for i in range(hi)]
+                if lo == hi:
+                    return symbolic_list(elems)
+                length = self._var(f"{name}#len", Sort.INT)
+                self.constraints.append(T.le(T.int_const(lo), length))
+                self.constraints.append(T.le(length, T.int_const(hi)))
+                self.bounds[f"{name}#len"] = (lo, hi)
+                slots = tuple((T.TRUE if i < lo else T.lt(T.int_const(i), length), v)
+                              for i, v in enumerate(elems))
+                return SymList(slots, True, length)
+        raise Unsupported(f"the proposal part {name!r} has a domain the encoding does not "
+                          f"support: {d.describe()}")
+
+
+def _decode(v: Value, d: Domain, model: Mapping[str, Any]) -> Any:
+    match d:
+        case BoolDomain():
+            return _read(v, model, False)
+        case IntDomain(lo=lo, hi=hi):
+            default = 0 if (lo is None or lo <= 0) and (hi is None or hi >= 0) else (
+                lo if lo is not None else hi)
+            return _read(v, model, default)
+        case StrDomain():
+            return _read(v, model, "")
+        case EnumDomain(cls=cls):
+            return list(cls)[_read(v, model, 0)]
+        case TupleDomain(items=items):
+            assert isinstance(v, tuple)
+            return tuple(_decode(x, it, model) for x, it in zip(v, items, strict=True))
+        case RecordDomain(cls=cls, fields=fields):
+            assert isinstance(v, RecordVal)
+            return cls(**{f: _decode(v.get(f), fd, model) for f, fd in fields})
+        case ListDomain(elem=elem, min_len=lo):
+            assert isinstance(v, SymList)
+            n = _read(list_len(v), model, lo)
+            return [_decode(x, elem, model) for _, x in v.slots[:n]]
+    raise AssertionError(f"unhandled domain {d!r}")
+
+
+def _read(v: Value, model: Mapping[str, Any], default: Any) -> Any:
+    assert isinstance(v, Term)
+    if v.op == "const":
+        return v.payload
+    assert v.op == "var", v
+    return model.get(str(v.payload), default)
+
+
+# --- Python semantics in SMT ------------------------------------------------------
+
+
+def _floordiv(a: Term, b: Term) -> Term:
+    """Python ``a // b`` for ``b != 0``: SMT ``div`` is Euclidean, which floors only for ``b > 0``."""
+    return T.ite(T.ge(b, T.int_const(0)), T.div(a, b), T.div(T.neg(a), T.neg(b)))
+
+
+def _pymod(a: Term, b: Term) -> Term:
+    """Python ``a % b`` for ``b != 0``: the sign follows ``b`` (``a % b == -((-a) % (-b))``)."""
+    return T.ite(T.ge(b, T.int_const(0)), T.mod(a, b), T.neg(T.mod(T.neg(a), T.neg(b))))
+
+
+def _lt(a: Term, b: Term) -> Term:
+    return T.str_lt(a, b) if a.sort is Sort.STRING else T.lt(a, b)
+
+
+def _le(a: Term, b: Term) -> Term:
+    return T.str_le(a, b) if a.sort is Sort.STRING else T.le(a, b)
+
+
+def _compare(op: str, a: Value, b: Value) -> Term:
+    if op == "==":
+        return equals(a, b)
+    if op == "!=":
+        return T.not_(equals(a, b))
+    assert isinstance(a, Term)
+    assert isinstance(b, Term)
+    if op == "<":
+        return _lt(a, b)
+    if op == "<=":
+        return _le(a, b)
+    if op == ">":
+        return _lt(b, a)
+    if op == ">=":
+        return _le(b, a)
+    raise AssertionError(op)
+
+
+def _ite(c: Term, a: Value, b: Value) -> Value:
+    """``a if c else b`` on values of one type."""
+    if c is T.TRUE or a is b:
+        return a
+    if c is T.FALSE:
+        return b
+    if isinstance(a, Term) and isinstance(b, Term):
+        return T.ite(c, a, b)
+    if isinstance(a, tuple) and isinstance(b, tuple):
+        return tuple(_ite(c, x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, RecordVal) and isinstance(b, RecordVal):
+        return RecordVal(a.cls, tuple((n, _ite(c, x, y))
+                                      for (n, x), (_, y) in zip(a.fields, b.fields, strict=True)))
+    if isinstance(a, SymList) and isinstance(b, SymList):
+        slots: list[tuple[Term, Value]] = []
+        for k in range(max(len(a.slots), len(b.slots))):
+            sa = a.slots[k] if k < len(a.slots) else None
+            sb = b.slots[k] if k < len(b.slots) else None
+            if sa is not None and sb is not None:
+                slots.append((T.ite(c, sa[0], sb[0]), _ite(c, sa[1], sb[1])))
+            elif sa is not None:
+                slots.append((T.and_(c, sa[0]), sa[1]))
+            elif sb is not None:
+                slots.append((T.and_(T.not_(c), sb[0]), sb[1]))
+        length = None
+        if a.length is not None and b.length is not None:
+            length = T.ite(c, a.length, b.length)
+        return SymList(tuple(slots), a.dense and b.dense, length)
+    raise TypeError(f"if-expression branches differ: {type(a).__name__}, {type(b).__name__}")
+
+
+def _count_before(guards: Sequence[Term]) -> list[Term]:
+    """For each position, the number of true guards before it."""
+    out: list[Term] = []
+    acc = T.int_const(0)
+    for g in guards:
+        out.append(acc)
+        acc = T.add(acc, T.ite(g, T.int_const(1), T.int_const(0)))
+    return out
+
+
+def _compact(xs: SymList) -> SymList:
+    """The same list with its present items moved to the front (slot ``k`` = item ``k``)."""
+    if xs.dense:
+        return xs
+    guards = [g for g, _ in xs.slots]
+    before = _count_before(guards)
+    length = list_len(xs)
+    slots: list[tuple[Term, Value]] = []
+    n = len(xs.slots)
+    for k in range(n):
+        # Item k is the slot i >= k whose guard holds with k true guards before it.
+        val = xs.slots[n - 1][1]
+        for i in range(n - 1, k - 1, -1):
+            val = _ite(T.and_(guards[i], T.eq(before[i], T.int_const(k))), xs.slots[i][1], val)
+        slots.append((T.lt(T.int_const(k), length), val))
+    return SymList(tuple(slots), True, length)
+
+
+def _select(items: Sequence[Value], k: Term) -> Value:
+    """``items[k]`` for ``0 <= k < len(items)`` (an ite chain over the positions)."""
+    val = items[-1]
+    for i in range(len(items) - 2, -1, -1):
+        val = _ite(T.eq(k, T.int_const(i)), items[i], val)
+    return val
+
+
+def _normalize_index(i: Term, n: Term) -> tuple[Term, Term]:
+    """Python's index ``i`` into ``n`` items: the position it names, and whether it is out of range."""
+    in_range = T.and_(T.le(T.neg(n), i), T.lt(i, n))
+    pos = T.ite(T.lt(i, T.int_const(0)), T.add(i, n), i)
+    return pos, T.not_(in_range)
+
+
+def _default(t: ir.Type) -> Value:
+    """Some value of type ``t``: stands in where the value never matters (an error happened)."""
+    match t:
+        case ir.Scalar(name="bool"):
+            return T.FALSE
+        case ir.Scalar(name="str"):
+            return T.str_const("")
+        case ir.Scalar(name="int") | ir.EnumT():
+            return T.int_const(0)
+        case ir.TupleT(items=items):
+            return tuple(_default(i) for i in items)
+        case ir.RecordT(cls=cls, fields=fields):
+            return RecordVal(cls, tuple((n, _default(ft)) for n, ft in fields))
+        case ir.ListT():
+            return SymList((), True, T.int_const(0))
+    raise AssertionError(f"no default for {t}")
+
+
+def _term(v: Value) -> Term:
+    assert isinstance(v, Term), v
+    return v
+
+
+def _const_int(t: Term) -> int | None:
+    return int(t.payload) if t.op == "const" and t.sort is Sort.INT else None  # type: ignore[arg-type]
+
+
+# --- the encoder ----------------------------------------------------------------
+
+Env = Mapping[str, Value]
+
+
+class _Encoder:
+    def __init__(self, bounds: Mapping[str, tuple[int | None, int | None]]) -> None:
+        self.bounds = bounds
+
+    # -- expressions ---------------------------------------------------------------
+
+    def expr(self, e: ir.Expr, env: Env) -> tuple[Value, Term]:
+        match e:
+            case ir.Const(value=v):
+                return lift(v, e.type), T.FALSE
+            case ir.Var(name=name):
+                return env[name], T.FALSE
+            case ir.UnOp(op=op, arg=arg):
+                v, err = self.expr(arg, env)
+                t = _term(v)
+                return (T.not_(t) if op == "not" else (T.neg(t) if op == "-" else t)), err
+            case ir.BinOp():
+                return self._binop(e, env)
+            case ir.BoolOp(op=op, args=args):
+                return self._boolop(op, args, env)
+            case ir.Compare(ops=ops, operands=operands):
+                return self._chain(ops, operands, env)
+            case ir.IfExp(cond=c, then=a, orelse=b):
+                cv, ce = self.expr(c, env)
+                av, ae = self.expr(a, env)
+                bv, be = self.expr(b, env)
+                ct = _term(cv)
+                return _ite(ct, av, bv), T.or_(ce, T.ite(ct, ae, be))
+            case ir.Call(fn=fn, args=args):
+                return self._call(e, fn, args, env)
+            case ir.Method(name=name, obj=obj, args=args):
+                ov, oe = self.expr(obj, env)
+                avs = [self.expr(a, env) for a in args]
+                err = T.or_(oe, *(ae for _, ae in avs))
+                x = avs[0][0]
+                if name == "startswith":
+                    return T.str_prefixof(_term(x), _term(ov)), err
+                if name == "endswith":
+                    return T.str_suffixof(_term(x), _term(ov)), err
+                if name == "count":
+                    assert isinstance(ov, SymList)
+                    return T.add(*(T.ite(T.and_(g, equals(v, x)), T.int_const(1), T.int_const(0))
+                                   for g, v in ov.slots)), err
+                raise Unsupported(f"line {e.loc.line}: the method {name}() has no encoding")
+            case ir.Index(obj=obj, index=index):
+                return self._index(e, obj, index, env)
+            case ir.Attr(obj=obj, name=name):
+                ov, oe = self.expr(obj, env)
+                assert isinstance(ov, RecordVal)
+                return ov.get(name), oe
+            case ir.ListLit(items=items):
+                vs = [self.expr(i, env) for i in items]
+                return symbolic_list([v for v, _ in vs]), T.or_(*(x for _, x in vs))
+            case ir.TupleLit(items=items):
+                vs = [self.expr(i, env) for i in items]
+                return tuple(v for v, _ in vs), T.or_(*(x for _, x in vs))
+            case ir.Comprehension() | ir.RangeIter():
+                return self._materialize(self.stream(e, env))
+            case ir.Let(name=name, value=value, body=body):
+                vv, ve = self.expr(value, env)
+                bv, be = self.expr(body, {**env, name: vv})
+                return bv, T.or_(ve, be)
+        raise Unsupported(f"line {e.loc.line}: no encoding for {type(e).__name__}")
+
+    def _binop(self, e: ir.BinOp, env: Env) -> tuple[Value, Term]:
+        a, ae = self.expr(e.left, env)
+        b, be = self.expr(e.right, env)
+        err = T.or_(ae, be)
+        op = e.op
+        if isinstance(a, SymList) and isinstance(b, SymList):
+            assert op == "+"
+            full = all(g is T.TRUE for g, _ in a.slots)
+            dense = (full and b.dense) or (not b.slots and a.dense)
+            length = None
+            if a.length is not None and b.length is not None:
+                length = T.add(a.length, b.length)
+            return SymList(a.slots + b.slots, dense, length), err
+        if isinstance(a, tuple) and isinstance(b, tuple):
+            return a + b, err
+        x, y = _term(a), _term(b)
+        if op == "+":
+            return (T.str_concat(x, y) if x.sort is Sort.STRING else T.add(x, y)), err
+        if op == "-":
+            return T.sub(x, y), err
+        if op == "*":
+            return T.mul(x, y), err
+        if op in ("//", "%"):
+            zero = T.eq(y, T.int_const(0))
+            return (_floordiv(x, y) if op == "//" else _pymod(x, y)), T.or_(err, zero)
+        if op == "**":
+            n = _const_int(y)
+            if n is None or n < 0:
+                raise Unsupported(f"line {e.loc.line}: `**` needs a constant exponent >= 0")
+            return T.mul(*([x] * n)), err
+        raise AssertionError(op)
+
+    def _boolop(self, op: str, args: Sequence[ir.Expr], env: Env) -> tuple[Value, Term]:
+        # `a and b`: b is evaluated (and may raise) only when a is true; `or` dually.
+        vals: list[Term] = []
+        errs: list[Term] = []
+        for a in args:
+            v, err = self.expr(a, env)
+            reached = T.and_(*vals) if op == "and" else T.not_(T.or_(*vals))
+            errs.append(T.and_(reached, err))
+            vals.append(_term(v))
+        return (T.and_(*vals) if op == "and" else T.or_(*vals)), T.or_(*errs)
+
+    def _chain(self, ops: Sequence[str], operands: Sequence[ir.Expr], env: Env
+               ) -> tuple[Value, Term]:
+        # `a < b < c` evaluates c only when a < b holds.
+        left, err = self.expr(operands[0], env)
+        results: list[Term] = []
+        errs = [err]
+        for n, (op, right_e) in enumerate(zip(ops, operands[1:], strict=True)):
+            reached = T.and_(*results)
+            right: Value | None
+            if op in ("in", "not in"):
+                r, rerr, right = self._contains(left, right_e, env)
+                if op == "not in":
+                    r = T.not_(r)
+            else:
+                right, rerr = self.expr(right_e, env)
+                r = _compare(op, left, right)
+            errs.append(T.and_(reached, rerr))
+            results.append(r)
+            if right is None:
+                if n != len(ops) - 1:
+                    raise Unsupported(f"line {right_e.loc.line}: a chained comparison that "
+                                      "continues after `in range(...)` is not encoded")
+                break
+            left = right
+        return T.and_(*results), T.or_(*errs)
+
+    def _contains(self, x: Value, coll: ir.Expr, env: Env) -> tuple[Term, Term, Value | None]:
+        """``x in coll`` (``x`` already evaluated), the error of evaluating ``coll``, its value."""
+        if isinstance(coll, ir.RangeIter):
+            start, se = self.expr(coll.start, env)
+            stop, te = self.expr(coll.stop, env)
+            s, t, xv, step = _term(start), _term(stop), _term(x), coll.step
+            if step > 0:
+                inside = T.and_(T.le(s, xv), T.lt(xv, t),
+                                T.eq(T.mod(T.sub(xv, s), T.int_const(step)), T.int_const(0)))
+            else:
+                inside = T.and_(T.lt(t, xv), T.le(xv, s),
+                                T.eq(T.mod(T.sub(s, xv), T.int_const(-step)), T.int_const(0)))
+            return inside, T.or_(se, te), None
+        cv, ce = self.expr(coll, env)
+        if isinstance(cv, Term):
+            return T.str_contains(cv, _term(x)), ce, cv
+        if isinstance(cv, tuple):
+            return T.or_(*(equals(x, v) for v in cv)), ce, cv
+        assert isinstance(cv, SymList)
+        return T.or_(*(T.and_(g, equals(x, v)) for g, v in cv.slots)), ce, cv
+
+    def _index(self, e: ir.Expr, obj: ir.Expr, index: ir.Expr, env: Env) -> tuple[Value, Term]:
+        ov, oe = self.expr(obj, env)
+        iv, ie = self.expr(index, env)
+        i = _term(iv)
+        err = T.or_(oe, ie)
+        if isinstance(ov, Term):  # a string: one character
+            pos, out = _normalize_index(i, T.str_len(ov))
+            return T.str_at(ov, pos), T.or_(err, out)
+        if isinstance(ov, tuple):
+            k = _const_int(i)
+            n = len(ov)
+            if k is not None:
+                if -n <= k < n:
+                    return ov[k], err
+                return _default(e.type), T.TRUE
+            if n == 0:
+                return _default(e.type), T.TRUE
+            pos, out = _normalize_index(i, T.int_const(n))
+            return _select(ov, pos), T.or_(err, out)
+        assert isinstance(ov, SymList)
+        xs = _compact(ov)
+        if not xs.slots:
+            return _default(e.type), T.TRUE
+        pos, out = _normalize_index(i, list_len(xs))
+        return _select([v for _, v in xs.slots], pos), T.or_(err, out)
+
+    def _call(self, e: ir.Expr, fn: str, args: Sequence[ir.Expr], env: Env) -> tuple[Value, Term]:
+        if fn in ("all", "any"):
+            it = args[0]
+            s = self.stream(it, env)
+            if not (isinstance(it, ir.Comprehension) and it.kind == "gen"):
+                s = _strict(s)  # a list is built in full before all/any looks at it
+            return _all_any(s, fn == "all")
+        if fn == "sum":
+            xs, err = self._materialize(self.stream(args[0], env))
+            total = T.add(*(T.ite(g, _term(v), T.int_const(0)) for g, v in xs.slots))
+            if len(args) == 2:
+                start, se = self.expr(args[1], env)
+                return T.add(_term(start), total), T.or_(err, se)
+            return total, err
+        if fn == "len":
+            a = args[0]
+            if isinstance(a, ir.RangeIter):
+                return self._range_len(a, env)
+            v, err = self.expr(a, env)
+            if isinstance(v, Term):
+                return T.str_len(v), err
+            if isinstance(v, tuple):
+                return T.int_const(len(v)), err
+            assert isinstance(v, SymList)
+            return list_len(v), err
+        if fn == "abs":
+            v, err = self.expr(args[0], env)
+            return T.abs_(_term(v)), err
+        if fn in ("min", "max"):
+            pick = _lt if fn == "min" else (lambda a, b: _lt(b, a))
+            if len(args) == 1:
+                xs, err = self._materialize(self.stream(args[0], env))
+                if not xs.slots:
+                    return _default(e.type), T.TRUE
+                best = _term(xs.slots[0][1])
+                seen = xs.slots[0][0]
+                for g, v in xs.slots[1:]:
+                    # Python keeps the first of equal extremes: replace only on strictly better.
+                    tv = _term(v)
+                    best = T.ite(T.and_(g, T.or_(T.not_(seen), pick(tv, best))), tv, best)
+                    seen = T.or_(seen, g)
+                return best, T.or_(err, T.not_(seen))
+            vals = [self.expr(a, env) for a in args]
+            best = _term(vals[0][0])
+            for v, _ in vals[1:]:
+                tv = _term(v)
+                best = T.ite(pick(tv, best), tv, best)
+            return best, T.or_(*(x for _, x in vals))
+        if fn == "divmod":
+            av, ae = self.expr(args[0], env)
+            bv, be = self.expr(args[1], env)
+            x, y = _term(av), _term(bv)
+            return ((_floordiv(x, y), _pymod(x, y)),
+                    T.or_(ae, be, T.eq(y, T.int_const(0))))
+        if fn == "implies":
+            # A plain function: both arguments are evaluated.
+            av, ae = self.expr(args[0], env)
+            bv, be = self.expr(args[1], env)
+            return T.implies(_term(av), _term(bv)), T.or_(ae, be)
+        if fn in ("enumerate", "zip"):
+            return self._materialize(self.stream(e, env))
+        raise Unsupported(f"line {e.loc.line}: the builtin {fn}() has no encoding")
+
+    def _range_len(self, r: ir.RangeIter, env: Env) -> tuple[Value, Term]:
+        start, se = self.expr(r.start, env)
+        stop, te = self.expr(r.stop, env)
+        s, t, k = _term(start), _term(stop), r.step
+        # len(range(s, t, k)) = max(0, ceil((t - s) / k)); for k > 0 `div` floors.
+        span = T.sub(t, s) if k > 0 else T.sub(s, t)
+        step = abs(k)
+        n = T.div(T.add(span, T.int_const(step - 1)), T.int_const(step))
+        return T.ite(T.lt(n, T.int_const(0)), T.int_const(0), n), T.or_(se, te)
+
+    # -- iteration -------------------------------------------------------------------
+
+    def stream(self, e: ir.Expr, env: Env) -> Stream:
+        """The steps of iterating over ``e``, lazily where CPython is lazy."""
+        match e:
+            case ir.RangeIter():
+                return self._range(e, env)
+            case ir.Comprehension(elt=elt, generators=gens):
+                return self._comprehension(gens, elt, env)
+            case ir.Call(fn="enumerate", args=(xs,)):
+                s = self.stream(xs, env)
+                before = _count_before([st.present for st in s.steps])
+                return Stream(s.init_err, tuple(
+                    Step(st.present, (n, st.value), st.err) for st, n in zip(s.steps, before,
+                                                                           strict=True)))
+            case ir.Call(fn="zip", args=args):
+                return self._zip(args, env)
+        v, err = self.expr(e, env)
+        if isinstance(v, tuple):
+            return Stream(err, tuple(Step(T.TRUE, x, T.FALSE) for x in v))
+        if not isinstance(v, SymList):
+            raise Unsupported(f"line {e.loc.line}: cannot iterate over {e.type}")
+        return Stream(err, tuple(Step(g, x, T.FALSE) for g, x in v.slots))
+
+    def _range(self, r: ir.RangeIter, env: Env) -> Stream:
+        start, se = self.expr(r.start, env)
+        stop, te = self.expr(r.stop, env)
+        s, t, k = _term(start), _term(stop), r.step
+        cs, ct = _const_int(s), _const_int(t)
+        if cs is not None and ct is not None:
+            rng = range(cs, ct, k)
+            if len(rng) > MAX_UNROLL:
+                raise Unsupported(f"line {r.loc.line}: range of {len(rng)} items is more than "
+                                  f"the {MAX_UNROLL} the encoding unrolls")
+            return Stream(T.or_(se, te), tuple(Step(T.TRUE, T.int_const(i), T.FALSE) for i in rng))
+        s_lo, s_hi = T.int_bounds(s, self.bounds)
+        t_lo, t_hi = T.int_bounds(t, self.bounds)
+        if k > 0:
+            span = None if t_hi is None or s_lo is None else t_hi - s_lo
+        else:
+            span = None if s_hi is None or t_lo is None else s_hi - t_lo
+        if span is None:
+            raise Unsupported(f"line {r.loc.line}: range over a symbolic bound with no known "
+                              "limit cannot be unrolled; bound the proposal with Between/MaxLen")
+        n = max(0, -(-span // abs(k)))
+        if n > MAX_UNROLL:
+            raise Unsupported(f"line {r.loc.line}: range of up to {n} items is more than "
+                              f"the {MAX_UNROLL} the encoding unrolls")
+        steps = []
+        for i in range(n):
+            x = T.add(s, T.int_const(i * k))
+            steps.append(Step(T.lt(x, t) if k > 0 else T.gt(x, t), x, T.FALSE))
+        return Stream(T.or_(se, te), tuple(steps))
+
+    def _zip(self, args: Sequence[ir.Expr], env: Env) -> Stream:
+        streams = [self.stream(a, env) for a in args]
+        if any(st.err is not T.FALSE for s in streams for st in s.steps):
+            # zip pulls from its arguments in turn and stops at the first exhausted one;
+            # with generators that can raise, which errors happen depends on that order.
+            raise Unsupported("zip over a generator whose items can raise is not encoded")
+        lists = [_compact(SymList(tuple((st.present, st.value) for st in s.steps), False))
+                 for s in streams]
+        n = min(len(xs.slots) for xs in lists)
+        steps = tuple(Step(T.and_(*(xs.slots[k][0] for xs in lists)),
+                           tuple(xs.slots[k][1] for xs in lists), T.FALSE) for k in range(n))
+        return Stream(T.or_(*(s.init_err for s in streams)), steps)
+
+    def _comprehension(self, gens: Sequence[ir.Generator], elt: ir.Expr, env: Env) -> Stream:
+        g, rest = gens[0], gens[1:]
+        src = self.stream(g.iter, env)
+        steps: list[Step] = []
+        for st in src.steps:
+            if st.present is T.FALSE and st.err is T.FALSE:
+                continue
+            if len(g.targets) == 1:
+                inner: dict[str, Value] = {**env, g.targets[0]: st.value}
+            else:
+                assert isinstance(st.value, tuple)
+                inner = {**env, **dict(zip(g.targets, st.value, strict=True))}
+            # The `if` conditions short-circuit like `and`.
+            fvals: list[Term] = []
+            ferrs: list[Term] = []
+            for c in g.conds:
+                cv, ce = self.expr(c, inner)
+                ferrs.append(T.and_(*fvals, ce))
+                fvals.append(_term(cv))
+            keep = T.and_(*fvals)
+            ferr = T.or_(*ferrs)
+            live = T.and_(st.present, T.not_(st.err))
+            if rest:
+                sub = self._comprehension(rest, elt, inner)
+                taken = T.and_(live, keep)
+                # A header step: this item's own error, its filters', and creating the inner iterable.
+                steps.append(Step(T.FALSE, _dummy(sub, elt), T.or_(
+                    st.err, T.and_(st.present, T.or_(ferr, T.and_(keep, sub.init_err))))))
+                steps.extend(Step(T.and_(taken, s2.present), s2.value, T.and_(taken, s2.err))
+                             for s2 in sub.steps)
+            else:
+                v, ve = self.expr(elt, inner)
+                steps.append(Step(T.and_(st.present, keep), v, T.or_(
+                    st.err, T.and_(st.present, T.or_(ferr, T.and_(keep, ve))))))
+        if len(steps) > MAX_UNROLL:
+            raise Unsupported(f"line {elt.loc.line}: a comprehension of up to {len(steps)} steps "
+                              f"is more than the {MAX_UNROLL} the encoding unrolls")
+        return Stream(src.init_err, tuple(steps))
+
+    def _materialize(self, s: Stream) -> tuple[SymList, Term]:
+        """Consume every step (a list is built, or sum/min/max/len): the list and its error."""
+        slots = tuple((st.present, st.value) for st in s.steps if st.present is not T.FALSE)
+        dense = all(g is T.TRUE for g, _ in slots)
+        return (SymList(slots, dense, T.int_const(len(slots)) if dense else None),
+                T.or_(s.init_err, *(st.err for st in s.steps)))
+
+
+def _dummy(sub: Stream, elt: ir.Expr) -> Value:
+    return sub.steps[0].value if sub.steps else _default(elt.type)
+
+
+def _strict(s: Stream) -> Stream:
+    """The stream after building it into a list first: every step's error happens up front."""
+    return Stream(T.or_(s.init_err, *(st.err for st in s.steps)),
+                  tuple(Step(st.present, st.value, T.FALSE) for st in s.steps))
+
+
+def _all_any(s: Stream, is_all: bool) -> tuple[Term, Term]:
+    """``all``/``any`` consuming ``s`` lazily: it stops at the first false (true) item."""
+    reached = T.TRUE
+    errs = [s.init_err]
+    vals: list[Term] = []
+    for st in s.steps:
+        v = _term(st.value)
+        errs.append(T.and_(reached, st.err))
+        decisive = T.and_(st.present, T.not_(v) if is_all else v)
+        vals.append(T.or_(T.not_(st.present), v) if is_all else T.and_(st.present, v))
+        reached = T.and_(reached, T.not_(st.err), T.not_(decisive))
+    value = T.and_(*vals) if is_all else T.or_(*vals)
+    return value, T.or_(*errs)
+
