@@ -1,0 +1,300 @@
+"""The ``assay`` command: ``check`` model outputs, ``recheck`` certificates, run the ``demo``.
+
+Exit codes, for every subcommand:
+
+* 0: everything passed (every proposal ACCEPTED; every certificate still holds);
+* 1: something did not (REFUTED, MALFORMED, VACUOUS or UNKNOWN; with
+  ``--allow-unknown``, UNKNOWN passes);
+* 2: a usage error: bad arguments, a missing file, a spec that does not
+  import or is invalid.  Nothing was checked.
+
+Input problems of one line (bad JSON, wrong types, invalid UTF-8) are that
+line's MALFORMED verdict, never a crash; the other lines are still checked.
+An exception out of the kernel is a bug and is not hidden.
+
+An empty proposals file (or one of blank lines only) checks 0 proposals and
+exits 0, with a warning on stderr: "every proposal was accepted" holds.
+
+State (certificates) lives in ``.assay/`` in the current directory, or in
+``$ASSAY_HOME``, or in ``--store DIR``; ``--no-store`` keeps none.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import IO, Any, TextIO
+
+import assay
+from assay.errors import UsageError
+
+__all__ = ["main"]
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``assay`` command line with ``argv`` (default: ``sys.argv[1:]``); return the exit code."""
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits on --help, --version and bad arguments
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    if args.command is None:
+        parser.print_usage(sys.stderr)
+        print("assay: error: name a command: check, recheck or demo", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        return int(args.run(args))
+    except UsageError as exc:
+        print(f"assay {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("assay: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # The reader went away (`assay check ... | head`); say nothing more to it.
+        with contextlib.suppress(OSError):
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 -- keeps the exit-time flush quiet
+        return EXIT_FAILED
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="assay",
+        description="Check foundation-model outputs against executable specifications.")
+    parser.add_argument("--version", action="version", version=f"assay {assay.__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    check = sub.add_parser(
+        "check", help="check proposals (JSON Lines) against a spec",
+        description="Check each proposal in a JSON Lines file against a spec. Each line: "
+                    '{"id": ..., "givens": {...}, "proposal": ...}; the proposal may be the '
+                    "model's raw text, with the answer in a ```json block or as the last JSON "
+                    "object in it. Exit 0 if every proposal is accepted, 1 if not, 2 on a usage error.")
+    check.add_argument("--spec", required=True, metavar="SPEC",
+                       help="MODULE:NAME, FILE.py:NAME, or FILE.py holding one spec")
+    check.add_argument("proposals", metavar="PROPOSALS.jsonl", help="the proposals; - reads stdin")
+    check.add_argument("--format", choices=("text", "json", "junit"), default="text",
+                       help="text: a table and a summary; json: one object per line; junit: XML")
+    check.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE, not stdout")
+    check.add_argument("--allow-unknown", action="store_true",
+                       help="let UNKNOWN verdicts pass (exit 0)")
+    _store_arguments(check)
+    check.add_argument("--timeout", type=float, default=10.0, metavar="S",
+                       help="seconds per solver query (default 10)")
+    check.add_argument("--no-vacuity", dest="vacuity", action="store_false",
+                       help="on a refutation, skip asking the solvers whether any proposal "
+                            "could meet the spec (faster; no VACUOUS verdicts)")
+    check.set_defaults(run=_check)
+
+    recheck = sub.add_parser(
+        "recheck", help="re-verify stored certificates",
+        description="Re-verify every certificate under PATH from its spec and proposal, "
+                    "independently of the run that made it. Exit 1 if any no longer holds.")
+    recheck.add_argument("path", metavar="PATH", nargs="?",
+                         help="a certificate or a folder of them (default: the store)")
+    recheck.add_argument("--store", metavar="DIR", help="the state folder (default .assay, or $ASSAY_HOME)")
+    recheck.add_argument("--timeout", type=float, default=30.0, metavar="S",
+                         help="seconds per solver query (default 30)")
+    recheck.set_defaults(run=_recheck)
+
+    demo = sub.add_parser(
+        "demo", help="check bundled model answers against the library's specs",
+        description="Check a bundled file of model answers (right, subtly wrong, malformed) "
+                    "against the spec library, write certificates, and recheck them.")
+    _store_arguments(demo)
+    demo.set_defaults(run=_demo)
+    return parser
+
+
+def _store_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--store", metavar="DIR",
+                   help="where certificates go (default .assay in the current folder, or $ASSAY_HOME)")
+    p.add_argument("--no-store", action="store_true", help="keep no certificates")
+
+
+def store_dir(args: argparse.Namespace) -> Path | None:
+    """The state folder: ``--store``, else ``$ASSAY_HOME``, else ``.assay``; None with ``--no-store``."""
+    if getattr(args, "no_store", False):
+        return None
+    path = Path(args.store or os.environ.get("ASSAY_HOME") or ".assay")
+    if path.exists() and not path.is_dir():
+        raise UsageError(f"the store {str(path)!r} exists and is not a folder")
+    return path
+
+
+# --- check ---------------------------------------------------------------------
+
+
+def _check(args: argparse.Namespace) -> int:
+    from assay.bridges.answers import AnswerError, proposal_value
+    from assay.bridges.records import MISSING, BadLine, read_records
+    from assay.kernel import Location, check, malformed
+    from assay.report import Result, Tally, make_report
+
+    if not args.timeout > 0:
+        raise UsageError(f"--timeout must be a positive number of seconds, got {args.timeout}")
+    store = store_dir(args)
+    with _open_proposals(args.proposals) as source:
+        spec = _load_spec(args.spec)
+        domain = spec.proposal.domain
+        needs_givens = ", ".join(p.name for p in spec.givens)
+
+        def judge(item: Any) -> Result:
+            if isinstance(item, BadLine):
+                return Result(item.id, item.line, malformed(
+                    f"line {item.line}: {item.why}", Location(item.line, item.column)))
+            if item.givens is MISSING and needs_givens:
+                return Result(item.id, item.line, malformed(
+                    f"line {item.line}: missing field 'givens' (the spec takes {needs_givens})",
+                    Location(item.line, 1)))
+            givens = {} if item.givens is MISSING else item.givens
+            answer = proposal_value(domain, item.proposal)
+            if isinstance(answer, AnswerError):
+                return Result(item.id, item.line, malformed(
+                    f"line {item.line}: no parsable answer in the proposal text: {answer.message} "
+                    f"(text line {answer.line}, column {answer.column})",
+                    Location(answer.line, answer.column, "proposal")))
+            where = Location(answer.line, answer.column) if answer.line else None
+            verdict = check(spec, givens, answer.value, store=store, timeout=args.timeout,
+                            vacuity=args.vacuity, where=where)
+            return Result(item.id, item.line, verdict)
+
+        tally = Tally(allow_unknown=args.allow_unknown)
+        with _open_output(args.output) as out, _progress(source.size) as advance:
+            report = make_report(args.format, out, spec_ref=args.spec, source=source.name,
+                                 allow_unknown=args.allow_unknown)
+            report.start()
+            for item in read_records(source.stream, progress=advance):
+                result = judge(item)
+                tally.add(result.verdict)
+                report.add(result)
+            tally.stop()
+            report.finish(tally)
+    if not report.has_summary or args.output:
+        print(tally.summary(), file=sys.stderr)
+    if tally.total == 0:
+        print(f"assay check: warning: {source.name} holds no proposals", file=sys.stderr)
+    return EXIT_OK if tally.ok else EXIT_FAILED
+
+
+class _Source:
+    def __init__(self, name: str, stream: IO[bytes], size: int | None) -> None:
+        self.name, self.stream, self.size = name, stream, size
+
+
+@contextlib.contextmanager
+def _open_proposals(name: str) -> Iterator[_Source]:
+    if name == "-":
+        yield _Source("<stdin>", sys.stdin.buffer, None)
+        return
+    path = Path(name)
+    if not path.exists():
+        raise UsageError(f"proposals file not found: {name}")
+    if path.is_dir():
+        raise UsageError(f"proposals file is a folder: {name}")
+    try:
+        stream = path.open("rb")
+    except OSError as exc:
+        raise UsageError(f"cannot read proposals file {name}: {exc.strerror}") from exc
+    with stream:
+        yield _Source(name, stream, path.stat().st_size)
+
+
+@contextlib.contextmanager
+def _open_output(name: str | None) -> Iterator[TextIO]:
+    if name is None:
+        yield sys.stdout
+        return
+    try:
+        out = open(name, "w", encoding="utf-8")  # noqa: SIM115 -- closed below
+    except OSError as exc:
+        raise UsageError(f"cannot write {name}: {exc.strerror}") from exc
+    with out:
+        yield out
+
+
+@contextlib.contextmanager
+def _progress(total: int | None) -> Iterator[Any]:
+    """A byte-counting progress bar on stderr, only for a person at a terminal (not in CI)."""
+    if not (sys.stderr.isatty() and not os.environ.get("CI")):
+        yield None
+        return
+    from tqdm import tqdm
+    with tqdm(total=total, unit="B", unit_scale=True, file=sys.stderr, leave=False,
+              desc="checking") as bar:
+        yield bar.update
+
+
+def _load_spec(ref: str) -> Any:
+    """``assay.specs.load(ref)``, with load errors as usage errors that say file:line:col."""
+    from assay.specs import InvalidSpec, SpecLoadError, load
+
+    # Like `python -m`, a MODULE:NAME spec is found from the current folder too.
+    cwd = os.getcwd()
+    added = cwd not in sys.path
+    if added:
+        sys.path.insert(0, cwd)
+    try:
+        return load(ref)
+    except InvalidSpec as exc:
+        raise UsageError(f"invalid spec {ref}: {exc}") from exc
+    except SpecLoadError as exc:
+        raise UsageError(_load_error(exc)) from exc
+    finally:
+        if added:
+            with contextlib.suppress(ValueError):
+                sys.path.remove(cwd)
+
+
+def _load_error(exc: BaseException) -> str:
+    """The message of a spec that does not import, with the file:line[:col] it failed at."""
+    cause = exc.__cause__
+    if isinstance(cause, SyntaxError) and cause.filename and cause.lineno:
+        return f"{cause.filename}:{cause.lineno}:{cause.offset or 1}: {exc}"
+    if cause is not None and cause.__traceback__ is not None:
+        tb = cause.__traceback__
+        while tb.tb_next is not None:
+            tb = tb.tb_next
+        return f"{tb.tb_frame.f_code.co_filename}:{tb.tb_lineno}: {exc}"
+    return str(exc)
+
+
+# --- recheck and demo ------------------------------------------------------------
+
+
+def _recheck(args: argparse.Namespace) -> int:
+    from assay.proofs.recheck import recheck_path
+
+    if not args.timeout > 0:
+        raise UsageError(f"--timeout must be a positive number of seconds, got {args.timeout}")
+    path = Path(args.path) if args.path else store_dir(args)
+    assert path is not None  # recheck has no --no-store
+    if not path.exists():
+        raise UsageError(f"nothing to recheck: {path} does not exist")
+    held = failed = 0
+    for result in recheck_path(path, timeout=args.timeout):
+        if result.ok:
+            held += 1
+            print(f"ok      {result.path}")
+        else:
+            failed += 1
+            print(f"FAILED  {result.path}: {result.reason}")
+    noun = "certificate" if held + failed == 1 else "certificates"
+    print(f"{held + failed} {noun}: {held} hold, {failed} failed", file=sys.stderr)
+    if held + failed == 0:
+        print(f"assay recheck: warning: no certificates under {path}", file=sys.stderr)
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from assay.demo import run
+
+    return int(run(store=store_dir(args)))
