@@ -59,7 +59,8 @@ def check(spec: Spec, givens: Mapping[str, Any], proposal: Any, *,
     def done(v: Verdict) -> Verdict:
         v = with_fields(v, seconds=time.perf_counter() - start)
         if store is not None and v.outcome in (Outcome.ACCEPTED, Outcome.REFUTED, Outcome.VACUOUS):
-            v = with_fields(v, certificate=str(write_certificate(store, spec, givens, proposal, v)))
+            v = with_fields(v, certificate=str(write_certificate(store, spec, givens, proposal, v,
+                                                                 v.solvers)))
         return v
 
     try:
@@ -93,9 +94,9 @@ def check(spec: Spec, givens: Mapping[str, Any], proposal: Any, *,
     refuted = make(Outcome.REFUTED, f"{len(violations)} violated: {summary}",
                    violations=tuple(violations))
     if vacuity:
-        impossible, note = _claims.no_solution(spec, given_values, timeout=timeout)
+        impossible, note, answers = _claims.no_solution(spec, given_values, timeout=timeout)
         if impossible:
-            return done(with_fields(refuted, outcome=Outcome.VACUOUS,
+            return done(with_fields(refuted, outcome=Outcome.VACUOUS, solvers=answers,
                                     reason="no proposal can meet the spec for these givens "
                                            f"(the solvers proved it: {note}); this one fails too: {summary}"))
     return done(refuted)

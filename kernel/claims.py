@@ -44,7 +44,7 @@ def settle(spec: Spec, givens: dict[str, Any], value: Any, *, timeout: float) ->
             return make(Outcome.UNKNOWN, f"unsupported: the {name} claim cannot be encoded: {exc}",
                         claims=(*claims, Claim(name, "unknown", str(exc))))
         result = solvers.prove_unsat(query, timeout=timeout)
-        answers += [a.to_json() for a in result.answers]
+        answers += [a.to_json() | {"query": query.name, "claim": name} for a in result.answers]
         if result.status == "unsat":
             claims.append(Claim(name, "proved", f"UNSAT on {' and '.join(a.solver for a in result.answers)}"))
             continue
@@ -54,15 +54,16 @@ def settle(spec: Spec, givens: dict[str, Any], value: Any, *, timeout: float) ->
             if confirmed:
                 return make(Outcome.REFUTED, f"the {name} claim fails: {detail}",
                             violations=(Violation(name, spec.proposal.loc.line, detail),),
-                            claims=(*claims, Claim(name, "refuted", detail)), witness=witness)
+                            claims=(*claims, Claim(name, "refuted", detail)), witness=witness,
+                            solvers=tuple(answers))
             return make(Outcome.UNKNOWN, f"solver-model-rejected: {result.answers[-1].solver} found a "
                         f"counterexample to {name} that the evaluator does not confirm ({detail})",
-                        claims=(*claims, Claim(name, "unknown", detail)))
+                        claims=(*claims, Claim(name, "unknown", detail)), solvers=tuple(answers))
         return make(Outcome.UNKNOWN, f"{result.reason}: could not prove the {name} claim",
-                    claims=(*claims, Claim(name, "unknown", result.reason)))
+                    claims=(*claims, Claim(name, "unknown", result.reason)), solvers=tuple(answers))
     proved = ", ".join(c.name for c in claims)
     return make(Outcome.ACCEPTED, f"the spec holds on the proposal; proved: {proved}",
-                claims=tuple(claims), witness=None)
+                claims=tuple(claims), solvers=tuple(answers))
 
 
 def _confirm(spec: Spec, givens: dict[str, Any], value: Any, witness: Any, name: str) -> tuple[bool, str]:
@@ -87,7 +88,8 @@ def _confirm(spec: Spec, givens: dict[str, Any], value: Any, witness: Any, name:
     return True, f"{shown} also meets the spec with objective {theirs} (this proposal: {mine})"
 
 
-def no_solution(spec: Spec, givens: dict[str, Any], *, timeout: float) -> tuple[bool, str]:
+def no_solution(spec: Spec, givens: dict[str, Any], *, timeout: float
+                ) -> tuple[bool, str, tuple[dict[str, Any], ...]]:
     """Whether both solvers prove that no proposal meets the spec for ``givens``.
 
     Cached per spec source and givens, so a batch of proposals for one task
@@ -102,19 +104,21 @@ def no_solution(spec: Spec, givens: dict[str, Any], *, timeout: float) -> tuple[
     return _VACUITY[key]
 
 
-_VACUITY: dict[tuple[str, str, float, str], tuple[bool, str]] = {}
+_VACUITY: dict[tuple[str, str, float, str], tuple[bool, str, tuple[dict[str, Any], ...]]] = {}
 _VACUITY_SIZE = 1024
 
 
-def _no_solution(spec: Spec, givens: dict[str, Any], timeout: float) -> tuple[bool, str]:
+def _no_solution(spec: Spec, givens: dict[str, Any], timeout: float
+                 ) -> tuple[bool, str, tuple[dict[str, Any], ...]]:
     from assay.specs import queries as q
     from assay.specs.terms import Unsupported
 
     try:
         query = q.any_solution(spec, givens)
     except Unsupported as exc:
-        return False, f"unsupported: {exc}"
+        return False, f"unsupported: {exc}", ()
     result = solvers.prove_unsat(query, timeout=timeout)
+    answers = tuple(a.to_json() | {"query": query.name} for a in result.answers)
     if result.status == "unsat":
-        return True, "UNSAT on " + " and ".join(a.solver for a in result.answers)
-    return False, result.reason or result.status
+        return True, "UNSAT on " + " and ".join(a.solver for a in result.answers), answers
+    return False, result.reason or result.status, answers

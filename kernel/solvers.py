@@ -119,7 +119,7 @@ def _run_z3(query: Query, timeout: float, start: float) -> SolverAnswer:
     for t in query.assertions:
         s.add(smt.to_z3(t, ctx))
     raw = str(s.check())
-    model = smt.z3_model(s.model(), query.encoding.variables, ctx) if raw == "sat" else None
+    model = smt.z3_model_values(s.model(), query.encoding.variables) if raw == "sat" else None
     return read_answer("z3", _version("z3"), raw, reason=_z3_reason(s, raw),
                        seconds=time.perf_counter() - start, model=model)
 
@@ -141,9 +141,9 @@ def _run_cvc5(query: Query, timeout: float, start: float) -> SolverAnswer:
     s.setOption("produce-models", "true")
     s.setOption("tlimit-per", str(max(1, int(timeout * 1000))))
     s.setLogic("ALL")
-    conv = smt.Cvc5Converter(tm)
+    symbols: dict[str, Any] = {}
     for t in query.assertions:
-        s.assertFormula(conv(t))
+        s.assertFormula(smt.to_cvc5(tm, t, symbols))
     r = s.checkSat()
     if r.isSat():
         raw = "sat"
@@ -151,7 +151,7 @@ def _run_cvc5(query: Query, timeout: float, start: float) -> SolverAnswer:
         raw = "unsat"
     else:
         raw = "unknown"
-    model = smt.cvc5_model(s, conv, query.encoding.variables) if raw == "sat" else None
+    model = smt.cvc5_model_values(s, tm, query.encoding.variables, symbols) if raw == "sat" else None
     reason = ""
     if raw == "unknown":
         why = str(r.getUnknownExplanation())

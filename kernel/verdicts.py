@@ -115,6 +115,7 @@ class Verdict:
     witness: Any = None
     certificate: str | None = None
     seconds: float = 0.0
+    solvers: tuple[dict[str, Any], ...] = ()  # every solver answer this verdict rests on
     _token: InitVar[object] = field(default=None, kw_only=True)
 
     def __post_init__(self, _token: object) -> None:
@@ -154,6 +155,7 @@ def with_fields(verdict: Verdict, **changes: Any) -> Verdict:
     current = {
         "violations": verdict.violations, "where": verdict.where, "claims": verdict.claims,
         "witness": verdict.witness, "certificate": verdict.certificate, "seconds": verdict.seconds,
+        "solvers": verdict.solvers,
     }
     current.update(changes)
     outcome = current.pop("outcome", verdict.outcome)

@@ -70,7 +70,7 @@ def recheck_file(path: str | Path, *, timeout: float = 30.0) -> RecheckResult:
         return fail("the certificate's content was edited (its id no longer matches)")
     ref = cert["spec"]["ref"]
     try:
-        spec = load(ref)
+        spec = load(ref, fresh=True)
     except (SpecLoadError, InvalidSpec) as exc:
         return fail(f"the spec {ref} no longer loads: {exc}")
     if spec.source_hash != cert["spec"].get("source_sha256"):

@@ -82,7 +82,7 @@ def test_missing_spec_name_lists_what_is_there() -> None:
     with pytest.raises(SpecLoadError) as info:
         load(f"{DEFS / 'ok.py'}:nope")
     assert str(info.value) == (f"{DEFS / 'ok.py'} has no spec named 'nope' (specs there: chained, "
-                               "fixed_list, guarded_division, records_and_enums, strings)")
+                               "fixed_list, guarded_division, knapsack, records_and_enums, strings)")
 
 
 def test_missing_file_and_module() -> None:

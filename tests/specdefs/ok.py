@@ -58,3 +58,13 @@ def fixed_list(target: Given[int], xs: Proposal[Annotated[list[Small], Length(3)
 @spec(unique=True)
 def chained(lo: Given[int], hi: Given[int], x: Proposal[Small]) -> bool:
     return lo < x < hi and divmod(x, 2)[1] == 1 and max(x, lo) ** 2 >= 0
+
+
+def value_of(weights, values, capacity, take):
+    return sum(values[i] for i in range(len(take)) if take[i])
+
+
+@spec(maximize=value_of)
+def knapsack(weights: Given[list[int]], values: Given[list[int]], capacity: Given[int],
+             take: Proposal[Annotated[list[bool], Length(4)]]) -> bool:
+    return sum(weights[i] for i in range(4) if take[i]) <= capacity

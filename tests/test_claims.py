@@ -1,0 +1,119 @@
+"""Claims proved by the solvers: uniqueness, optimality, and VACUOUS for impossible tasks.
+
+UNSAT must come from both solvers; a SAT model must be confirmed by the
+evaluator; everything else is UNKNOWN with its reason.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from assay.kernel import Outcome, check, solvers
+from assay.specs import load
+
+from .paths import OK
+
+KNAP = {"weights": [3, 4, 5, 6], "values": [4, 5, 6, 8], "capacity": 10}
+
+
+def test_unique_proved_by_both_solvers() -> None:
+    v = check(load(f"{OK}:chained"), {"lo": 0, "hi": 3}, 1)
+    assert v.outcome is Outcome.ACCEPTED
+    assert [(c.name, c.status) for c in v.claims] == [("unique", "proved")]
+    assert [(a["solver"], a["result"]) for a in v.solvers] == [("z3", "unsat"), ("cvc5", "unsat")]
+    assert all(a["version"] not in ("", "unknown", "unavailable") for a in v.solvers)
+
+
+def test_not_unique_is_refuted_with_a_confirmed_witness() -> None:
+    spec = load(f"{OK}:chained")
+    v = check(spec, {"lo": 0, "hi": 5}, 1)
+    assert v.outcome is Outcome.REFUTED
+    assert v.witness == 3
+    assert v.reason == "the unique claim fails: another proposal also meets the spec: 3"
+    assert [(x.clause, x.detail) for x in v.violations] == [
+        ("unique", "another proposal also meets the spec: 3")]
+
+
+def test_impossible_task_is_vacuous() -> None:
+    v = check(load(f"{OK}:chained"), {"lo": 0, "hi": 1}, 1)
+    assert v.outcome is Outcome.VACUOUS
+    assert v.reason.startswith("no proposal can meet the spec for these givens (the solvers proved it: "
+                               "UNSAT on z3 and cvc5); this one fails too: ")
+
+
+def test_possible_task_with_a_wrong_proposal_stays_refuted() -> None:
+    v = check(load(f"{OK}:chained"), {"lo": 0, "hi": 3}, 2)
+    assert v.outcome is Outcome.REFUTED
+
+
+def test_optimal_proved() -> None:
+    v = check(load(f"{OK}:knapsack"), KNAP, [False, True, False, True])  # 4 + 6 <= 10, value 13
+    assert v.outcome is Outcome.ACCEPTED
+    assert [(c.name, c.status) for c in v.claims] == [("optimal", "proved")]
+
+
+def test_feasible_but_not_optimal_is_refuted_with_a_better_witness() -> None:
+    spec = load(f"{OK}:knapsack")
+    v = check(spec, KNAP, [True, True, False, False])  # weight 7, value 9
+    assert v.outcome is Outcome.REFUTED
+    better = v.witness
+    assert sum(w for w, t in zip(KNAP["weights"], better, strict=True) if t) <= 10
+    assert sum(x for x, t in zip(KNAP["values"], better, strict=True) if t) > 9
+    assert v.violations[0].clause == "optimal"
+
+
+def _fake(answers: dict[str, solvers.SolverAnswer]) -> Any:
+    def run(query: Any, solver: str, *, timeout: float) -> solvers.SolverAnswer:
+        return answers[solver]
+    return run
+
+
+def test_a_solver_model_the_evaluator_rejects_is_unknown(monkeypatch: pytest.MonkeyPatch) -> None:
+    lie = solvers.SolverAnswer("z3", "x", "sat", "", {"x": 1}, 0.0)  # 1 is the proposal itself
+    monkeypatch.setattr(solvers, "run", _fake({"z3": lie, "cvc5": lie}))
+    v = check(load(f"{OK}:chained"), {"lo": 0, "hi": 3}, 1)
+    assert v.outcome is Outcome.UNKNOWN
+    assert v.reason.startswith("solver-model-rejected: ")
+
+
+def test_solver_disagreement_is_unknown(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(solvers, "run", _fake({
+        "z3": solvers.SolverAnswer("z3", "x", "unsat"),
+        "cvc5": solvers.SolverAnswer("cvc5", "y", "sat", "", {"x": 3}),
+    }))
+    v = check(load(f"{OK}:chained"), {"lo": 0, "hi": 3}, 1)
+    assert v.outcome is Outcome.UNKNOWN
+    assert v.reason == ("solver-disagreement: z3 says unsat, cvc5 says sat: could not prove the "
+                        "unique claim")
+
+
+def test_unsat_from_one_solver_alone_is_not_a_proof(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(solvers, "run", _fake({
+        "z3": solvers.SolverAnswer("z3", "x", "unsat"),
+        "cvc5": solvers.SolverAnswer("cvc5", "y", "unknown", "timeout"),
+    }))
+    v = check(load(f"{OK}:chained"), {"lo": 0, "hi": 3}, 1)
+    assert v.outcome is Outcome.UNKNOWN
+    assert v.reason == "timeout (cvc5: timeout): could not prove the unique claim"
+
+
+def test_a_solver_crash_is_unknown_not_an_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    def boom(*args: Any) -> Any:
+        raise RuntimeError("segfault-ish")
+    monkeypatch.setattr(solvers, "_run_z3", boom)
+    answer = solvers.run(__import__("assay.specs.queries", fromlist=["q"]).any_solution(
+        load(f"{OK}:chained"), {"lo": 0, "hi": 3}), "z3", timeout=1)
+    assert answer.status == "unknown"
+    assert answer.reason == "error: RuntimeError: segfault-ish"
+
+
+@pytest.mark.parametrize("raw", ["SAT?", "unknown", "", "timeout", "unsat\n(error)"])
+def test_only_exact_sat_and_unsat_are_answers(raw: str) -> None:
+    assert solvers.read_answer("z3", "1", raw).status == "unknown"
+
+
+def test_sat_and_unsat_words() -> None:
+    assert solvers.read_answer("z3", "1", "sat").status == "sat"
+    assert solvers.read_answer("z3", "1", " unsat ").status == "unsat"
