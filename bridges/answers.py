@@ -72,12 +72,18 @@ class AnswerError:
 
 
 class BadJSON(ValueError):
-    """Text that is not strict JSON; ``pos`` is the offset of the problem, or None."""
+    """Text that is not strict JSON.
 
-    def __init__(self, message: str, pos: int | None) -> None:
+    ``pos`` is the offset of the problem, or None where the parser does not say;
+    ``refused`` is True when the text is JSON in form but is refused for what it
+    holds (a duplicate key, NaN, a number too long, nesting too deep).
+    """
+
+    def __init__(self, message: str, pos: int | None, *, refused: bool = False) -> None:
         super().__init__(message)
         self.message = message
         self.pos = pos
+        self.refused = refused
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -106,14 +112,14 @@ def _raw_decode(text: str, start: int) -> tuple[Any, int]:
     except json.JSONDecodeError as exc:
         raise BadJSON(exc.msg, exc.pos) from None
     except RecursionError:
-        raise BadJSON("the JSON is nested too deeply", start) from None
+        raise BadJSON("the JSON is nested too deeply", None, refused=True) from None
     except ValueError as exc:
         # The hooks above and the int-digits limit raise a bare ValueError, with no position.
         message = str(exc)
         if message.startswith(_INT_DIGITS_MESSAGE):
             message = ("a number has more digits than the 4300 that Python reads from JSON "
                        f"({message.split(': ', 1)[-1].split(';', 1)[0]})")
-        raise BadJSON(message, None) from None
+        raise BadJSON(message, None, refused=True) from None
     return value, end
 
 
@@ -123,7 +129,8 @@ def parse_json(text: str) -> Any:
     value, end = _raw_decode(text, start)
     rest = len(text.rstrip())
     if end < rest:
-        raise BadJSON("extra data after the JSON value", end)
+        extra = len(text) - len(text[end:].lstrip())
+        raise BadJSON("extra data after the JSON value", extra)
     return value
 
 
@@ -189,12 +196,13 @@ def _last_json(text: str) -> Answer | AnswerError:
             value, end = _raw_decode(text, m.start())
         except BadJSON as exc:
             failed += 1
-            if failed > MAX_CANDIDATES:
-                return AnswerError(f"gave up looking for a JSON answer after {MAX_CANDIDATES} "
-                                   "'{' or '[' that start no JSON value", *position(text, m.start()))
-            if exc.pos is None:
+            if exc.refused:
                 refused = AnswerError(f"the JSON at line {position(text, m.start())[0]} is refused: "
                                       f"{exc.message}", *position(text, m.start()))
+            if failed >= MAX_CANDIDATES:
+                return refused or AnswerError(
+                    f"gave up looking for a JSON answer after {MAX_CANDIDATES} '{{' or '[' that "
+                    "start no JSON value", *position(text, m.start()))
             i = m.start() + 1
         else:
             # Skip what was parsed: the values nested in it are not candidates.

@@ -94,7 +94,9 @@ def parse_line(raw: bytes, number: int) -> Record | BadLine | None:
     try:
         obj = parse_json(text)
     except BadJSON as exc:
-        column = position(text, exc.pos)[1] if exc.pos is not None else 1
+        if exc.pos is None:  # refused for what it holds; the parser does not say where
+            return BadLine(number, 1, default_id(number), f"not valid JSON: {exc.message}")
+        column = position(text, exc.pos)[1]
         return BadLine(number, column, default_id(number),
                        f"not valid JSON at column {column}: {exc.message}")
     if not isinstance(obj, dict):
