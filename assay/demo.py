@@ -1,0 +1,163 @@
+"""``assay demo``: the library's specs against a file of realistic model answers.
+
+The bundled file (``assay/demo_data/answers.jsonl``) holds answers as models
+write them: some right, some subtly wrong (two sudoku cells swapped, a meeting
+one hour early, a knapsack that fits but is not the best), some malformed (a
+refusal with no JSON, a fence cut off by the token limit), and a few tasks
+that are impossible (contradictory sudoku givens, a triangle with two
+colours), which the kernel must call VACUOUS rather than blame the model.
+Each line also says which verdict it should get, so the demo checks the
+kernel as much as it shows it: :func:`run` returns 0 only when every verdict
+came out as designed and the certificates it wrote recheck.
+
+No network and no model: every answer is in the file.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any, TextIO
+
+from assay.kernel import Location, Outcome, Verdict, check, malformed
+from assay.specs import Spec, load
+
+__all__ = ["DemoCase", "demo_cases", "judge", "run"]
+
+_LIBRARY = "assay.specs.library."
+_DATA = ("demo_data", "answers.jsonl")
+_SHOWN_VIOLATIONS = 3
+
+
+@dataclass(frozen=True)
+class DemoCase:
+    """One line of the demo file: a task, the model's answer, and the verdict it should get."""
+
+    id: str
+    spec: str  # "module:name" under assay.specs.library
+    givens: dict[str, Any]
+    proposal: Any  # a JSON value, or the model's raw text
+    expect: Outcome
+    note: str
+
+
+def demo_cases() -> list[DemoCase]:
+    """The bundled answers, in file order."""
+    text = resources.files("assay").joinpath(*_DATA).read_text(encoding="utf-8")
+    cases = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        cases.append(DemoCase(row["id"], row["spec"], row["givens"], row["proposal"],
+                              Outcome(row["expect"]), row.get("note", "")))
+    return cases
+
+
+def judge(case: DemoCase, spec: Spec, store: Path | None) -> Verdict:
+    """The kernel's verdict on one case: find the answer in the model's text, then check it."""
+    found = _find_answer(spec, case.proposal)
+    if isinstance(found, Verdict):
+        return found
+    proposal, where = found
+    return check(spec, case.givens, proposal, store=store, where=where)
+
+
+def run(store: Path, out: TextIO = sys.stdout) -> int:
+    """Run the demo, writing certificates under ``store``; 0 when every verdict is as designed."""
+    cases = demo_cases()
+    specs: dict[str, Spec] = {}
+    started = time.perf_counter()
+    tally: Counter[Outcome] = Counter()
+    surprises: list[str] = []
+    certificates: list[Path] = []
+    out.write(f"assay demo: {len(cases)} model answers to "
+              f"{len({c.spec for c in cases})} tasks from assay.specs.library; "
+              f"certificates go to {store}\n\n")
+    for case in cases:
+        spec = specs.get(case.spec) or specs.setdefault(case.spec, load(_LIBRARY + case.spec))
+        verdict = judge(case, spec, store)
+        tally[verdict.outcome] += 1
+        as_designed = verdict.outcome is case.expect
+        if not as_designed:
+            surprises.append(case.id)
+        out.write(_show(case, verdict, as_designed))
+        if verdict.certificate is not None:
+            certificates.append(Path(verdict.certificate))
+    seconds = time.perf_counter() - started
+    counts = ", ".join(f"{tally[o]} {o.value}" for o in
+                       (Outcome.ACCEPTED, Outcome.REFUTED, Outcome.MALFORMED, Outcome.VACUOUS,
+                        Outcome.UNKNOWN))
+    out.write(f"\n{len(cases)} answers: {counts} in {seconds:.2f}s\n")
+    if surprises:
+        out.write(f"NOT AS DESIGNED: {len(surprises)} verdicts differ from the expected ones: "
+                  f"{', '.join(surprises)}\n")
+    else:
+        out.write("every verdict is the one the demo expects\n")
+    rechecked = _recheck(certificates, out)
+    return 0 if not surprises and rechecked else 1
+
+
+def _show(case: DemoCase, verdict: Verdict, as_designed: bool) -> str:
+    mark = "" if as_designed else f"   <-- expected {case.expect}"
+    head = (f"{case.id:<30} {case.spec:<36} {verdict.outcome!s:<9} "
+            f"{verdict.seconds:6.3f}s{mark}\n")
+    body = [f"    ({case.note})"] if case.note else []
+    if verdict.violations:
+        body += [f"    line {v.line}: {v.detail}" for v in verdict.violations[:_SHOWN_VIOLATIONS]]
+        if len(verdict.violations) > _SHOWN_VIOLATIONS:
+            body.append(f"    ... and {len(verdict.violations) - _SHOWN_VIOLATIONS} more")
+        if verdict.outcome is Outcome.VACUOUS:
+            body.append(f"    {verdict.reason.split(';')[0]}")
+    else:
+        body.append(f"    {verdict.reason}")
+    for claim in verdict.claims:
+        detail = f" ({claim.detail})" if claim.detail else ""
+        body.append(f"    claim {claim.name}: {claim.status}{detail}")
+    if verdict.where is not None and verdict.outcome is Outcome.MALFORMED:
+        body.append(f"    at {verdict.where}")
+    return head + "\n".join(body) + "\n"
+
+
+def _find_answer(spec: Spec, proposal: Any) -> tuple[Any, Location] | Verdict:
+    """The answer in a proposal, as ``assay check`` finds it, or MALFORMED with the position."""
+    try:
+        from assay.bridges.answers import AnswerError, proposal_value
+    except ImportError:  # the bridge is optional to the kernel; without it, only JSON values
+        if isinstance(proposal, str):
+            return malformed("the answer is raw text and assay.bridges.answers is not "
+                             "installed to extract it", Location(path="proposal"))
+        return proposal, Location()
+    found = proposal_value(spec.proposal.domain, proposal)
+    if isinstance(found, AnswerError):
+        return malformed(f"no answer in the model's text: {found.message}",
+                         Location(found.line, found.column, "proposal"))
+    return found.value, Location(found.line, found.column)
+
+
+def _recheck(certificates: list[Path], out: TextIO) -> bool:
+    """Recheck the certificates this run wrote, independently of the run that wrote them."""
+    try:
+        from assay.proofs.recheck import recheck_path
+    except ImportError:  # proofs/ is part of assay; this only guards a partial install
+        out.write("recheck: assay.proofs.recheck is not available; skipped\n")
+        return False
+    out.write(f"\nrechecking the {len(certificates)} certificates written, independently "
+              "of the run that wrote them ...\n")
+    started = time.perf_counter()
+    held = 0
+    for path in certificates:
+        for result in recheck_path(path):
+            if result.ok:
+                held += 1
+            else:
+                out.write(f"FAILED  {result.path}: {result.reason}\n")
+    failed = len(certificates) - held
+    out.write(f"{len(certificates)} certificates: {held} hold, {failed} failed "
+              f"in {time.perf_counter() - started:.2f}s\n")
+    return failed == 0
