@@ -328,7 +328,7 @@ def split_role(annotation: Any) -> tuple[_Role | None, Any]:
         roles = [m for m in meta if isinstance(m, _Role)]
         rest = [m for m in meta if not isinstance(m, _Role)]
         if roles:
-            inner = Annotated[(base, *rest)] if rest else base  # type: ignore[valid-type]
+            inner = Annotated[(base, *rest)] if rest else base
             return roles[-1], inner
     return None, annotation
 

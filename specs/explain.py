@@ -183,8 +183,8 @@ def _r(e: ir.Expr, parent: int = 0) -> str:
         case ir.TupleLit(items=items):
             return "(" + ", ".join(_r(i) for i in items) + ("," if len(items) == 1 else "") + ")"
         case ir.RangeIter(start=s, stop=t, step=step):
-            args = [_r(s), _r(t)] + ([str(step)] if step != 1 else [])
-            return f"range({', '.join(args)})"
+            parts = [_r(s), _r(t)] + ([str(step)] if step != 1 else [])
+            return f"range({', '.join(parts)})"
         case ir.Comprehension(kind=kind, elt=elt, generators=gens):
             fors = " ".join(
                 f"for {', '.join(_display(t) for t in g.targets)} in {_r(g.iter)}"

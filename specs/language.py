@@ -127,7 +127,7 @@ class Spec:
         self.objective_fn = maximize or minimize
         self.sense = "max" if maximize is not None else ("min" if minimize is not None else None)
         self.ref = f"{fn.__module__}:{fn.__qualname__}"
-        functools.update_wrapper(self, fn)  # type: ignore[arg-type]
+        functools.update_wrapper(self, fn)
 
     def __call__(self, *args: Any, **kwargs: Any) -> bool:
         return self.fn(*args, **kwargs)
@@ -269,8 +269,9 @@ def load(ref: str, *, fresh: bool = False) -> Spec:
         obj.ref = f"{Path(target).resolve()}:{obj.name}"
     elif fresh:
         obj.ref = f"{target}:{obj.name}"
-    _ = obj.ir  # build now: refuse a bad spec at load time
-    return obj
+    loaded: Spec = obj
+    _ = loaded.ir  # build now: refuse a bad spec at load time
+    return loaded
 
 
 def _module_file(name: str) -> Path | None:
@@ -486,8 +487,9 @@ class _Frontend:
             for node in ast.walk(module):
                 if hasattr(node, "col_offset"):
                     node.col_offset += indent
-                    if getattr(node, "end_col_offset", None) is not None:
-                        node.end_col_offset += indent
+                    end = getattr(node, "end_col_offset", None)
+                    if end is not None:
+                        setattr(node, "end_col_offset", end + indent)  # noqa: B010 - not every AST node declares it
         self.hash.update(text.encode())
         return _Source(file, fdef, text, fn.__globals__, lines, start)
 
@@ -640,24 +642,24 @@ class _Frontend:
                 return self._binop(node, op, l, r, scope)
             case ast.BoolOp(op=op, values=values):
                 args = tuple(self.expr(v, scope) for v in values)
-                for a, v in zip(args, values, strict=True):
-                    self._need(a, ir.BOOL, v, f"an operand of `{'and' if isinstance(op, ast.And) else 'or'}`")
+                for a, vnode in zip(args, values, strict=True):
+                    self._need(a, ir.BOOL, vnode, f"an operand of `{'and' if isinstance(op, ast.And) else 'or'}`")
                 return ir.BoolOp("and" if isinstance(op, ast.And) else "or", args, type=ir.BOOL, loc=loc)
             case ast.Compare(left=left, ops=ops, comparators=comps):
                 operands = [self.expr(left, scope)] + [
                     self._iterable(c, scope)
-                    if _is_call_of(c, "range") and isinstance(op, ast.In | ast.NotIn)
+                    if _is_call_of(c, "range") and isinstance(cop, ast.In | ast.NotIn)
                     else self.expr(c, scope)
-                    for c, op in zip(comps, ops, strict=True)]
-                names = []
-                for i, op in enumerate(ops):
-                    name = _CMP.get(type(op))
-                    if name is None:
-                        self._refuse(node, type(op).__name__,
-                                     f"`{type(op).__name__}` comparisons (is / is not) are not supported",
+                    for c, cop in zip(comps, ops, strict=True)]
+                names: list[str] = []
+                for i, cop in enumerate(ops):
+                    cname = _CMP.get(type(cop))
+                    if cname is None:
+                        self._refuse(node, type(cop).__name__,
+                                     f"`{type(cop).__name__}` comparisons (is / is not) are not supported",
                                      "compare values with == or !=")
-                    self._check_compare(node, name, operands[i], operands[i + 1])
-                    names.append(name)
+                    self._check_compare(node, cname, operands[i], operands[i + 1])
+                    names.append(cname)
                 return ir.Compare(tuple(names), tuple(operands), type=ir.BOOL, loc=loc)
             case ast.IfExp(test=test, body=body, orelse=orelse):
                 c = self.expr(test, scope)
@@ -707,15 +709,14 @@ class _Frontend:
         g = self.current.globals
         if name in g:
             v = g[name]
-            t = _type_of_value(v)
+            ct = _type_of_value(v)
             # A constant's value is part of the spec's meaning: hash it.
             self.hash.update(f"const {name}={v!r}\n".encode())
-            if t is not None and not isinstance(v, tuple):
-                return ir.Const(v, type=t, loc=loc)
-            if isinstance(v, tuple) and t is not None:
-                items = tuple(ir.Const(x, type=it, loc=loc)
-                              for x, it in zip(v, typing.cast(ir.TupleT, t).items, strict=True))
-                return ir.TupleLit(items, type=t, loc=loc)
+            if ct is not None and not isinstance(v, tuple):
+                return ir.Const(v, type=ct, loc=loc)
+            if isinstance(v, tuple) and isinstance(ct, ir.TupleT):
+                items = tuple(ir.Const(x, type=it, loc=loc) for x, it in zip(v, ct.items, strict=True))
+                return ir.TupleLit(items, type=ct, loc=loc)
             self._refuse(node, name, f"the global {name!r} ({type(v).__name__}) cannot be used as a value here",
                          "use int, bool or str constants, enum members, or call helper functions")
         if name in ("True", "False", "None"):
@@ -787,7 +788,7 @@ class _Frontend:
                     s = args[2]
                     if not (isinstance(s, ir.Const) or (isinstance(s, ir.UnOp) and isinstance(s.arg, ir.Const))):
                         self._refuse(node.args[2], "range", "the step of range must be a constant")
-                    step = s.value if isinstance(s, ir.Const) else -typing.cast(ir.Const, s.arg).value  # type: ignore[union-attr]
+                    step = s.value if isinstance(s, ir.Const) else -typing.cast(ir.Const, s.arg).value
                     if step == 0:
                         self._refuse(node.args[2], "range", "range() step must not be zero")
                 start, stop = (ir.Const(0, type=ir.INT, loc=loc), args[0]) if len(args) == 1 else (args[0], args[1])
@@ -813,8 +814,7 @@ class _Frontend:
         if g.is_async:
             self._unsupported(g.iter)
         it = self._iterable(g.iter, scope)
-        elem = typing.cast(ir.ListT, it.type).elem if isinstance(it.type, ir.ListT) \
-            else typing.cast(ir.TupleT, it.type).items[0]
+        elem = it.type.elem if isinstance(it.type, ir.ListT) else typing.cast(ir.TupleT, it.type).items[0]
         targets: list[str] = []
         if isinstance(g.target, ast.Name):
             name = self._fresh(g.target.id)
