@@ -38,7 +38,7 @@ def settle(spec: Spec, givens: dict[str, Any], value: Any, *, timeout: float) ->
         except Undefined as exc:
             detail = f"the objective raises {exc.kind} on the proposal: {exc.message}"
             return make(Outcome.REFUTED, f"not optimal: {detail}",
-                        violations=(Violation(name, spec.proposal.loc.line, detail),),
+                        violations=(Violation(name, spec.ir.claims_line, detail),),
                         claims=(*claims, Claim(name, "refuted", detail)))
         except Unsupported as exc:
             return make(Outcome.UNKNOWN, f"unsupported: the {name} claim cannot be encoded: {exc}",
@@ -53,7 +53,7 @@ def settle(spec: Spec, givens: dict[str, Any], value: Any, *, timeout: float) ->
             confirmed, detail = _confirm(spec, givens, value, witness, name)
             if confirmed:
                 return make(Outcome.REFUTED, f"the {name} claim fails: {detail}",
-                            violations=(Violation(name, spec.proposal.loc.line, detail),),
+                            violations=(Violation(name, spec.ir.claims_line, detail),),
                             claims=(*claims, Claim(name, "refuted", detail)), witness=witness,
                             solvers=tuple(answers))
             return make(Outcome.UNKNOWN, f"solver-model-rejected: {result.answers[-1].solver} found a "

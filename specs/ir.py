@@ -319,3 +319,4 @@ class SpecIR:
     clauses: tuple[Clause, ...]
     objective: Expr | None = None  # for ``optimal``: an int expression over the parameters
     objective_sense: str | None = None  # "max" | "min"
+    claims_line: int = 0  # the line of the decorator that asks for the claims

@@ -457,8 +457,10 @@ class _Frontend:
         objective = None
         if self.owner.objective_fn is not None:
             objective = self._objective(self.owner.objective_fn, scope)
+        decorators = src.tree.decorator_list
+        claims_line = decorators[0].lineno if decorators else src.tree.lineno
         spec_ir = ir.SpecIR(self.owner.name, tuple(scope.names[p.name] for p in params),
-                            tuple(clauses), objective, self.owner.sense)
+                            tuple(clauses), objective, self.owner.sense, claims_line)
         self.current = src
         return tuple(params), spec_ir, self.hash.hexdigest()
 

@@ -117,3 +117,10 @@ def test_only_exact_sat_and_unsat_are_answers(raw: str) -> None:
 def test_sat_and_unsat_words() -> None:
     assert solvers.read_answer("z3", "1", "sat").status == "sat"
     assert solvers.read_answer("z3", "1", " unsat ").status == "unsat"
+
+
+def test_claim_violations_point_at_the_decorator_that_asks_for_them() -> None:
+    spec = load(f"{OK}:chained")
+    v = check(spec, {"lo": 0, "hi": 5}, 1)
+    line = OK.read_text().splitlines()[v.violations[0].line - 1]
+    assert line == "@spec(unique=True)"
