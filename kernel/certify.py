@@ -8,7 +8,7 @@ from typing import Any, Final
 from assay.proofs import certificate as _cert
 from assay.specs import Spec
 
-from .verdicts import Outcome, Verdict
+from .verdicts import Claim, Outcome, Verdict
 
 __all__ = ["write_certificate"]
 
@@ -19,6 +19,8 @@ _cert.register_issuer(_ISSUER)
 def write_certificate(store: str | Path, spec: Spec, givens: Any, proposal: Any,
                       verdict: Verdict, solvers: tuple[dict[str, Any], ...] = ()) -> Path:
     """Issue the certificate of ``verdict`` and write it under ``store``; return its path."""
+    # A claim can refute a proposal the evaluator accepted (not unique, not optimal).
+    holds = verdict.outcome is Outcome.ACCEPTED or any(c.status == "refuted" for c in verdict.claims)
     cert = _cert.Certificate(
         spec_ref=spec.ref,
         spec_name=spec.name,
@@ -27,11 +29,18 @@ def write_certificate(store: str | Path, spec: Spec, givens: Any, proposal: Any,
         proposal=proposal,
         outcome=verdict.outcome.value,
         reason=verdict.reason,
-        evaluator={"result": verdict.outcome is Outcome.ACCEPTED,
-                   "violated_lines": sorted({v.line for v in verdict.violations})},
-        claims=tuple(c.to_json() | ({"solvers": list(solvers)} if solvers else {})
-                     for c in verdict.claims),
+        evaluator={"result": holds,
+                   "violated_lines": [] if holds else sorted({v.line for v in verdict.violations})},
+        claims=tuple(_claim_json(spec, c, verdict, solvers) for c in verdict.claims),
         solvers=solvers,
         _issuer_token=_ISSUER,
     )
     return _cert.write(cert, store)
+
+
+def _claim_json(spec: Spec, claim: Claim, verdict: Verdict, solvers: tuple[dict[str, Any], ...]
+                ) -> dict[str, Any]:
+    out = claim.to_json() | {"solvers": [a for a in solvers if a.get("claim") == claim.name]}
+    if claim.status == "refuted" and verdict.witness is not None:
+        out["witness"] = spec.proposal.domain.encode(verdict.witness)
+    return out

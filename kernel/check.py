@@ -45,13 +45,15 @@ def unknown(reason: str, *, seconds: float = 0.0) -> Verdict:
 
 def check(spec: Spec, givens: Mapping[str, Any], proposal: Any, *,
           store: str | Path | None = None, timeout: float = 10.0, vacuity: bool = True,
-          where: Location | None = None) -> Verdict:
+          vacuity_timeout: float = 2.0, where: Location | None = None) -> Verdict:
     """Judge ``proposal`` (a JSON value) against ``spec`` for ``givens`` (a JSON object).
 
     ``store``, when given, is the folder certificates are written to
     (``.assay/`` by convention); ``timeout`` bounds each solver query in
     seconds; ``vacuity=False`` skips the "is the task possible at all" query
-    on refutation.  ``where`` is the proposal's position in its input, copied
+    on refutation, and ``vacuity_timeout`` bounds it (a timeout there leaves
+    the verdict REFUTED, which the evaluator already decided).  ``where`` is
+    the proposal's position in its input, copied
     into MALFORMED verdicts.
     """
     start = time.perf_counter()
@@ -94,7 +96,8 @@ def check(spec: Spec, givens: Mapping[str, Any], proposal: Any, *,
     refuted = make(Outcome.REFUTED, f"{len(violations)} violated: {summary}",
                    violations=tuple(violations))
     if vacuity:
-        impossible, note, answers = _claims.no_solution(spec, given_values, timeout=timeout)
+        impossible, note, answers = _claims.no_solution(spec, given_values,
+                                                        timeout=min(timeout, vacuity_timeout))
         if impossible:
             return done(with_fields(refuted, outcome=Outcome.VACUOUS, solvers=answers,
                                     reason="no proposal can meet the spec for these givens "

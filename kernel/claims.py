@@ -117,7 +117,7 @@ def _no_solution(spec: Spec, givens: dict[str, Any], timeout: float
         query = q.any_solution(spec, givens)
     except Unsupported as exc:
         return False, f"unsupported: {exc}", ()
-    result = solvers.prove_unsat(query, timeout=timeout)
+    result = solvers.prove_unsat(query, timeout=timeout, want_model=False)
     answers = tuple(a.to_json() | {"query": query.name} for a in result.answers)
     if result.status == "unsat":
         return True, "UNSAT on " + " and ".join(a.solver for a in result.answers), answers

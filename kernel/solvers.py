@@ -77,11 +77,17 @@ def run(query: Query, solver: str, *, timeout: float) -> SolverAnswer:
     raise ValueError(f"unknown solver {solver!r} (expected one of {', '.join(SOLVERS)})")
 
 
-def prove_unsat(query: Query, *, timeout: float) -> UnsatProof:
-    """UNSAT only if z3 says so and cvc5 confirms it; SAT comes with the model to be confirmed."""
+def prove_unsat(query: Query, *, timeout: float, want_model: bool = True) -> UnsatProof:
+    """UNSAT only if z3 says so and cvc5 confirms it; SAT comes with the model to be confirmed.
+
+    With ``want_model=False`` (the caller has no use for a counterexample),
+    cvc5 is not asked when z3 did not say unsat: it could not make it a proof.
+    """
     first = run(query, "z3", timeout=timeout)
     if first.status == "sat":
         return UnsatProof("sat", (first,), "", first.model)
+    if first.status != "unsat" and not want_model:
+        return UnsatProof("unknown", (first,), f"{first.reason or 'unknown'} (z3: {first.reason})")
     second = run(query, "cvc5", timeout=timeout)
     answers = (first, second)
     if first.status == "unsat" and second.status == "unsat":

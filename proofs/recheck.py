@@ -86,13 +86,48 @@ def recheck_file(path: str | Path, *, timeout: float = 30.0) -> RecheckResult:
         return fail(f"the evaluator now says {holds}, the certificate says {recorded}")
     if verdict == "accepted" and not holds:
         return fail("accepted, but the spec does not hold on the proposal")
-    if verdict in ("refuted", "vacuous") and holds:
+    refuted_by_claim = any(isinstance(c, dict) and c.get("status") == "refuted"
+                           for c in cert.get("claims", []))
+    if verdict == "vacuous" and holds or verdict == "refuted" and holds and not refuted_by_claim:
         return fail(f"{verdict}, but the spec holds on the proposal")
     for claim in _claims_to_reprove(cert):
         ok, why = _reprove(claim["name"], spec, givens, value, timeout=timeout)
         if not ok:
             return fail(f"the {claim['name']} claim no longer holds: {why}")
+    for claim in cert.get("claims", []):
+        if isinstance(claim, dict) and claim.get("status") == "refuted":
+            ok, why = _confirm_counterexample(claim, spec, givens, value)
+            if not ok:
+                return fail(f"the counterexample to the {claim.get('name')} claim does not hold: {why}")
     return RecheckResult(path, True, "holds", verdict)
+
+
+def _confirm_counterexample(claim: dict[str, Any], spec: Spec, givens: dict[str, Any], value: Any
+                            ) -> tuple[bool, str]:
+    """A refuted claim's witness must meet the spec, differ (unique) or do better (optimal)."""
+    from assay.specs import queries
+    from assay.specs.evaluate import Undefined
+
+    if "witness" not in claim:
+        return False, "the certificate records no counterexample"
+    try:
+        witness = spec.decode_proposal(claim["witness"])
+    except DecodeError as exc:
+        return False, str(exc)
+    if spec.out_of_bounds(witness) or not spec.holds({**givens, spec.proposal.name: witness}):
+        return False, "the counterexample does not meet the spec"
+    if claim.get("name") == "unique":
+        same = spec.proposal.domain.encode(witness) == spec.proposal.domain.encode(value)
+        return (not same, "the counterexample is the proposal itself" if same else "")
+    if claim.get("name") == "optimal":
+        try:
+            mine = queries.objective_value(spec, givens, value)
+            theirs = queries.objective_value(spec, givens, witness)
+        except Undefined as exc:
+            return False, f"the objective raises: {exc.message}"
+        better = theirs > mine if spec.sense == "max" else theirs < mine
+        return (better, "" if better else f"its objective {theirs} is not better than {mine}")
+    return False, f"unknown claim {claim.get('name')!r}"
 
 
 def _claims_to_reprove(cert: dict[str, Any]) -> list[dict[str, Any]]:

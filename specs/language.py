@@ -445,7 +445,7 @@ class _Frontend:
             params.append(Param(p.name, "proposal" if role is PROPOSAL else "given", dom, loc))
             scope.names[p.name] = (p.name, _type_of_domain(dom))
             self.used_names.add(p.name)
-            self.hash.update(f"{p.name}:{role}:{dom!r}:{_enum_members(dom)}\n".encode())
+            self.hash.update(f"{p.name}:{role}:{_domain_key(dom)}\n".encode())
         proposals = [p for p in params if p.role == "proposal"]
         if len(proposals) != 1:
             self._refuse(src.tree, self.owner.name,
@@ -1043,18 +1043,18 @@ class _Frontend:
         return self._wrap(bound + lets, body)
 
 
-def _enum_members(d: Domain) -> str:
-    """The members of every enum in a domain (an enum's meaning is its members)."""
+def _domain_key(d: Domain) -> str:
+    """A domain's meaning as text, independent of the module its classes were loaded under."""
     match d:
         case EnumDomain(cls=cls):
-            return repr([(m.name, m.value) for m in cls])
-        case ListDomain(elem=e):
-            return _enum_members(e)
+            return f"enum {cls.__qualname__}{[(m.name, m.value) for m in cls]!r}"
+        case ListDomain(elem=e, min_len=lo, max_len=hi):
+            return f"list[{_domain_key(e)}]{{{lo},{hi}}}"
         case TupleDomain(items=items):
-            return ",".join(_enum_members(i) for i in items)
-        case RecordDomain(fields=fields):
-            return ",".join(_enum_members(f) for _, f in fields)
-    return ""
+            return "tuple[" + ",".join(_domain_key(i) for i in items) + "]"
+        case RecordDomain(cls=cls, fields=fields):
+            return f"record {cls.__qualname__}(" + ",".join(f"{n}:{_domain_key(f)}" for n, f in fields) + ")"
+    return repr(d)
 
 
 def _elem(it: ir.Expr) -> ir.Type:

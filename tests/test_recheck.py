@@ -108,3 +108,31 @@ def test_recheck_reports_unreadable_files(tmp_path: Path) -> None:
 def test_outcomes_without_certificates(tmp_path: Path) -> None:
     v = check(load(f"{OK}:strings"), {"prefix": "ab"}, 5, store=tmp_path)
     assert v.outcome is Outcome.MALFORMED and v.certificate is None
+
+
+def test_library_certificates_recheck_from_a_fresh_module(tmp_path: Path) -> None:
+    # A fresh load runs the module under another name; the source hash must not depend on it.
+    from assay.specs.library import scheduling
+
+    spec = scheduling.meeting_schedule
+    fresh = load(f"{spec.ref}", fresh=True)
+    assert fresh.fn is not spec.fn
+    assert fresh.source_hash == spec.source_hash
+
+
+def test_a_refuted_claim_is_rechecked_through_its_counterexample(tmp_path: Path) -> None:
+    knap = {"weights": [3, 4, 5, 6], "values": [4, 5, 6, 8], "capacity": 10}
+    path, _ = _issue(tmp_path, "knapsack", knap, [True, True, False, False])
+    cert = json.loads(path.read_text())
+    assert cert["verdict"] == "refuted"
+    assert cert["evaluator"]["result"] is True  # feasible: the optimal claim refuted it
+    (r,) = recheck_path(path)
+    assert r.ok, r.reason
+    claim = cert["claims"][0]
+    claim["witness"] = [True, True, False, False]  # no better than the proposal
+    del cert["id"]
+    path.write_text(json.dumps(cert))
+    (r,) = recheck_path(path)
+    assert not r.ok
+    assert r.reason == ("the counterexample to the optimal claim does not hold: its objective 9 is "
+                        "not better than 9")
