@@ -109,7 +109,8 @@ def _parser() -> argparse.ArgumentParser:
         "demo", help="check bundled model answers against the library's specs",
         description="Check a bundled file of model answers (right, subtly wrong, malformed) "
                     "against the spec library, write certificates, and recheck them.")
-    _store_arguments(demo)
+    demo.add_argument("--store", metavar="DIR",
+                      help="where certificates go (default .assay in the current folder, or $ASSAY_HOME)")
     demo.set_defaults(run=_demo)
     return parser
 
@@ -259,12 +260,26 @@ def _load_error(exc: BaseException) -> str:
     cause = exc.__cause__
     if isinstance(cause, SyntaxError) and cause.filename and cause.lineno:
         return f"{cause.filename}:{cause.lineno}:{cause.offset or 1}: {exc}"
-    if cause is not None and cause.__traceback__ is not None:
-        tb = cause.__traceback__
-        while tb.tb_next is not None:
-            tb = tb.tb_next
-        return f"{tb.tb_frame.f_code.co_filename}:{tb.tb_lineno}: {exc}"
-    return str(exc)
+    where = ""
+    tb = cause.__traceback__ if cause is not None else None
+    while tb is not None:
+        # The deepest frame in the user's code: not assay's, not the standard library's.
+        if _users_file(tb.tb_frame.f_code.co_filename):
+            where = f"{tb.tb_frame.f_code.co_filename}:{tb.tb_lineno}: "
+        tb = tb.tb_next
+    return f"{where}{exc}"
+
+
+def _users_file(filename: str) -> bool:
+    import sysconfig
+
+    if filename.startswith("<"):  # frozen importlib, exec'd strings
+        return False
+    path = Path(filename).resolve()
+    theirs = [Path(sysconfig.get_paths()["stdlib"]).resolve(), Path(assay.__file__).resolve().parent]
+    theirs += [Path(m.__file__).resolve().parent for name in ("assay.specs", "assay.kernel")
+               if (m := sys.modules.get(name)) is not None and m.__file__]
+    return not any(path.is_relative_to(p) for p in theirs)
 
 
 # --- recheck and demo ------------------------------------------------------------
@@ -297,4 +312,6 @@ def _recheck(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from assay.demo import run
 
-    return int(run(store=store_dir(args)))
+    store = store_dir(args)
+    assert store is not None  # demo has no --no-store: it rechecks what it wrote
+    return int(run(store=store))
