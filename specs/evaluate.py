@@ -133,8 +133,11 @@ def iterate(e: ir.Expr, env: Env) -> Iterable[Any]:
             return enumerate(iterate(xs, env))
         case ir.Call(fn="zip", args=args):
             return zip(*(iterate(a, env) for a in args), strict=False)
-        case ir.Comprehension():
-            return _comprehension(e, env)
+        case ir.Comprehension(kind=kind):
+            # A list comprehension is built in full (every element evaluated) before
+            # anything iterates it; only a generator is lazy.
+            gen = _comprehension(e, env)
+            return gen if kind == "gen" else list(gen)
     return evaluate(e, env)  # type: ignore[no-any-return]
 
 

@@ -4,8 +4,9 @@ Strings cross every boundary as code points, never as escaped text: z3's
 ``StringVal`` leaves backslashes unescaped (so ``"\\\\u{41}"`` would become
 ``"A"``) and mangles code points above U+2FFFF, and its ``as_string()`` is
 ambiguous; here z3 strings are built with ``Z3_mk_u32string`` and read with
-``Z3_get_string_contents``; cvc5 strings with ``mkString`` without escape
-processing.  In SMT-LIB text every character outside printable ASCII, and the
+``Z3_get_string_contents``; cvc5 strings with ``mkString`` over the
+``\\u{...}`` escapes of every character that is not printable ASCII (cvc5
+rejects raw NUL and mis-decodes raw non-ASCII) and read with ``getStringValue``.  In SMT-LIB text every character outside printable ASCII, and the
 backslash and the double quote, is written as ``\\u{...}``.  Code points above
 U+2FFFF are refused with :class:`~.terms.Unsupported` when a constant is made.
 """
@@ -193,8 +194,8 @@ def to_cvc5(tm: Any, term: Term, symbols: dict[str, Any] | None = None,
             elif t.sort is Sort.INT:
                 out = tm.mkInteger(str(t.payload))
             else:
-                check_alphabet(str(t.payload))
-                out = tm.mkString(str(t.payload), False)
+                # cvc5 refuses raw non-ASCII and NUL; its \\u{...} escapes are exact.
+                out = tm.mkString(smtlib_string(str(t.payload))[1:-1], True)
         elif t.op == "var":
             name = str(t.payload)
             out = syms.get(name)
