@@ -251,7 +251,16 @@ class ListDomain(Domain):
             raise DecodeError(path, f"expected a list, got {_short(value)}")
         if self.fixed and len(value) != self.max_len:
             raise DecodeError(path, f"expected a list of {self.max_len} items, got {len(value)}")
-        return [self.elem.decode(v, f"{path}[{i}]") for i, v in enumerate(value)]
+        if type(self.elem) is IntDomain and all(type(v) is int for v in value):
+            return list(value)  # the common case, without a call per item
+        decode = self.elem.decode
+        try:
+            return [decode(v, path) for v in value]
+        except DecodeError:
+            # Decode again, item by item, only to name the item that is wrong.
+            for i, v in enumerate(value):
+                decode(v, f"{path}[{i}]")
+            raise
 
     def encode(self, value: Any) -> Any:
         return [self.elem.encode(v) for v in value]
@@ -259,6 +268,10 @@ class ListDomain(Domain):
     def out_of_bounds(self, value: Any, path: str) -> Iterator[str]:
         if not self.fixed and self.max_len is not None and len(value) > self.max_len:
             yield f"{path} has {len(value)} items, more than the {self.max_len} allowed"
+        e = self.elem
+        if type(e) is IntDomain and value and (e.lo is None or min(value) >= e.lo) \
+                and (e.hi is None or max(value) <= e.hi):
+            return  # every item in bounds: no need to look at each
         for i, v in enumerate(value):
             yield from self.elem.out_of_bounds(v, f"{path}[{i}]")
 

@@ -141,3 +141,15 @@ def test_huge_integers_are_exact() -> None:
     assert v.outcome is A
     v = check(spec, {"xs": [big, 2 * big, 3 * big + 1]}, 2, vacuity=False)
     assert v.outcome is R
+
+
+def test_decode_names_the_wrong_item_after_the_fast_path() -> None:
+    from assay.specs.domains import DecodeError, IntDomain, ListDomain
+
+    nested = ListDomain(ListDomain(IntDomain(1, 9), 3, 3), 2, 2)
+    assert nested.decode([[1, 2, 3], [4, 5, 6]], "p") == [[1, 2, 3], [4, 5, 6]]
+    with pytest.raises(DecodeError) as info:
+        nested.decode([[1, 2, 3], [4, None, 6]], "p")
+    assert str(info.value) == "p[1][1]: expected an integer, got None (null)"
+    assert list(nested.out_of_bounds([[1, 2, 3], [4, 10, 0]], "p")) == [
+        "p[1][1] = 10 is outside 1..9", "p[1][2] = 0 is outside 1..9"]
