@@ -6,8 +6,9 @@ Strings cross every boundary as code points, never as escaped text: z3's
 ambiguous; here z3 strings are built with ``Z3_mk_u32string`` and read with
 ``Z3_get_string_contents``; cvc5 strings with ``mkString`` over the
 ``\\u{...}`` escapes of every character that is not printable ASCII (cvc5
-rejects raw NUL and mis-decodes raw non-ASCII) and read with ``getStringValue``.  In SMT-LIB text every character outside printable ASCII, and the
-backslash and the double quote, is written as ``\\u{...}``.  Code points above
+rejects raw NUL and mis-decodes raw non-ASCII) and read with
+``getStringValue``.  In SMT-LIB text every character outside printable ASCII,
+and the backslash and the double quote, is written as ``\\u{...}``.  Code points above
 U+2FFFF are refused with :class:`~.terms.Unsupported` when a constant is made.
 """
 
@@ -202,6 +203,9 @@ def to_cvc5(tm: Any, term: Term, symbols: dict[str, Any] | None = None,
             if out is None:
                 out = tm.mkConst(_cvc5_sort(tm, t.sort), name)
                 syms[name] = out
+            elif out.getSort() != _cvc5_sort(tm, t.sort):
+                raise TypeError(f"variable {name!r} is {out.getSort()} in this term manager, "
+                                f"used here as {t.sort.value}")
         else:
             args = [memo[id(a)] for a in t.args]
             if t.op == "-":
@@ -212,6 +216,9 @@ def to_cvc5(tm: Any, term: Term, symbols: dict[str, Any] | None = None,
                 out = tm.mkTerm(kinds[t.op], *args)
         memo[id(t)] = out
     return memo[id(term)]
+
+
+_DEFAULTS: dict[Sort, int | bool | str] = {Sort.INT: 0, Sort.BOOL: False, Sort.STRING: ""}
 
 
 def cvc5_value(v: Any) -> int | bool | str:
@@ -233,7 +240,7 @@ def cvc5_model_values(solver: Any, tm: Any, names: Mapping[str, Sort],
     for n, s in names.items():
         c = syms.get(n)
         if c is None:  # never used in an assertion: any value of its sort will do
-            out[n] = {Sort.INT: 0, Sort.BOOL: False, Sort.STRING: ""}[s]
+            out[n] = _DEFAULTS[s]
             continue
         out[n] = cvc5_value(solver.getValue(c))
     return out

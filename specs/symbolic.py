@@ -196,7 +196,7 @@ def encode_expr(e: ir.Expr, env: Mapping[str, Value],
     """Encode one expression: its value and its error term (true iff CPython raises).
 
     ``env`` maps IR names to values (terms, tuples, :class:`RecordVal`,
-    :class:`SymList`; use :func:`lift` for concrete Python values).
+    :class:`SymList`) or to concrete Python values, lifted by :func:`lift`.
     ``bounds`` gives known bounds of Int variables, for unrolling ``range``.
     """
     return _Encoder(dict(bounds or {})).expr(e, env)
@@ -206,7 +206,13 @@ def encode_expr(e: ir.Expr, env: Mapping[str, Value],
 
 
 def lift(value: Any, t: ir.Type) -> Value:
-    """The constant value of a concrete Python ``value`` of IR type ``t``."""
+    """The value of a concrete Python ``value`` of IR type ``t`` (constant terms).
+
+    Parts that already are symbolic values (terms, :class:`SymList`,
+    :class:`RecordVal`) are kept, so a list of terms is a list of those terms.
+    """
+    if isinstance(value, Term | SymList | RecordVal):
+        return value
     match t:
         case ir.Scalar(name="bool"):
             if not isinstance(value, bool):
@@ -521,7 +527,7 @@ class _Encoder:
             case ir.Const(value=v):
                 return lift(v, e.type), T.FALSE
             case ir.Var(name=name):
-                return env[name], T.FALSE
+                return lift(env[name], e.type), T.FALSE
             case ir.UnOp(op=op, arg=arg):
                 v, err = self.expr(arg, env)
                 t = _term(v)
