@@ -22,12 +22,11 @@ from typing import Any
 
 import cvc5
 import z3
-from hypothesis import HealthCheck, settings
-
 from assay.specs import ir, smt
 from assay.specs import terms as T
 from assay.specs.evaluate import Undefined, evaluate
 from assay.specs.symbolic import RecordVal, SymList, Value, encode_expr, equals, lift
+from hypothesis import HealthCheck, settings
 
 EXAMPLES = int(os.environ.get("ASSAY_CONFORMANCE_EXAMPLES", "200"))
 settings.register_profile(
@@ -201,7 +200,7 @@ def check_case(case: Any, inputs: Mapping[str, Any], solvers: Solvers) -> None:
     types = dict(case.spec.ir.params)
     pins = Pins()
     env = {n: pins.value(n, v, types[n]) for n, v in inputs.items()}
-    bounds = {n: (v, v) for n, v in inputs.items() if case.bounded and isinstance(v, int)}
+    bounds = {n: (v - 3, v + 2) for n, v in inputs.items() if case.bounded and isinstance(v, int)}
     value, err = encode_expr(e, env, bounds)
     bad = mismatch(value, err, expected, e.type)
     pinned = T.and_(*pins.pins)

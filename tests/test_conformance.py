@@ -215,7 +215,7 @@ def test_smtlib_round_trip_is_equivalent(case: Any) -> None:
         types = dict(case.spec.ir.params)
         pins = H.Pins()
         env = {n: pins.value(n, v, types[n]) for n, v in inputs.items()}
-        bounds = {n: (v, v) for n, v in inputs.items() if case.bounded and isinstance(v, int)}
+        bounds = {n: (v - 3, v + 2) for n, v in inputs.items() if case.bounded and isinstance(v, int)}
         value, err = S.encode_expr(e, env, bounds)
         expected = H.cpython(case.ref, inputs)
         term = err if expected.raised else T.or_(err, S.equals(value, S.lift(expected.value, e.type)))
