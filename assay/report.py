@@ -8,7 +8,7 @@ are copied out behind the header at the end.
 Model text reaches these reports (ids, reasons quoting values), so each
 format escapes what it cannot carry: control characters and lone surrogates
 in the text table, characters XML 1.0 forbids in JUnit, everything non-ASCII
-that is not valid UTF-8 in JSON.
+in JSON Lines.
 """
 
 from __future__ import annotations
@@ -170,12 +170,9 @@ class JsonReport(Report):
     seconds."""
 
     def add(self, result: Result) -> None:
-        text = json.dumps(result_json(result), ensure_ascii=False)
-        try:
-            text.encode("utf-8")
-        except UnicodeEncodeError:  # a lone surrogate from the model's text: escape it
-            text = json.dumps(result_json(result), ensure_ascii=True)
-        self.out.write(text + "\n")
+        # ASCII only: model text can hold lone surrogates (not UTF-8 at all) and U+0085 or
+        # U+2028, which many readers (Python's str.splitlines among them) take for line breaks.
+        self.out.write(json.dumps(result_json(result), ensure_ascii=True) + "\n")
         self.out.flush()
 
 

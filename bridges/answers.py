@@ -29,6 +29,7 @@ from typing import Any, Final, Literal
 from assay.specs.domains import DecodeError, Domain, StrDomain
 
 __all__ = [
+    "JSON_SPACE",
     "Answer",
     "AnswerError",
     "BadJSON",
@@ -123,13 +124,17 @@ def _raw_decode(text: str, start: int) -> tuple[Any, int]:
     return value, end
 
 
+#: JSON's whitespace; str.strip() would also drop U+00A0, U+2028 and others JSON refuses.
+JSON_SPACE: Final = " \t\r\n"
+
+
 def parse_json(text: str) -> Any:
-    """``text`` as one strict JSON value (surrounding whitespace allowed), or raise BadJSON."""
-    start = len(text) - len(text.lstrip())
+    """``text`` as one strict JSON value (JSON whitespace around it allowed), or raise BadJSON."""
+    start = len(text) - len(text.lstrip(JSON_SPACE))
     value, end = _raw_decode(text, start)
-    rest = len(text.rstrip())
+    rest = len(text.rstrip(JSON_SPACE))
     if end < rest:
-        extra = len(text) - len(text[end:].lstrip())
+        extra = len(text) - len(text[end:].lstrip(JSON_SPACE))
         raise BadJSON("extra data after the JSON value", extra)
     return value
 
@@ -160,7 +165,7 @@ def extract_answer(text: str) -> Answer | AnswerError:
     except BadJSON:
         pass  # prose around the answer: look for it below
     else:
-        start = len(text) - len(text.lstrip())
+        start = len(text) - len(text.lstrip(JSON_SPACE))
         return Answer(value, "whole", *position(text, start))
 
     fences = list(_FENCE.finditer(text))
@@ -180,7 +185,7 @@ def _from_fence(text: str, fence: re.Match[str]) -> Answer | AnswerError:
     except BadJSON as exc:
         at = body_start + exc.pos if exc.pos is not None else fence.start()
         return AnswerError(f"{where} does not parse: {exc.message}", *position(text, at))
-    start = body_start + len(body) - len(body.lstrip())
+    start = body_start + len(body) - len(body.lstrip(JSON_SPACE))
     return Answer(value, "fence", *position(text, start))
 
 
@@ -209,7 +214,7 @@ def _last_json(text: str) -> Answer | AnswerError:
             found, i = (value, m.start()), end
     if found is not None:
         return Answer(found[0], "last", *position(text, found[1]))
-    stripped = text.lstrip()
+    stripped = text.lstrip(JSON_SPACE)
     if stripped[:1] in ("{", "["):
         # The whole text is meant as JSON: its own parse error is the useful one.
         start = len(text) - len(stripped)

@@ -12,7 +12,8 @@ Each non-blank line is one record::
   record is named ``line N`` after its 1-based line number;
 * other keys (``prompt``, ``model``, ...) are ignored.
 
-The file is read as bytes and each line is decoded on its own, so one line of
+Lines that hold only JSON whitespace (space, tab, CR) are skipped.  The file
+is read as bytes and each line is decoded on its own, so one line of
 invalid UTF-8, bad JSON, a 10**10000 literal or a list nested 100 000 deep
 makes that line a :class:`BadLine` and the others are still read.  Memory does
 not grow with the number of lines.
@@ -24,7 +25,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from .answers import BadJSON, parse_json, position
+from .answers import JSON_SPACE, BadJSON, parse_json, position
 
 __all__ = ["MISSING", "BadLine", "Record", "read_records"]
 
@@ -89,7 +90,8 @@ def parse_line(raw: bytes, number: int) -> Record | BadLine | None:
                        f"not valid UTF-8: byte 0x{raw[exc.start]:02x} at column {column}")
     if number == 1:
         text = text.removeprefix("\ufeff")  # a byte-order mark some editors write
-    if not text.strip():
+    # Blank means JSON's own whitespace only: a line of U+00A0 is bad JSON, not blank.
+    if not text.strip(JSON_SPACE):
         return None
     try:
         obj = parse_json(text)

@@ -164,6 +164,8 @@ def test_a_string_for_another_domain_is_the_models_text() -> None:
     (b'{"givens": {}, "proposal": "text"}', Record(3, "line 3", {}, "text")),
     (b'{"id": null, "givens": {}, "proposal": 1}', Record(3, "line 3", {}, 1)),
     (b"   \n", None),
+    (b" \t\r\n", None),
+    ("\u00a0".encode(), BadLine(3, 1, "line 3", "not valid JSON at column 1: Expecting value")),
     (b"", None),
     (b"nope\n", BadLine(3, 1, "line 3", "not valid JSON at column 1: Expecting value")),
     (b'{"id": 1,}', BadLine(
