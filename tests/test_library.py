@@ -214,10 +214,10 @@ def test_sudoku_names_the_row_and_the_repeated_digit() -> None:
         "`solution[row][col]` is 1, `puzzle[row][col]` is 8",
         "fails for row=4, digit=1: `solution[row].count(digit) == 1` is false: "
         "`solution[row].count(digit)` is 2",
-        "fails for col=3, digit=1: `column(solution, col).count(digit) == 1` is false: "
-        "`column(solution, col).count(digit)` is 2",
-        "fails for box=4, digit=1: `box_cells(solution, box).count(digit) == 1` is false: "
-        "`box_cells(solution, box).count(digit)` is 2",
+        "fails for col=3, cells=[6, 1, 3, 7, 1, 9, 5, 4, 2], digit=1: "
+        "`cells.count(digit) == 1` is false: `cells.count(digit)` is 2",
+        "fails for box=4, cells=[7, 6, 1, 1, 5, 3, 9, 2, 4], digit=1: "
+        "`cells.count(digit) == 1` is false: `cells.count(digit)` is 2",
     ]
     assert [v.clause for v in verdict.violations] == [
         "keeps_the_givens(puzzle, solution)", "rows_hold_each_digit_once(solution)",

@@ -47,14 +47,15 @@ def rows_hold_each_digit_once(solution: list[list[int]]) -> bool:
 
 def columns_hold_each_digit_once(solution: list[list[int]]) -> bool:
     """Every column holds each digit 1-9 exactly once."""
-    return all(column(solution, col).count(digit) == 1
-               for col in range(9) for digit in range(1, 10))
+    # `for cells in [...]` names the column once per col, not once per digit.
+    return all(cells.count(digit) == 1
+               for col in range(9) for cells in [column(solution, col)] for digit in range(1, 10))
 
 
 def boxes_hold_each_digit_once(solution: list[list[int]]) -> bool:
     """Every 3x3 box holds each digit 1-9 exactly once."""
-    return all(box_cells(solution, box).count(digit) == 1
-               for box in range(9) for digit in range(1, 10))
+    return all(cells.count(digit) == 1
+               for box in range(9) for cells in [box_cells(solution, box)] for digit in range(1, 10))
 
 
 @spec
