@@ -23,11 +23,12 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import os
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import IO, Any, TextIO
+from typing import IO, Any, TextIO, cast
 
 import assay
 from assay.errors import UsageError
@@ -169,7 +170,7 @@ def _check(args: argparse.Namespace) -> int:
             return Result(item.id, item.line, verdict)
 
         tally = Tally(allow_unknown=args.allow_unknown)
-        with _open_output(args.output) as out, _progress(source.size) as advance:
+        with _open_output(args.output) as out, _progress(source.size, out) as (advance, out):
             report = make_report(args.format, out, spec_ref=args.spec, source=source.name,
                                  allow_unknown=args.allow_unknown)
             report.start()
@@ -223,15 +224,41 @@ def _open_output(name: str | None) -> Iterator[TextIO]:
 
 
 @contextlib.contextmanager
-def _progress(total: int | None) -> Iterator[Any]:
-    """A byte-counting progress bar on stderr, only for a person at a terminal (not in CI)."""
+def _progress(total: int | None, out: TextIO) -> Iterator[tuple[Any, TextIO]]:
+    """A byte-counting progress bar on stderr, only for a person at a terminal (not in CI).
+
+    Yields the bar's ``update`` (or None) and the stream to write the report to: when the
+    report goes to a terminal too, each write clears the bar first, so rows and bar do not
+    share a line.
+    """
     if not (sys.stderr.isatty() and not os.environ.get("CI")):
-        yield None
+        yield None, out
         return
     from tqdm import tqdm
+
     with tqdm(total=total, unit="B", unit_scale=True, file=sys.stderr, leave=False,
               desc="checking") as bar:
-        yield bar.update
+        isatty = getattr(out, "isatty", lambda: False)()
+        yield bar.update, (cast(TextIO, _AroundBar(out, bar)) if isatty else out)
+
+
+class _AroundBar(io.TextIOBase):
+    """A text stream that clears the progress bar around each write to the same terminal."""
+
+    def __init__(self, out: TextIO, bar: Any) -> None:
+        self._out, self._bar = out, bar
+
+    def write(self, text: str) -> int:
+        with self._bar.external_write_mode(file=sys.stderr):
+            self._out.write(text)
+            self._out.flush()
+        return len(text)
+
+    def flush(self) -> None:
+        self._out.flush()
+
+    def isatty(self) -> bool:
+        return True
 
 
 def _load_spec(ref: str) -> Any:

@@ -538,6 +538,19 @@ def test_progress_bar_only_at_a_terminal_outside_ci(
     assert ("checking" in terminal.getvalue()) is shown
 
 
+def test_rows_to_a_terminal_do_not_share_lines_with_the_bar(
+        work: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    props = jsonl(work / "p.jsonl", *({"id": f"r{i}", "givens": {"x": 1}, "proposal": 2} for i in range(3)))
+    terminal = _Terminal()  # stdout and stderr are the same screen
+    monkeypatch.setattr(sys, "stderr", terminal)
+    monkeypatch.setattr(sys, "stdout", terminal)
+    assert main(["check", "--spec", "bigger.py", str(props), "--no-store"]) == 0
+    assert "checking" in terminal.getvalue()
+    # What the screen shows: a carriage return starts the line over.
+    shown = [line.rsplit("\r", 1)[-1].rstrip() for line in terminal.getvalue().split("\n")]
+    assert [line.split()[0] for line in shown if line] == ["ID", "r0", "r1", "r2", "3"]
+
+
 def test_no_progress_bar_when_stderr_is_not_a_terminal(
         work: Path, capsys: pytest.CaptureFixture[str]) -> None:
     props = jsonl(work / "p.jsonl", {"id": "a", "givens": {"x": 1}, "proposal": 2})
@@ -649,6 +662,23 @@ def test_usage_bad_arguments(work: Path, capsys: pytest.CaptureFixture[str], pro
 def test_usage_recheck_of_nothing(work: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert usage_error(capsys, "recheck", "nowhere") == \
         "assay recheck: error: nothing to recheck: nowhere does not exist\n"
+
+
+def test_demo_is_wired_to_assay_demo_run(work: Path, capsys: pytest.CaptureFixture[str],
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    demo = importlib.import_module("assay.demo")
+    calls: list[Path] = []
+
+    def run(store: Path) -> int:
+        calls.append(store)
+        return 1
+
+    monkeypatch.setattr(demo, "run", run)
+    assert main(["demo"]) == 1
+    monkeypatch.setenv("ASSAY_HOME", "home")
+    assert main(["demo"]) == 1
+    assert main(["demo", "--store", "there"]) == 1
+    assert calls == [Path(".assay"), Path("home"), Path("there")]
 
 
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
