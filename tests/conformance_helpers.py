@@ -165,7 +165,6 @@ class Solvers:
         self.tm = cvc5.TermManager()
         self.cvc5 = cvc5.Solver(self.tm)
         self.cvc5.setOption("incremental", "true")
-        self.cvc5.setOption("strings-exp", "true")
         self.cvc5.setLogic("ALL")
 
     def z3_check(self, *assertions: T.Term) -> str:

@@ -186,7 +186,6 @@ def _equivalent_z3(text: str, term: T.Term) -> None:
 def _equivalent_cvc5(text: str, term: T.Term) -> None:
     tm = cvc5.TermManager()
     solver = cvc5.Solver(tm)
-    solver.setOption("strings-exp", "true")
     sm = cvc5.SymbolManager(tm)
     parser = cvc5.InputParser(solver, sm)
     parser.setStringInput(cvc5.InputLanguage.SMT_LIB_2_6, text.replace("(check-sat)\n", ""),
