@@ -144,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     assay(boards[0], proposals[0].grid)  # build the spec's IR outside the timing
     print(f"{len(proposals)} proposals ({sum(not p.correct for p in proposals)} wrong), "
           f"{len(boards)} puzzles, seed {args.seed}; Python {platform.python_version()} "
-          f"on {platform.machine()}")
+          f"on {platform.machine()}, z3 {_z3_version()}")
     z3_set = proposals[::args.z3_sample] if args.z3_sample else proposals
     rows = [timed("assay check (evaluator path, vacuity=False)", assay, boards, proposals),
             timed("hand-written checker (shape + sets)", hand_written, boards, proposals),
@@ -184,6 +184,12 @@ def main(argv: list[str] | None = None) -> int:
         pstats.Stats(profiler, stream=text).sort_stats("tottime").print_stats(25)
         print("\nassay's check on 2000 proposals, by own time:\n" + text.getvalue())
     return 0
+
+
+def _z3_version() -> str:
+    import z3
+
+    return str(z3.get_version_string())
 
 
 def _us(seconds: float) -> str:
