@@ -15,8 +15,8 @@ last ``json`` fence, or the end of the text.
 
 JSON is read strictly: duplicate keys, ``NaN`` and ``Infinity`` are refused
 (a verifier must not guess which of two values a model meant), and numbers
-longer than Python's 4300-digit limit or nesting deeper than the recursion
-limit are refused with a message, not an exception.
+longer than Python's 4300-digit limit and nesting deeper than :data:`MAX_DEPTH`
+are refused with a message, not an exception.
 """
 
 from __future__ import annotations
@@ -102,6 +102,11 @@ def _no_constant(name: str) -> Any:
 
 _DECODER: Final = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
 
+# Deeper values are refused as "nested too deeply" even when the parser could read them:
+# no spec's proposal is nested this deep, and everything downstream (decoding, repr in
+# messages, the certificate's JSON) recurses on the value.
+MAX_DEPTH: Final = 100
+
 # Python refuses to convert integers longer than this many digits (CVE-2020-10735).
 _INT_DIGITS_MESSAGE: Final = "Exceeds the limit"
 
@@ -110,10 +115,12 @@ def _raw_decode(text: str, start: int) -> tuple[Any, int]:
     """One strict JSON value at ``start``; every way it can fail becomes BadJSON."""
     try:
         value, end = _DECODER.raw_decode(text, start)
+        _check_depth(value)
     except json.JSONDecodeError as exc:
         raise BadJSON(exc.msg, exc.pos) from None
     except RecursionError:
-        raise BadJSON("the JSON is nested too deeply", None, refused=True) from None
+        raise BadJSON(f"the JSON is nested too deeply (more than {MAX_DEPTH} levels)", None,
+                      refused=True) from None
     except ValueError as exc:
         # The hooks above and the int-digits limit raise a bare ValueError, with no position.
         message = str(exc)
@@ -128,10 +135,24 @@ def _raw_decode(text: str, start: int) -> tuple[Any, int]:
 JSON_SPACE: Final = " \t\r\n"
 
 
+def _check_depth(value: Any) -> None:
+    """Refuse values nested deeper than MAX_DEPTH (iteratively: no recursion to exhaust)."""
+    if not isinstance(value, list | dict):
+        return
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise RecursionError
+        children = item.values() if isinstance(item, dict) else item
+        stack.extend((c, depth + 1) for c in children if isinstance(c, list | dict))
+
+
 def parse_json(text: str) -> Any:
     """``text`` as one strict JSON value (JSON whitespace around it allowed), or raise BadJSON."""
     start = len(text) - len(text.lstrip(JSON_SPACE))
     value, end = _raw_decode(text, start)
+    _check_depth(value)
     rest = len(text.rstrip(JSON_SPACE))
     if end < rest:
         extra = len(text) - len(text[end:].lstrip(JSON_SPACE))
@@ -200,10 +221,13 @@ def _last_json(text: str) -> Answer | AnswerError:
         try:
             value, end = _raw_decode(text, m.start())
         except BadJSON as exc:
-            failed += 1
             if exc.refused:
                 refused = AnswerError(f"the JSON at line {position(text, m.start())[0]} is refused: "
                                       f"{exc.message}", *position(text, m.start()))
+                # Skip all of it: a part of a refused value is not the model's answer.
+                i = _balanced_end(text, m.start())
+                continue
+            failed += 1
             if failed >= MAX_CANDIDATES:
                 return refused or AnswerError(
                     f"gave up looking for a JSON answer after {MAX_CANDIDATES} '{{' or '[' that "
@@ -227,6 +251,31 @@ def _last_json(text: str) -> Answer | AnswerError:
         return refused
     return AnswerError("no JSON answer in the text: no ```json block, and no JSON "
                        "object or array", *position(text, len(text)))
+
+
+def _balanced_end(text: str, start: int) -> int:
+    """The offset just past the bracket that closes the one at ``start`` (strings skipped),
+    or the end of the text."""
+    depth = 0
+    in_string = False
+    i = start
+    while i < len(text):
+        c = text[i]
+        if in_string:
+            if c == "\\":
+                i += 1
+            elif c == '"':
+                in_string = False
+        elif c == '"':
+            in_string = True
+        elif c in "[{":
+            depth += 1
+        elif c in "]}":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        i += 1
+    return len(text)
 
 
 def proposal_value(domain: Domain, proposal: Any) -> Answer | AnswerError:

@@ -7,6 +7,7 @@ import enum
 import pytest
 from assay.bridges.answers import (
     MAX_CANDIDATES,
+    MAX_DEPTH,
     Answer,
     AnswerError,
     BadJSON,
@@ -39,6 +40,8 @@ FENCE = "```"
     (f"{FENCE}python\nx = 1\n{FENCE}\nanswer {{\"x\": 1}}", Answer({"x": 1}, "last", 4, 8)),
     ('The answer is {"a": [1, 2]}. Done', Answer({"a": [1, 2]}, "last", 1, 15)),
     ("first [1] then [2, [3]] and an unclosed {", Answer([2, [3]], "last", 1, 16)),
+    # A later value that parses is the answer, even after one that is refused.
+    ('draft {"a": 1, "a": 2} final [3]', Answer([3], "last", 1, 30)),
     ("I think\nthe grid is [[1, 2],\n [3, 4]]\nthanks", Answer([[1, 2], [3, 4]], "last", 2, 13)),
     ("see [1] {not json} there", Answer([1], "last", 1, 5)),
 ])
@@ -64,7 +67,12 @@ def test_answer_is_found(text: str, expected: Answer) -> None:
     ('{"a": 1, "a": 2}', AnswerError(
         "the text is not valid JSON: duplicate key 'a' in an object", 1, 1)),
     ('answer: [1, {"b": 2, "b": 3}]', AnswerError(
-        "the JSON at line 1 is refused: duplicate key 'b' in an object", 1, 13)),
+        "the JSON at line 1 is refused: duplicate key 'b' in an object", 1, 9)),
+    # No part of a refused value is taken for the answer.
+    ('answer: {"a": [1], "a": [2]} ok', AnswerError(
+        "the JSON at line 1 is refused: duplicate key 'a' in an object", 1, 9)),
+    ('answer: {"a": "]", "n": NaN, "b": [2]}', AnswerError(
+        "the JSON at line 1 is refused: NaN is not a JSON number", 1, 9)),
     ("answer: [NaN]", AnswerError(
         "the JSON at line 1 is refused: NaN is not a JSON number", 1, 9)),
     ("answer: [" + "9" * 5000 + "]", AnswerError(
@@ -80,10 +88,12 @@ def test_answer_error_reads_with_its_position() -> None:
 
 
 def test_deep_nesting_is_an_answer_error_not_a_crash() -> None:
-    assert extract_answer("answer: " + "[" * 50_000 + "]" * 50_000) == AnswerError(
-        "the JSON at line 1 is refused: the JSON is nested too deeply", 1, 8 + MAX_CANDIDATES)
+    too_deep = "the JSON at line 1 is refused: the JSON is nested too deeply (more than 100 levels)"
+    assert extract_answer("answer: " + "[" * 50_000 + "]" * 50_000) == AnswerError(too_deep, 1, 9)
     assert extract_answer("[" * 50_000 + "]" * 50_000) == AnswerError(
-        "the JSON at line 1 is refused: the JSON is nested too deeply", 1, MAX_CANDIDATES)
+        "the text is not valid JSON: the JSON is nested too deeply (more than 100 levels)", 1, 1)
+    # Deeper than MAX_DEPTH but within what the parser could read: refused all the same.
+    assert extract_answer("x " + "[" * 150 + "]" * 150) == AnswerError(too_deep, 1, 3)
 
 
 def test_many_broken_brackets_are_refused_not_scanned_forever() -> None:
@@ -113,6 +123,17 @@ def test_parse_json_is_strict() -> None:
     assert not info.value.refused
     with pytest.raises(BadJSON, match=r"^Infinity is not a JSON number$"):
         parse_json("Infinity")
+
+
+def test_nesting_is_limited_to_max_depth() -> None:
+    assert parse_json("[" * MAX_DEPTH + "]" * MAX_DEPTH) is not None
+    assert parse_json('{"a": ' * (MAX_DEPTH - 1) + "[]" + "}" * (MAX_DEPTH - 1)) is not None
+    for text in ("[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1),
+                 '{"a": ' * MAX_DEPTH + "[]" + "}" * MAX_DEPTH):
+        with pytest.raises(BadJSON, match=r"^the JSON is nested too deeply \(more than 100 levels\)$") \
+                as info:
+            parse_json(text)
+        assert info.value.refused
 
 
 @pytest.mark.parametrize(("pos", "expected"), [(0, (1, 1)), (2, (1, 3)), (3, (2, 1)), (5, (2, 3)),
@@ -189,7 +210,7 @@ def test_a_string_for_another_domain_is_the_models_text() -> None:
         3, 1, "line 3", "not valid JSON: a number has more digits than the 4300 that "
         "Python reads from JSON (value has 4301 digits)")),
     (b'{"proposal": ' + b"[" * 100_000 + b"}", BadLine(
-        3, 1, "line 3", "not valid JSON: the JSON is nested too deeply")),
+        3, 1, "line 3", "not valid JSON: the JSON is nested too deeply (more than 100 levels)")),
 ])
 def test_parse_line(raw: bytes, expected: Record | BadLine | None) -> None:
     assert parse_line(raw, 3) == expected

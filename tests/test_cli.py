@@ -222,7 +222,7 @@ def test_every_kind_of_bad_line_is_malformed_and_the_rest_still_checked(
          {"line": 9, "column": 1, "path": ""}),
         ("line 10", 10, "malformed", f"line 10: not valid JSON: {digits}",
          {"line": 10, "column": 1, "path": ""}),
-        ("line 11", 11, "malformed", "line 11: not valid JSON: the JSON is nested too deeply",
+        ("line 11", 11, "malformed", "line 11: not valid JSON: the JSON is nested too deeply (more than 100 levels)",
          {"line": 11, "column": 1, "path": ""}),
         ("line 12", 12, "malformed", "line 12: not valid UTF-8: byte 0xff at column 9",
          {"line": 12, "column": 9, "path": ""}),
