@@ -28,7 +28,10 @@ _LAZY = {
     "AssayError": "assay.errors",
 }
 
-__all__ = sorted(_LAZY)
+__all__ = [
+    "AssayError", "Between", "Given", "InvalidSpec", "Length", "MaxLen", "Outcome", "Proposal", "Spec",
+    "Verdict", "check", "implies", "load", "spec",
+]
 
 
 def __getattr__(name: str) -> Any:

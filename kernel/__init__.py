@@ -6,7 +6,7 @@ the original spec; every solver answer is read by :mod:`.solvers`, where
 unknown stays unknown.  The kernel never imports ``assay.bridges``.
 """
 
-from . import certify as _certify  # registers the kernel as the only certificate issuer, now
+from . import certify as _certify  # noqa: F401 - registers the kernel as the only certificate issuer, now
 from .check import check, malformed
 from .verdicts import Claim, Location, Outcome, Verdict, Violation
 

@@ -17,7 +17,7 @@ _cert.register_issuer(_ISSUER)
 
 
 def write_certificate(store: str | Path, spec: Spec, givens: Any, proposal: Any,
-                      verdict: Verdict, solvers: tuple[dict[str, Any], ...] = ()) -> Path:
+                      verdict: Verdict, *, solvers: tuple[dict[str, Any], ...] = ()) -> Path:
     """Issue the certificate of ``verdict`` and write it under ``store``; return its path."""
     # A claim can refute a proposal the evaluator accepted (not unique, not optimal).
     holds = verdict.outcome is Outcome.ACCEPTED or any(c.status == "refuted" for c in verdict.claims)

@@ -62,7 +62,7 @@ def check(spec: Spec, givens: Mapping[str, Any], proposal: Any, *,
         v = with_fields(v, seconds=time.perf_counter() - start)
         if store is not None and v.outcome in (Outcome.ACCEPTED, Outcome.REFUTED, Outcome.VACUOUS):
             v = with_fields(v, certificate=str(write_certificate(store, spec, givens, proposal, v,
-                                                                 v.solvers)))
+                                                                 solvers=v.solvers)))
         return v
 
     try:

@@ -116,7 +116,6 @@ def _version(solver: str) -> str:
 
 def _run_z3(query: Query, timeout: float, start: float) -> SolverAnswer:
     import z3
-
     from assay.specs import smt
 
     ctx = z3.Context()
@@ -139,7 +138,6 @@ def _z3_reason(s: Any, raw: str) -> str:
 
 def _run_cvc5(query: Query, timeout: float, start: float) -> SolverAnswer:
     import cvc5
-
     from assay.specs import smt
 
     tm = cvc5.TermManager()

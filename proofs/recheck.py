@@ -88,7 +88,7 @@ def recheck_file(path: str | Path, *, timeout: float = 30.0) -> RecheckResult:
         return fail("accepted, but the spec does not hold on the proposal")
     refuted_by_claim = any(isinstance(c, dict) and c.get("status") == "refuted"
                            for c in cert.get("claims", []))
-    if verdict == "vacuous" and holds or verdict == "refuted" and holds and not refuted_by_claim:
+    if (verdict == "vacuous" and holds) or (verdict == "refuted" and holds and not refuted_by_claim):
         return fail(f"{verdict}, but the spec holds on the proposal")
     for claim in _claims_to_reprove(cert):
         ok, why = _reprove(claim["name"], spec, givens, value, timeout=timeout)

@@ -24,7 +24,6 @@ def both_unsat(query: Query, *, timeout: float) -> tuple[bool, str]:
 
 def _z3(query: Query, timeout: float) -> str:
     import z3
-
     from assay.specs import smt
 
     try:
@@ -40,7 +39,6 @@ def _z3(query: Query, timeout: float) -> str:
 
 def _cvc5(query: Query, timeout: float) -> str:
     import cvc5
-
     from assay.specs import smt
 
     try:

@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from assay.kernel import Location, Outcome, check
 from assay.specs import Spec, load
 

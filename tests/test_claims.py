@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from assay.kernel import Outcome, check, solvers
 from assay.specs import load
 

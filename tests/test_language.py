@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from assay.specs import InvalidSpec, SpecLoadError, load
 from assay.specs.domains import BoolDomain, EnumDomain, IntDomain, ListDomain, RecordDomain, StrDomain
 
@@ -86,7 +85,7 @@ def test_missing_spec_name_lists_what_is_there() -> None:
 
 
 def test_missing_file_and_module() -> None:
-    with pytest.raises(SpecLoadError, match="spec file not found: nowhere/x.py"):
+    with pytest.raises(SpecLoadError, match=r"spec file not found: nowhere/x\.py"):
         load("nowhere/x.py:s")
     with pytest.raises(SpecLoadError, match="spec module 'no_such_module_xyz' does not import"):
         load("no_such_module_xyz:s")
@@ -110,8 +109,7 @@ def test_clauses_are_the_top_level_conjuncts_with_their_lines() -> None:
     s = load(f"{DEFS / 'ok.py'}:guarded_division")
     text = (DEFS / "ok.py").read_text().splitlines()
     assert [c.text for c in s.ir.clauses] == [
-        "k != 0", "sum(x // k for x in xs) > 0", "implies(k > 0, xs[k] > 1)", "(k == 0 or total % k == 0)",
-    ][:3] + ["k == 0 or total % k == 0"]
+        "k != 0", "sum(x // k for x in xs) > 0", "implies(k > 0, xs[k] > 1)", "k == 0 or total % k == 0"]
     for c in s.ir.clauses:
         assert c.text.strip("()") in text[c.loc.line - 1]
 

@@ -30,12 +30,12 @@ class Item:
 # available (hence the noqa: B905); the spec's length clause does that check.
 def total_weight(items: list[Item], packed: list[bool]) -> int:
     """The weight of the packed items."""
-    return sum(item.weight if take else 0 for item, take in zip(items, packed))  # noqa: B905
+    return sum(item.weight if take else 0 for item, take in zip(items, packed))
 
 
 def total_value(items: list[Item], packed: list[bool]) -> int:
     """The value of the packed items: the objective."""
-    return sum(item.value if take else 0 for item, take in zip(items, packed))  # noqa: B905
+    return sum(item.value if take else 0 for item, take in zip(items, packed))
 
 
 @spec(maximize=total_value)

@@ -49,7 +49,7 @@ def meeting_schedule(
         and all(meeting.available_from <= start and start + meeting.duration <= meeting.available_until
                 # zip, not zip(strict=True): specs take no keyword arguments, and the
                 # first clause already says when the lengths differ.
-                for meeting, start in zip(meetings, starts))  # noqa: B905
+                for meeting, start in zip(meetings, starts))
         and all(starts[first] + meetings[first].duration <= starts[second]
                 or starts[second] + meetings[second].duration <= starts[first]
                 for first in range(len(starts)) for second in range(first + 1, len(starts)))
