@@ -5,7 +5,7 @@ This package owns meaning.  It is the bottom layer: it imports none of
 """
 
 from .domains import Between, DecodeError, Given, Length, MaxLen, Proposal
-from .language import InvalidSpec, Param, Spec, SpecLoadError, implies, load, spec
+from .language import InvalidSpec, Param, Spec, SpecLoadError, distinct, implies, load, spec
 
 __all__ = [
     "Between",
@@ -18,6 +18,7 @@ __all__ = [
     "Proposal",
     "Spec",
     "SpecLoadError",
+    "distinct",
     "implies",
     "load",
     "spec",

@@ -236,6 +236,9 @@ class TupleDomain(Domain):
         return all(d.bounded() for d in self.items)
 
 
+_INT_ONLY = frozenset({int})
+
+
 @dataclass(frozen=True)
 class ListDomain(Domain):
     elem: Domain
@@ -251,8 +254,8 @@ class ListDomain(Domain):
             raise DecodeError(path, f"expected a list, got {_short(value)}")
         if self.fixed and len(value) != self.max_len:
             raise DecodeError(path, f"expected a list of {self.max_len} items, got {len(value)}")
-        if type(self.elem) is IntDomain and all(type(v) is int for v in value):
-            return list(value)  # the common case, without a call per item
+        if type(self.elem) is IntDomain and set(map(type, value)) <= _INT_ONLY:
+            return list(value)  # the common case, without a Python call per item
         decode = self.elem.decode
         try:
             return [decode(v, path) for v in value]

@@ -186,6 +186,9 @@ def _call(e: ir.Expr, fn: str, args: tuple[ir.Expr, ...], env: Env) -> Any:
         if b == 0:
             raise Undefined("ZeroDivisionError", "divmod by zero", e.loc)
         return divmod(a, b)
+    if fn == "distinct":
+        items = list(iterate(args[0], env))
+        return len(set(items)) == len(items)
     if fn == "implies":
         a, b = evaluate(args[0], env), evaluate(args[1], env)
         return (not a) or b

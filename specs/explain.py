@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from . import ir
-from .evaluate import Undefined, bindings, evaluate
+from .evaluate import Undefined, bindings, evaluate, iterate
 
 __all__ = ["explain_clause", "show_value"]
 
@@ -31,8 +31,8 @@ _MAX_SHOWN = 80
 
 
 def explain_clause(clause: ir.Clause, env: Mapping[str, Any]) -> str:
-    """A sentence saying why ``clause`` does not hold on ``env``."""
-    return _why(clause.expr, dict(env), top=True)
+    """A sentence saying why ``clause`` does not hold on ``env`` (which it must not)."""
+    return _why(clause.expr, dict(env))
 
 
 def show_value(v: Any) -> str:
@@ -64,67 +64,106 @@ def _src(e: ir.Expr) -> str:
     return _render(e)
 
 
-def _why(e: ir.Expr, env: dict[str, Any], *, top: bool = False) -> str:
-    try:
-        value = evaluate(e, env)
-    except Undefined as exc:
-        return _why_error(e, env, exc)
-    if value is True:
-        return f"`{_src(e)}` holds"  # only reached for sub-parts; callers pick false ones
+def _why(e: ir.Expr, env: dict[str, Any]) -> str:
+    """Why ``e``, known to be false or to raise under ``env``, is so.
+
+    Each node is evaluated once on the way down: the explanation descends
+    into the part that fails instead of re-evaluating the whole from the top.
+    """
     match e:
         case ir.Let(name=name, value=v, body=body):
-            env = {**env, name: evaluate(v, env)}
-            return _why(body, env, top=top)
-        case ir.Call(fn="all", args=(it,)) if isinstance(it, ir.Comprehension):
-            for inner in bindings(it.generators, env):
-                if evaluate(it.elt, inner) is not True:
-                    where = _bindings_text(it.generators, inner)
-                    return f"fails for {where}: {_why(it.elt, inner)}"
+            try:
+                value = evaluate(v, env)
+            except Undefined as exc:
+                return _raised(exc)
+            return _why(body, {**env, name: value})
+        case ir.Call(fn="all", args=(ir.Comprehension() as it,)):
+            return _why_all(it, env)
         case ir.Call(fn="any", args=(it,)):
-            return f"no item satisfies `{_src(it.elt) if isinstance(it, ir.Comprehension) else _src(it)}`"
+            shown = _src(it.elt) if isinstance(it, ir.Comprehension) else _src(it)
+            return _or_raised(e, env, f"no item satisfies `{shown}`")
         case ir.BoolOp(op="and", args=args):
             for a in args:
-                if evaluate(a, env) is not True:
+                try:
+                    if evaluate(a, env) is not True:
+                        return _why(a, env)
+                except Undefined:
                     return _why(a, env)
         case ir.BoolOp(op="or", args=args):
             return "none holds: " + "; ".join(_why(a, env) for a in args)
         case ir.Call(fn="implies", args=(a, b)):
+            try:  # a function: both sides are evaluated, whatever the first gives
+                evaluate(a, env)
+                evaluate(b, env)
+            except Undefined as exc:
+                return _raised(exc)
             return f"`{_src(a)}` holds but {_why(b, env)}"
+        case ir.Call(fn="distinct", args=(it,)):
+            return _why_distinct(it, env)
         case ir.UnOp(op="not", arg=a):
-            return f"`{_src(a)}` holds, and it must not"
+            return _or_raised(a, env, f"`{_src(a)}` holds, and it must not")
         case ir.Compare(ops=ops, operands=operands):
-            values = [evaluate(o, env) for o in operands]
-            for i, op in enumerate(ops):
-                if not evaluate(ir.Compare((op,), (operands[i], operands[i + 1]),
-                                           type=ir.BOOL, loc=e.loc), env):
-                    left, right = operands[i], operands[i + 1]
-                    shown = [f"`{_src(x)}` is {show_value(v)}"
-                             for x, v in ((left, values[i]), (right, values[i + 1]))
-                             if not isinstance(x, ir.Const)]
-                    part = f"`{_src(left)} {op} {_src(right)}` is false"
-                    return part + (": " + ", ".join(shown) if shown else "")
+            return _why_compare(e, ops, operands, env)
+    return _or_raised(e, env, f"`{_src(e)}` is false")
+
+
+def _why_all(it: ir.Comprehension, env: dict[str, Any]) -> str:
+    inner: dict[str, Any] = env
+    try:
+        for inner in bindings(it.generators, env):
+            try:
+                ok = evaluate(it.elt, inner) is True
+            except Undefined:
+                ok = False
+            if not ok:
+                return f"fails for {_bindings_text(it.generators, inner)}: {_why(it.elt, inner)}"
+    except Undefined as exc:  # raised by an iterable or a filter
+        return f"fails after {_bindings_text(it.generators, inner)}: {_raised(exc)}"
+    return f"`{_src(it)}` has no failing item (inconsistent evaluation)"
+
+
+def _why_compare(e: ir.Expr, ops: tuple[str, ...], operands: tuple[ir.Expr, ...], env: dict[str, Any]) -> str:
+    try:
+        left = evaluate(operands[0], env)
+        for i, op in enumerate(ops):
+            right = evaluate(operands[i + 1], env)
+            one = ir.Compare((op,), (ir.Const(left, type=operands[i].type, loc=e.loc),
+                                     ir.Const(right, type=operands[i + 1].type, loc=e.loc)),
+                             type=ir.BOOL, loc=e.loc)
+            if not evaluate(one, env):
+                shown = [f"`{_src(x)}` is {show_value(v)}"
+                         for x, v in ((operands[i], left), (operands[i + 1], right))
+                         if not isinstance(x, ir.Const)]
+                part = f"`{_src(operands[i])} {op} {_src(operands[i + 1])}` is false"
+                return part + (": " + ", ".join(shown) if shown else "")
+            left = right
+    except Undefined as exc:
+        return _raised(exc)
     return f"`{_src(e)}` is false"
 
 
-def _why_error(e: ir.Expr, env: dict[str, Any], exc: Undefined) -> str:
-    # Find the bindings under which the error strikes inside quantifiers.
-    match e:
-        case ir.Let(name=name, value=v, body=body):
-            try:
-                env = {**env, name: evaluate(v, env)}
-            except Undefined:
-                pass
-            else:
-                return _why(body, env)
-        case ir.Call(fn="all" | "any" | "sum" | "min" | "max", args=(it, *_)) \
-                if isinstance(it, ir.Comprehension):
-            try:
-                for inner in bindings(it.generators, env):
-                    evaluate(it.elt, inner)
-            except Undefined as inner_exc:
-                exc = inner_exc
-            else:
-                pass
+def _why_distinct(it: ir.Expr, env: dict[str, Any]) -> str:
+    try:
+        items = list(iterate(it, env))
+    except Undefined as exc:
+        return _raised(exc)
+    seen: dict[Any, int] = {}
+    for i, v in enumerate(items):
+        if v in seen:
+            return (f"`{_src(it)}` is not all different: items {seen[v]} and {i} are both {show_value(v)}")
+        seen[v] = i
+    return f"`{_src(it)}` is all different"
+
+
+def _or_raised(e: ir.Expr, env: dict[str, Any], otherwise: str) -> str:
+    try:
+        evaluate(e, env)
+    except Undefined as exc:
+        return _raised(exc)
+    return otherwise
+
+
+def _raised(exc: Undefined) -> str:
     return (f"raises {exc.kind} at line {exc.loc.line}, column {exc.loc.col + 1}: {exc.message} "
             "(a clause that raises in Python is false)")
 

@@ -202,7 +202,7 @@ class IfExp(Expr):
 
 @dataclass(frozen=True)
 class Call(Expr):
-    """A builtin: ``abs min max sum len all any divmod implies``.
+    """A builtin: ``abs min max sum len all any divmod``, or assay's ``implies`` and ``distinct``.
 
     ``min``/``max`` with one argument take an iterable, with more they compare
     the arguments; ``sum`` takes an iterable and an optional start.

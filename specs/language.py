@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import copy
 import enum
 import functools
 import hashlib
@@ -38,7 +39,7 @@ import sys
 import textwrap
 import types
 import typing
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, is_dataclass
 from pathlib import Path
 from typing import Any, TypeVar, overload
@@ -63,7 +64,7 @@ from .domains import (
     split_role,
 )
 
-__all__ = ["InvalidSpec", "Param", "Spec", "SpecLoadError", "implies", "load", "spec"]
+__all__ = ["InvalidSpec", "Param", "Spec", "SpecLoadError", "distinct", "implies", "load", "spec"]
 
 
 class InvalidSpec(AssayError, TypeError):
@@ -93,6 +94,12 @@ class SpecLoadError(AssayError, ImportError):
 def implies(a: bool, b: bool) -> bool:
     """``a`` implies ``b``.  A plain function: both arguments are evaluated."""
     return (not a) or b
+
+
+def distinct(items: Iterable[Any]) -> bool:
+    """No two items are equal (the all-different constraint); items are ints, bools, strs or enum members."""
+    seen = list(items)
+    return len(set(seen)) == len(seen)
 
 
 # --- the decorator and the Spec object ----------------------------------------
@@ -136,21 +143,21 @@ class Spec:
         return f"<spec {self.ref}>"
 
     @functools.cached_property
-    def _built(self) -> tuple[tuple[Param, ...], ir.SpecIR, str]:
+    def _built(self) -> _Built:
         return _Frontend(self).build()
 
     @property
     def params(self) -> tuple[Param, ...]:
-        return self._built[0]
+        return self._built.params
 
     @property
     def ir(self) -> ir.SpecIR:
-        return self._built[1]
+        return self._built.ir
 
     @property
     def source_hash(self) -> str:
         """sha256 of everything that gives the spec its meaning: its source, its helpers', its domains."""
-        return self._built[2]
+        return self._built.source_hash
 
     @property
     def proposal(self) -> Param:
@@ -206,6 +213,23 @@ class Spec:
             return self.fn(**values) is True
         except Exception:
             return False
+
+    def violated_clauses(self, values: dict[str, Any]) -> list[ir.Clause]:
+        """The clauses that do not hold on ``values``, each decided by CPython on its own.
+
+        Each clause runs as a function compiled from the spec's own source:
+        its assignments, then ``return <clause>``.  A clause that raises is
+        violated, as it would make the spec raise.
+        """
+        out = []
+        for clause, fn in zip(self.ir.clauses, self._built.clause_fns, strict=True):
+            try:
+                holds = fn(**values) is True
+            except Exception:
+                holds = False
+            if not holds:
+                out.append(clause)
+        return out
 
 
 @overload
@@ -408,6 +432,41 @@ class _Source:
     start: int  # the file line of lines[0]
 
 
+@dataclass(frozen=True)
+class _Built:
+    params: tuple[Param, ...]
+    ir: ir.SpecIR
+    source_hash: str
+    clause_fns: tuple[Callable[..., Any], ...]
+
+
+def _clause_functions(src: _Source, lets: list[tuple[str, ir.Expr, ast.AST]], parts: list[ast.expr]
+                      ) -> tuple[Callable[..., Any], ...]:
+    """One CPython function per clause, compiled from the spec's own (already checked) source.
+
+    Each is the spec's parameters, its assignments, and ``return <clause>``,
+    compiled with the spec's file name and line numbers and bound to the
+    spec's globals, so it computes exactly what that part of the spec
+    computes.  The code object is made into a function directly; no text is
+    evaluated.
+    """
+    args = copy.deepcopy(src.tree.args)
+    for a in args.args + args.kwonlyargs:
+        a.annotation = None
+    defs: list[ast.stmt] = []
+    for i, part in enumerate(parts):
+        body: list[ast.stmt] = [copy.deepcopy(typing.cast(ast.stmt, stmt)) for _, _, stmt in lets]
+        body.append(ast.Return(value=copy.deepcopy(part)))
+        fdef = ast.FunctionDef(name=f"_clause_{i}", args=args, body=body, decorator_list=[], returns=None)
+        if "type_params" in ast.FunctionDef._fields:  # Python 3.12 and later
+            fdef.type_params = []
+        defs.append(ast.copy_location(fdef, part))
+    module = ast.fix_missing_locations(ast.Module(body=defs, type_ignores=[]))
+    code = compile(module, src.file, "exec", dont_inherit=True)
+    codes = {c.co_name: c for c in code.co_consts if isinstance(c, types.CodeType)}
+    return tuple(types.FunctionType(codes[f"_clause_{i}"], src.globals) for i in range(len(parts)))
+
+
 class _Frontend:
     def __init__(self, owner: Spec) -> None:
         self.owner = owner
@@ -453,7 +512,7 @@ class _Frontend:
                          "mark what the model must produce as Proposal[T], the task's inputs as Given[T]")
         _ = GIVEN
         lets, ret = self._body(src.tree, scope, is_spec=True)
-        clauses = self._clauses(ret, lets, scope)
+        clauses, parts = self._clauses(ret, lets, scope)
         objective = None
         if self.owner.objective_fn is not None:
             objective = self._objective(self.owner.objective_fn, scope)
@@ -462,7 +521,7 @@ class _Frontend:
         spec_ir = ir.SpecIR(self.owner.name, tuple(scope.names[p.name] for p in params),
                             tuple(clauses), objective, self.owner.sense, claims_line)
         self.current = src
-        return tuple(params), spec_ir, self.hash.hexdigest()
+        return _Built(tuple(params), spec_ir, self.hash.hexdigest(), _clause_functions(src, lets, parts))
 
     def _hints(self, fn: Callable[..., Any], src: _Source) -> dict[str, Any]:
         try:
@@ -577,7 +636,7 @@ class _Frontend:
         return body
 
     def _clauses(self, ret: ast.expr, lets: list[tuple[str, ir.Expr, ast.AST]], scope: _Scope
-                 ) -> list[ir.Clause]:
+                 ) -> tuple[list[ir.Clause], list[ast.expr]]:
         parts: list[ast.expr] = []
 
         def flatten(node: ast.expr) -> None:
@@ -593,7 +652,7 @@ class _Frontend:
             self._need(e, ir.BOOL, node, "a spec clause")
             text = _segment(node, self.current) or ast.unparse(node)
             clauses.append(ir.Clause(i, self._wrap(lets, e), " ".join(text.split()), self._loc(node)))
-        return clauses
+        return clauses, parts
 
     def _objective(self, fn: Callable[..., int], scope: _Scope) -> ir.Expr:
         saved = self.current
@@ -860,6 +919,14 @@ class _Frontend:
             for a, n in zip(args, node.args, strict=True):
                 self._need(a, ir.BOOL, n, "an argument of implies")
             return ir.Call("implies", args, type=ir.BOOL, loc=loc)
+        if target is distinct:
+            if len(node.args) != 1:
+                self._refuse(node, "distinct", "distinct takes one iterable")
+            it = self._iterable(node.args[0], scope)
+            elem = _elem(it)
+            if not (elem in (ir.INT, ir.STR, ir.BOOL) or isinstance(elem, ir.EnumT)):
+                self._refuse(node.args[0], "distinct", f"distinct compares ints, bools, strs or enum members, got {elem}")
+            return ir.Call("distinct", (it,), type=ir.BOOL, loc=loc)
         if fname in _BUILTIN_CALLS and target is getattr(builtins, fname):
             return self._builtin(node, fname, scope)
         if fname in ("range", "enumerate", "zip") and target is getattr(builtins, fname):
@@ -879,7 +946,7 @@ class _Frontend:
         if isinstance(target, Spec):
             return self._inline(node, target.fn, scope)  # type: ignore[arg-type]
         if target is None:
-            hint = "import it: from assay.specs import implies" if fname == "implies" else \
+            hint = f"import it: from assay.specs import {fname}" if fname in ("implies", "distinct") else \
                 "define it as a helper function in the spec's module"
             self._refuse(node, fname, f"the function {fname!r} is not defined", hint)
         what = "builtin" if target is getattr(builtins, fname, None) else type(target).__name__
