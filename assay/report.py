@@ -218,10 +218,8 @@ class JunitReport(Report):
         })
         self._counts["tests"] += 1
         if v.outcome is not Outcome.ACCEPTED:
-            if v.outcome is Outcome.UNKNOWN and self.allow_unknown:
-                kind = "skipped"
-            else:
-                kind = _JUNIT_KIND[v.outcome]
+            allowed = v.outcome is Outcome.UNKNOWN and self.allow_unknown
+            kind = "skipped" if allowed else _JUNIT_KIND[v.outcome]
             self._counts[kind] += 1
             element = ET.SubElement(case, kind, {"type": v.outcome.value,
                                                  "message": xml_text(f"{v.outcome}: {v.reason}")})
