@@ -135,7 +135,7 @@ class IntDomain(Domain):
 
     def decode(self, value: Any, path: str) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise DecodeError(path, f"expected an integer, got {value!r} ({_type_name(value)})")
+            raise DecodeError(path, f"expected an integer, got {_short(value)}")
         return value
 
     def encode(self, value: Any) -> Any:
@@ -157,7 +157,7 @@ class IntDomain(Domain):
 class BoolDomain(Domain):
     def decode(self, value: Any, path: str) -> bool:
         if not isinstance(value, bool):
-            raise DecodeError(path, f"expected true or false, got {value!r} ({_type_name(value)})")
+            raise DecodeError(path, f"expected true or false, got {_short(value)}")
         return value
 
     def encode(self, value: Any) -> Any:
@@ -173,7 +173,7 @@ class StrDomain(Domain):
 
     def decode(self, value: Any, path: str) -> str:
         if not isinstance(value, str):
-            raise DecodeError(path, f"expected a string, got {value!r} ({_type_name(value)})")
+            raise DecodeError(path, f"expected a string, got {_short(value)}")
         return value
 
     def encode(self, value: Any) -> Any:
@@ -202,7 +202,7 @@ class EnumDomain(Domain):
             if not isinstance(value, bool) and type(member.value) is type(value) and member.value == value:
                 return member
         names = ", ".join(self.cls.__members__)
-        raise DecodeError(path, f"expected one of {names}, got {value!r} ({_type_name(value)})")
+        raise DecodeError(path, f"expected one of {names}, got {_short(value)}")
 
     def encode(self, value: Any) -> Any:
         return value.name

@@ -152,3 +152,11 @@ def test_decode_names_the_wrong_item_after_the_fast_path() -> None:
     assert str(info.value) == "p[1][1]: expected an integer, got None (null)"
     assert list(nested.out_of_bounds([[1, 2, 3], [4, 10, 0]], "p")) == [
         "p[1][1] = 10 is outside 1..9", "p[1][2] = 0 is outside 1..9"]
+
+
+def test_malformed_reason_does_not_copy_a_huge_value() -> None:
+    spec = load(f"{OK}:guarded_division")
+    v = check(spec, {"xs": [1]}, "x" * 1_000_000)
+    assert v.outcome is M
+    assert v.reason == ("the proposal is not a -5..5: proposal: expected an integer, got "
+                        "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx... (str)")

@@ -33,7 +33,7 @@ def test_trusted_packages_type_check_strictly(tmp_path: Path) -> None:
         (pkg / folder).symlink_to(ROOT / folder)
     shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
     out = subprocess.run([*cmd, "--no-incremental", "-p", "assay.kernel", "-p", "assay.specs",
-                          "-p", "assay.proofs"], cwd=tmp_path, capture_output=True, text=True, check=False)
+                          "-p", "assay.proofs", "-p", "assay.bridges"], cwd=tmp_path, capture_output=True, text=True, check=False)
     assert out.returncode == 0, out.stdout + out.stderr
 
 
