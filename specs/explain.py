@@ -150,7 +150,7 @@ def _why_distinct(it: ir.Expr, env: dict[str, Any]) -> str:
     seen: dict[Any, int] = {}
     for i, v in enumerate(items):
         if v in seen:
-            return (f"`{_src(it)}` is not all different: items {seen[v]} and {i} are both {show_value(v)}")
+            return f"`{_src(it)}` holds {show_value(v)} twice (items {seen[v]} and {i})"
         seen[v] = i
     return f"`{_src(it)}` is all different"
 

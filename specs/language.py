@@ -63,6 +63,7 @@ from .domains import (
     domain_of,
     split_role,
 )
+from .ir import Clause
 
 __all__ = ["InvalidSpec", "Param", "Spec", "SpecLoadError", "distinct", "implies", "load", "spec"]
 
@@ -214,7 +215,7 @@ class Spec:
         except Exception:
             return False
 
-    def violated_clauses(self, values: dict[str, Any]) -> list[ir.Clause]:
+    def violated_clauses(self, values: dict[str, Any]) -> list[Clause]:
         """The clauses that do not hold on ``values``, each decided by CPython on its own.
 
         Each clause runs as a function compiled from the spec's own source:
@@ -459,7 +460,7 @@ def _clause_functions(src: _Source, lets: list[tuple[str, ir.Expr, ast.AST]], pa
         body.append(ast.Return(value=copy.deepcopy(part)))
         fdef = ast.FunctionDef(name=f"_clause_{i}", args=args, body=body, decorator_list=[], returns=None)
         if "type_params" in ast.FunctionDef._fields:  # Python 3.12 and later
-            fdef.type_params = []
+            setattr(fdef, "type_params", [])  # noqa: B010 - the field does not exist on 3.11
         defs.append(ast.copy_location(fdef, part))
     module = ast.fix_missing_locations(ast.Module(body=defs, type_ignores=[]))
     code = compile(module, src.file, "exec", dont_inherit=True)
@@ -478,7 +479,7 @@ class _Frontend:
 
     # -- entry ------------------------------------------------------------------
 
-    def build(self) -> tuple[tuple[Param, ...], ir.SpecIR, str]:
+    def build(self) -> _Built:
         fn = self.owner.fn
         src = self._source_of(fn)
         self.current = src
@@ -630,9 +631,10 @@ class _Frontend:
                      "end the function with `return <bool expression>`")
 
     @staticmethod
-    def _wrap(lets: list[tuple[str, ir.Expr, ast.AST]], body: ir.Expr) -> ir.Expr:
+    def _wrap(lets: list[tuple[str, ir.Expr, ast.AST]], body: ir.Expr, loc: ir.Loc | None = None) -> ir.Expr:
+        """``body`` under the bindings; ``loc`` (an inlined call's site) names the whole."""
         for name, value, _ in reversed(lets):
-            body = ir.Let(name, value, body, type=body.type, loc=body.loc)
+            body = ir.Let(name, value, body, type=body.type, loc=loc or body.loc)
         return body
 
     def _clauses(self, ret: ast.expr, lets: list[tuple[str, ir.Expr, ast.AST]], scope: _Scope
@@ -925,7 +927,8 @@ class _Frontend:
             it = self._iterable(node.args[0], scope)
             elem = _elem(it)
             if not (elem in (ir.INT, ir.STR, ir.BOOL) or isinstance(elem, ir.EnumT)):
-                self._refuse(node.args[0], "distinct", f"distinct compares ints, bools, strs or enum members, got {elem}")
+                self._refuse(node.args[0], "distinct",
+                             f"distinct compares ints, bools, strs or enum members, got {elem}")
             return ir.Call("distinct", (it,), type=ir.BOOL, loc=loc)
         if fname in _BUILTIN_CALLS and target is getattr(builtins, fname):
             return self._builtin(node, fname, scope)
@@ -1107,7 +1110,7 @@ class _Frontend:
         body = self.expr(ret, inner)
         self.inline_stack.pop()
         self.current = saved
-        return self._wrap(bound + lets, body)
+        return self._wrap(bound + lets, body, self._loc(node))
 
 
 def _domain_key(d: Domain) -> str:

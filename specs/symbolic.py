@@ -750,6 +750,13 @@ class _Encoder:
             x, y = _term(av), _term(bv)
             return ((_floordiv(x, y), _pymod(x, y)),
                     T.or_(ae, be, T.eq(y, T.int_const(0))))
+        if fn == "distinct":
+            xs, err = self._materialize(self.stream(args[0], env))
+            slots = xs.slots
+            if all(g is T.TRUE for g, _ in slots) and all(isinstance(v, Term) for _, v in slots):
+                return T.distinct(*(_term(v) for _, v in slots)), err
+            return T.and_(*(T.not_(T.and_(gi, gj, equals(vi, vj)))
+                            for i, (gi, vi) in enumerate(slots) for gj, vj in slots[i + 1:])), err
         if fn == "implies":
             # A plain function: both arguments are evaluated.
             av, ae = self.expr(args[0], env)

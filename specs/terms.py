@@ -330,10 +330,15 @@ def eq(a: Term, b: Term) -> Term:
 
 
 def distinct(*args: Term) -> Term:
-    """Pairwise distinct."""
+    """Pairwise distinct: SMT-LIB's ``distinct``, which solvers propagate better than the pairs."""
+    if len(args) < 2:
+        return TRUE
     if len(args) == 2:
         return not_(eq(args[0], args[1]))
-    return and_(*(not_(eq(x, y)) for i, x in enumerate(args) for y in args[i + 1:]))
+    if all(is_const(a) for a in args):
+        values = [const_value(a) for a in args]
+        return bool_const(len(set(values)) == len(values))
+    return _mk("distinct", *args)
 
 
 # --- integers -----------------------------------------------------------------

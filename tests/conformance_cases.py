@@ -13,7 +13,7 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
-from assay.specs import Given, Proposal, implies, spec
+from assay.specs import Given, Proposal, distinct, implies, spec
 from hypothesis import strategies as st
 
 # --- input strategies -------------------------------------------------------------
@@ -167,6 +167,10 @@ def sums(xs: list[int], b: int) -> int:
 
 def lengths(xs: list[int], b: int) -> int:
     return len(xs) * 100 + len([x for x in xs if x < b])
+
+
+def all_different(xs: list[int], b: int) -> bool:
+    return distinct(xs) or distinct(x // b for x in xs if x != b)
 
 
 def min_list(xs: list[int], b: int) -> int:
@@ -414,6 +418,11 @@ def lengths_spec(xs: Given[list[int]], b: Given[int], out: Proposal[int]) -> boo
 
 
 @spec
+def all_different_spec(xs: Given[list[int]], b: Given[int], out: Proposal[bool]) -> bool:
+    return out == all_different(xs, b)
+
+
+@spec
 def min_list_spec(xs: Given[list[int]], b: Given[int], out: Proposal[int]) -> bool:
     return out == min_list(xs, b)
 
@@ -564,6 +573,7 @@ CASES: list[Case] = [
     _case(all_nested, {"xs": st.lists(tiny, max_size=4), "ys": st.lists(tiny, max_size=4)}),
     _case(any_gen_of_gen, {"xs": st.lists(tiny, max_size=4), "ys": st.lists(tiny, max_size=4)}),
     _case(sums, {"xs": int_lists, "b": ints}), _case(lengths, XB),
+    _case(all_different, {"xs": st.lists(tiny, max_size=5), "b": tiny}),
     _case(min_list, {"xs": int_lists, "b": small}), _case(min_filtered, XB),
     _case(list_eq, {"xs": st.lists(st.integers(0, 2), max_size=3),
                     "ys": st.lists(st.integers(0, 2), max_size=3)}),

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
 from assay.specs import load
 from assay.specs.evaluate import clause_holds
 from assay.specs.explain import explain_clause
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from .paths import OK
 

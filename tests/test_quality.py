@@ -32,8 +32,9 @@ def test_trusted_packages_type_check_strictly(tmp_path: Path) -> None:
     for folder in ("kernel", "specs", "bridges", "proofs"):
         (pkg / folder).symlink_to(ROOT / folder)
     shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
-    out = subprocess.run([*cmd, "--no-incremental", "-p", "assay.kernel", "-p", "assay.specs",
-                          "-p", "assay.proofs", "-p", "assay.bridges"], cwd=tmp_path, capture_output=True, text=True, check=False)
+    packages = ["-p", "assay.kernel", "-p", "assay.specs", "-p", "assay.proofs", "-p", "assay.bridges"]
+    out = subprocess.run([*cmd, "--no-incremental", *packages], cwd=tmp_path, capture_output=True, text=True,
+                         check=False)
     assert out.returncode == 0, out.stdout + out.stderr
 
 

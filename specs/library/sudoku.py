@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from assay.specs import Between, Given, Length, Proposal, spec
+from assay.specs import Between, Given, Length, Proposal, distinct, spec
 
 __all__ = ["Grid", "Puzzle", "sudoku", "sudoku_grid"]
 
@@ -40,6 +40,30 @@ def keeps_the_givens(puzzle: list[list[int]], solution: list[list[int]]) -> bool
                for row in range(9) for col in range(9) if puzzle[row][col] != 0)
 
 
+# Two ways to say "each digit once", for two jobs.  Nine cells that are each a
+# digit 1-9 (the domain says so) and all different hold each digit exactly
+# once: `distinct` is a set comparison under CPython, the fast way to check a
+# grid.  Counting each digit is slower to run, but gives the solvers the
+# pigeonhole facts outright, and proving uniqueness needs them: on the
+# tests' puzzle, z3 proves the count form unique in about 0.01 s and the
+# `distinct` form in 0.09 s, cvc5 the `distinct` form in 3.6 s.  A test
+# checks that the two forms agree.
+
+def rows_all_different(solution: list[list[int]]) -> bool:
+    """No row repeats a digit."""
+    return all(distinct(solution[row]) for row in range(9))
+
+
+def columns_all_different(solution: list[list[int]]) -> bool:
+    """No column repeats a digit."""
+    return all(distinct(column(solution, col)) for col in range(9))
+
+
+def boxes_all_different(solution: list[list[int]]) -> bool:
+    """No 3x3 box repeats a digit."""
+    return all(distinct(box_cells(solution, box)) for box in range(9))
+
+
 def rows_hold_each_digit_once(solution: list[list[int]]) -> bool:
     """Every row holds each digit 1-9 exactly once."""
     return all(solution[row].count(digit) == 1 for row in range(9) for digit in range(1, 10))
@@ -63,9 +87,9 @@ def sudoku_grid(puzzle: Given[Puzzle], solution: Proposal[Grid]) -> bool:
     """Fill the puzzle's empty cells so that every row, column and box holds 1-9 once."""
     return (
         keeps_the_givens(puzzle, solution)
-        and rows_hold_each_digit_once(solution)
-        and columns_hold_each_digit_once(solution)
-        and boxes_hold_each_digit_once(solution)
+        and rows_all_different(solution)
+        and columns_all_different(solution)
+        and boxes_all_different(solution)
     )
 
 
