@@ -90,6 +90,8 @@ def _parser() -> argparse.ArgumentParser:
     _store_arguments(check)
     check.add_argument("--timeout", type=float, default=10.0, metavar="S",
                        help="seconds per solver query (default 10)")
+    check.add_argument("--no-explain", dest="explain", action="store_false",
+                       help="name each violated clause without the values that break it (faster)")
     check.add_argument("--no-vacuity", dest="vacuity", action="store_false",
                        help="on a refutation, skip asking the solvers whether any proposal "
                             "could meet the spec (faster; no VACUOUS verdicts)")
@@ -166,7 +168,7 @@ def _check(args: argparse.Namespace) -> int:
                     Location(answer.line, answer.column, "proposal")))
             where = Location(answer.line, answer.column) if answer.line else None
             verdict = check(spec, givens, answer.value, store=store, timeout=args.timeout,
-                            vacuity=args.vacuity, where=where)
+                            vacuity=args.vacuity, explain=args.explain, where=where)
             return Result(item.id, item.line, verdict)
 
         tally = Tally(allow_unknown=args.allow_unknown)

@@ -44,14 +44,16 @@ def unknown(reason: str, *, seconds: float = 0.0) -> Verdict:
 
 def check(spec: Spec, givens: Mapping[str, Any], proposal: Any, *,
           store: str | Path | None = None, timeout: float = 10.0, vacuity: bool = True,
-          vacuity_timeout: float = 2.0, where: Location | None = None) -> Verdict:
+          vacuity_timeout: float = 2.0, explain: bool = True, where: Location | None = None) -> Verdict:
     """Judge ``proposal`` (a JSON value) against ``spec`` for ``givens`` (a JSON object).
 
     ``store``, when given, is the folder certificates are written to
     (``.assay/`` by convention); ``timeout`` bounds each solver query in
     seconds; ``vacuity=False`` skips the "is the task possible at all" query
     on refutation, and ``vacuity_timeout`` bounds it (a timeout there leaves
-    the verdict REFUTED, which the evaluator already decided).  ``where`` is
+    the verdict REFUTED, which the evaluator already decided).
+    ``explain=False`` names each violated clause without the values that
+    break it (the explanation is most of the cost of a refutation).  ``where`` is
     the proposal's position in its input, copied
     into MALFORMED verdicts.
     """
@@ -86,7 +88,9 @@ def check(spec: Spec, givens: Mapping[str, Any], proposal: Any, *,
             return done(_claims.settle(spec, given_values, value, timeout=timeout))
         return done(make(Outcome.ACCEPTED, "the spec holds on the proposal"))
 
-    violations += explain_violations(spec, env) if not violations else []
+    if not violations:
+        violations = explain_violations(spec, env) if explain else [
+            Violation(c.text, c.loc.line, "violated") for c in spec.violated_clauses(env)]
     if not violations:
         # CPython said no but no clause is false under the IR evaluator: a bug in
         # assay's translation.  Never guess: say so.

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import itertools
 import types
 import typing
 from collections.abc import Iterator
@@ -237,6 +238,7 @@ class TupleDomain(Domain):
 
 
 _INT_ONLY = frozenset({int})
+_LIST_ONLY = frozenset({list})
 
 
 @dataclass(frozen=True)
@@ -256,6 +258,8 @@ class ListDomain(Domain):
             raise DecodeError(path, f"expected a list of {self.max_len} items, got {len(value)}")
         if type(self.elem) is IntDomain and set(map(type, value)) <= _INT_ONLY:
             return list(value)  # the common case, without a Python call per item
+        if self._is_int_grid(value):
+            return list(map(list, value))
         decode = self.elem.decode
         try:
             return [decode(v, path) for v in value]
@@ -268,6 +272,18 @@ class ListDomain(Domain):
     def encode(self, value: Any) -> Any:
         return [self.elem.encode(v) for v in value]
 
+    def _is_int_grid(self, value: list[Any]) -> bool:
+        """Whether ``value`` is a list of int lists of this domain's shape, checked without a call per item."""
+        e = self.elem
+        if type(e) is not ListDomain or type(e.elem) is not IntDomain or not value:
+            return False
+        if not set(map(type, value)) <= _LIST_ONLY:
+            return False
+        lengths = set(map(len, value))
+        if e.max_len is not None and (min(lengths) < e.min_len or (e.fixed and max(lengths) > e.max_len)):
+            return False
+        return set(map(type, itertools.chain.from_iterable(value))) <= _INT_ONLY
+
     def out_of_bounds(self, value: Any, path: str) -> Iterator[str]:
         if not self.fixed and self.max_len is not None and len(value) > self.max_len:
             yield f"{path} has {len(value)} items, more than the {self.max_len} allowed"
@@ -275,6 +291,11 @@ class ListDomain(Domain):
         if type(e) is IntDomain and value and (e.lo is None or min(value) >= e.lo) \
                 and (e.hi is None or max(value) <= e.hi):
             return  # every item in bounds: no need to look at each
+        if type(e) is ListDomain and type(e.elem) is IntDomain and value and all(value) \
+                and (e.max_len is None or max(map(len, value)) <= e.max_len):
+            ie = e.elem
+            if (ie.lo is None or min(map(min, value)) >= ie.lo) and (ie.hi is None or max(map(max, value)) <= ie.hi):
+                return  # a grid of ints, all in bounds
         for i, v in enumerate(value):
             yield from self.elem.out_of_bounds(v, f"{path}[{i}]")
 

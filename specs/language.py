@@ -99,7 +99,7 @@ def implies(a: bool, b: bool) -> bool:
 
 def distinct(items: Iterable[Any]) -> bool:
     """No two items are equal (the all-different constraint); items are ints, bools, strs or enum members."""
-    seen = list(items)
+    seen = items if isinstance(items, list) else list(items)
     return len(set(seen)) == len(seen)
 
 
@@ -160,11 +160,11 @@ class Spec:
         """sha256 of everything that gives the spec its meaning: its source, its helpers', its domains."""
         return self._built.source_hash
 
-    @property
+    @functools.cached_property
     def proposal(self) -> Param:
         return next(p for p in self.params if p.role == "proposal")
 
-    @property
+    @functools.cached_property
     def givens(self) -> tuple[Param, ...]:
         return tuple(p for p in self.params if p.role == "given")
 

@@ -160,3 +160,12 @@ def test_malformed_reason_does_not_copy_a_huge_value() -> None:
     assert v.outcome is M
     assert v.reason == ("the proposal is not a -5..5: proposal: expected an integer, got "
                         "'" + "x" * 56 + "... (str)")
+
+
+def test_explain_off_names_the_clauses_without_values() -> None:
+    spec = load(f"{OK}:guarded_division")
+    on = check(spec, {"xs": [3, 4, 5]}, 5, vacuity=False)
+    off = check(spec, {"xs": [3, 4, 5]}, 5, vacuity=False, explain=False)
+    assert off.outcome is on.outcome is R
+    assert [(v.clause, v.line) for v in off.violations] == [(v.clause, v.line) for v in on.violations]
+    assert [v.detail for v in off.violations] == ["violated", "violated"]
