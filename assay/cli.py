@@ -1,4 +1,4 @@
-"""The ``assay`` command: ``check`` model outputs, ``recheck`` certificates, run the ``demo``.
+"""The ``assay`` command: ``check`` model outputs, ``recheck`` certificates, export ``smt``, run the ``demo``.
 
 Exit codes, for every subcommand:
 
@@ -107,6 +107,22 @@ def _parser() -> argparse.ArgumentParser:
     recheck.add_argument("--timeout", type=float, default=30.0, metavar="S",
                          help="seconds per solver query (default 30)")
     recheck.set_defaults(run=_recheck)
+
+    smt = sub.add_parser(
+        "smt", help="print a spec's obligation for some givens as SMT-LIB2",
+        description="Print the SMT-LIB2 query behind a claim about a spec, for the givens in FILE, "
+                    "so it can be taken to any solver. any-solution (the default): is there a proposal "
+                    "that meets the spec (unsat: none can)? unique: is there a proposal other than "
+                    "--proposal (unsat: it is the only one)? optimal: is there one with a better "
+                    "objective (unsat: it is optimal)? Exit 2 on a usage error.")
+    smt.add_argument("--spec", required=True, metavar="SPEC",
+                     help="MODULE:NAME, FILE.py:NAME, or FILE.py holding one spec")
+    smt.add_argument("--givens", required=True, metavar="FILE", help="a JSON object of the spec's givens")
+    smt.add_argument("--claim", choices=("any-solution", "unique", "optimal"), default="any-solution",
+                     help="which query (default any-solution)")
+    smt.add_argument("--proposal", metavar="FILE", help="the proposal (JSON), for --claim unique or optimal")
+    smt.add_argument("--output", "-o", metavar="FILE", help="write the SMT-LIB2 to FILE, not stdout")
+    smt.set_defaults(run=_smt)
 
     demo = sub.add_parser(
         "demo", help="check bundled model answers against the library's specs",
@@ -309,6 +325,75 @@ def _users_file(filename: str) -> bool:
     theirs += [Path(m.__file__).resolve().parent for name in ("assay.specs", "assay.kernel")
                if (m := sys.modules.get(name)) is not None and m.__file__]
     return not any(path.is_relative_to(p) for p in theirs)
+
+
+# --- smt -------------------------------------------------------------------------
+
+
+def _smt(args: argparse.Namespace) -> int:
+    from assay.specs import DecodeError
+    from assay.specs.evaluate import Undefined
+    from assay.specs.obligations import claim_query
+    from assay.specs.terms import Unsupported
+
+    about_proposal = args.claim in ("unique", "optimal")
+    if about_proposal and args.proposal is None:
+        raise UsageError(f"--claim {args.claim} is about a proposal: give it with --proposal FILE")
+    if not about_proposal and args.proposal is not None:
+        raise UsageError("--proposal is only for --claim unique or optimal (any-solution leaves the "
+                         "proposal symbolic)")
+    givens_json = _read_json(args.givens, "givens")
+    proposal_json = _read_json(args.proposal, "proposal") if about_proposal else None
+    spec = _load_spec(args.spec)
+    if args.claim == "optimal" and spec.sense is None:
+        raise UsageError(f"{args.spec} has no objective: --claim optimal does not apply")
+    try:
+        givens = spec.decode_givens(givens_json)
+        value = spec.decode_proposal(proposal_json) if about_proposal else None
+    except DecodeError as exc:
+        what = "givens do" if exc.path.startswith("givens") else "proposal does"
+        raise UsageError(f"the {what} not fit {args.spec}: {exc}") from exc
+    if about_proposal and spec.out_of_bounds(value):
+        raise UsageError(f"the proposal does not fit {args.spec}: {spec.out_of_bounds(value)[0]}")
+    try:
+        query = claim_query(args.claim, spec, givens, value)
+        text = query.smtlib()
+    except Unsupported as exc:
+        raise UsageError(f"{args.spec} cannot be encoded for the solvers: {exc}") from exc
+    except Undefined as exc:
+        raise UsageError(f"the objective raises {exc.kind} on the proposal: {exc.message}") from exc
+    meaning = {"any-solution": "sat: some proposal meets the spec; unsat: none can",
+               "unique": "sat: another proposal meets the spec; unsat: this proposal is the only one",
+               "optimal": "sat: a proposal does better; unsat: this proposal is optimal"}[args.claim]
+    header = (f"; assay {assay.__version__}: the {query.name} query of {_printable_ref(args.spec)}\n"
+              f"; {meaning}\n")
+    with _open_output(args.output) as out:
+        out.write(header + text)
+    return EXIT_OK
+
+
+def _printable_ref(ref: str) -> str:
+    """``ref`` safe inside an SMT-LIB comment line (no line breaks or control characters)."""
+    return "".join(ch if ch.isprintable() else "?" for ch in ref)
+
+
+def _read_json(name: str, what: str) -> Any:
+    import json
+
+    path = Path(name)
+    if not path.exists():
+        raise UsageError(f"{what} file not found: {name}")
+    if path.is_dir():
+        raise UsageError(f"{what} file is a folder: {name}")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise UsageError(f"cannot read {what} file {name}: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{what} file {name} is not UTF-8: {exc.reason} at byte {exc.start}") from exc
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"{what} file {name} is not JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
+                         ) from exc
 
 
 # --- recheck and demo ------------------------------------------------------------
