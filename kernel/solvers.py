@@ -6,13 +6,27 @@ a time limit and reads the answer; :func:`read_answer` is where "sat",
 or unsat, a timeout, "unknown", an exception, an unsupported term, is
 ``unknown`` with its reason: nothing here maps it to sat or unsat.
 
-These run in-process for now; the warm, isolated worker pool of the solver
-service replaces :func:`_run_z3` and :func:`_run_cvc5` without changing
-what the rest of the kernel sees.
+Queries run in warm, isolated worker processes (:mod:`.pool`): one
+process-wide pool, started at the first query, with a worker per core.  A
+worker that crashes, runs out of memory or outlives its wall-clock limit
+costs its query (``unknown``, reason ``crash``, ``memout`` or ``timeout``),
+never the run.  :func:`prove_unsat` asks z3 and cvc5 at the same time and
+stops the other as soon as one finds a model.
+
+Environment:
+
+* ``ASSAY_SOLVER_POOL=0`` runs the solvers in this process instead (for
+  debugging with a Python debugger or a profiler): no memory limit and no
+  wall-clock kill, only the solvers' own time limits.
+* ``ASSAY_SOLVER_MEMORY_MB`` sets each worker's address-space cap
+  (default :data:`.pool.DEFAULT_MEMORY_MB`).
+* ``ASSAY_SOLVER_WORKERS`` sets the number of workers (default: the cores).
 """
 
 from __future__ import annotations
 
+import os
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -21,7 +35,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from assay.specs.queries import Query
 
-__all__ = ["SolverAnswer", "UnsatProof", "prove_unsat", "read_answer", "run"]
+    from .pool import Job, SolverPool
+
+__all__ = ["SolverAnswer", "UnsatProof", "pool_enabled", "prove_unsat", "read_answer", "run", "shared_pool"]
 
 SOLVERS = ("z3", "cvc5")
 
@@ -72,23 +88,43 @@ def run(query: Query, solver: str, *, timeout: float) -> SolverAnswer:
         if solver == "cvc5":
             return _run_cvc5(query, timeout, start)
     except Exception as exc:  # a solver's crash costs this query, not the run
-        return SolverAnswer(solver, _version(solver), "unknown",
-                            f"error: {type(exc).__name__}: {exc}", None, time.perf_counter() - start)
+        return _failed(solver, exc, start)
     raise ValueError(f"unknown solver {solver!r} (expected one of {', '.join(SOLVERS)})")
+
+
+_RUN = run
+
+
+def _run_z3(query: Query, timeout: float, start: float) -> SolverAnswer:
+    if not pool_enabled():
+        return _inprocess_z3(query, timeout, start)
+    from .pool import CONFIGS
+
+    return _answer(shared_pool().solve(_job(query, CONFIGS["z3"], timeout)))
+
+
+def _run_cvc5(query: Query, timeout: float, start: float) -> SolverAnswer:
+    if not pool_enabled():
+        return _inprocess_cvc5(query, timeout, start)
+    from .pool import CONFIGS
+
+    return _answer(shared_pool().solve(_job(query, CONFIGS["cvc5"], timeout)))
 
 
 def prove_unsat(query: Query, *, timeout: float, want_model: bool = True) -> UnsatProof:
     """UNSAT only if z3 says so and cvc5 confirms it; SAT comes with the model to be confirmed.
 
-    With ``want_model=False`` (the caller has no use for a counterexample),
-    cvc5 is not asked when z3 did not say unsat: it could not make it a proof.
+    Both solvers are asked at once (one worker each); the first model ends
+    the race.  With ``want_model=False`` (the caller has no use for a
+    counterexample), an answer other than unsat from either ends it too: the
+    other could not make it a proof.
     """
-    first = run(query, "z3", timeout=timeout)
+    first, second = _ask_both(query, timeout, want_model)
     if first.status == "sat":
         return UnsatProof("sat", (first,), "", first.model)
     if first.status != "unsat" and not want_model:
-        return UnsatProof("unknown", (first,), f"{first.reason or 'unknown'} (z3: {first.reason})")
-    second = run(query, "cvc5", timeout=timeout)
+        return UnsatProof("unknown", (first,), f"{first.reason or 'unknown'} ({first.solver}: {first.reason})")
+    assert second is not None
     answers = (first, second)
     if first.status == "unsat" and second.status == "unsat":
         return UnsatProof("unsat", answers)
@@ -99,6 +135,76 @@ def prove_unsat(query: Query, *, timeout: float, want_model: bool = True) -> Uns
     reasons = "; ".join(f"{a.solver}: {a.reason or a.status}" for a in answers if a.status != "unsat")
     kind = "timeout" if "timeout" in reasons or "resource" in reasons else "unknown"
     return UnsatProof("unknown", answers, f"{kind} ({reasons})")
+
+
+def _ask_both(query: Query, timeout: float, want_model: bool) -> tuple[SolverAnswer, SolverAnswer | None]:
+    """z3's answer and cvc5's (None when it was not needed)."""
+    if run is not _RUN or not pool_enabled():
+        # In-process, or `run` replaced (tests inject answers that way): one solver after the other.
+        first = run(query, "z3", timeout=timeout)
+        if first.status == "sat" or (first.status != "unsat" and not want_model):
+            return first, None
+        return first, run(query, "cvc5", timeout=timeout)
+    from .pool import CONFIGS
+
+    start = time.perf_counter()
+    try:
+        jobs = [_job(query, CONFIGS[name], timeout) for name in SOLVERS]
+    except Exception as exc:  # the query cannot be written as SMT-LIB: unknown, from both
+        return _failed("z3", exc, start), _failed("cvc5", exc, start)
+
+    def decisive(o: Any) -> bool:
+        return bool(o.raw == "sat" or (o.raw != "unsat" and not want_model))
+
+    z3_out, cvc5_out = (None if o is None or o.reason.startswith("cancelled") else o
+                        for o in shared_pool().run_many(jobs, stop=decisive))
+    if z3_out is not None:
+        return _answer(z3_out), None if cvc5_out is None else _answer(cvc5_out)
+    assert cvc5_out is not None  # z3 was stopped only because cvc5 decided
+    return _answer(cvc5_out), None
+
+
+def pool_enabled() -> bool:
+    """Whether queries go to the worker pool (``ASSAY_SOLVER_POOL`` is not ``0``)."""
+    return os.environ.get("ASSAY_SOLVER_POOL", "1").strip().lower() not in ("0", "false", "no", "off")
+
+
+_POOL: list[SolverPool] = []  # the one shared pool, once started
+_POOL_LOCK = threading.Lock()
+
+
+def shared_pool() -> SolverPool:
+    """The process-wide worker pool, started at first use (its workers start lazily too)."""
+    with _POOL_LOCK:
+        if not _POOL:
+            from .pool import DEFAULT_MEMORY_MB, SolverPool
+
+            workers = os.environ.get("ASSAY_SOLVER_WORKERS")
+            memory = os.environ.get("ASSAY_SOLVER_MEMORY_MB")
+            _POOL.append(SolverPool(int(workers) if workers else None,
+                                    memory_mb=int(memory) if memory else DEFAULT_MEMORY_MB))
+        return _POOL[0]
+
+
+def _job(query: Query, config: Any, timeout: float) -> Job:
+    from assay.specs.smt import to_smtlib
+
+    from .pool import Job
+
+    variables = query.encoding.variables
+    text = to_smtlib(query.assertions, declare=variables)
+    return Job(text, {n: s.value for n, s in variables.items()}, config, timeout=timeout)
+
+
+def _answer(out: Any) -> SolverAnswer:
+    """A pool outcome, read by :func:`read_answer` like every other answer."""
+    return read_answer(out.solver, out.version or _version(out.solver), out.raw, reason=out.reason,
+                       seconds=out.seconds, model=out.model)
+
+
+def _failed(solver: str, exc: Exception, start: float) -> SolverAnswer:
+    return SolverAnswer(solver, _version(solver), "unknown", f"error: {type(exc).__name__}: {exc}", None,
+                        time.perf_counter() - start)
 
 
 def _version(solver: str) -> str:
@@ -114,7 +220,7 @@ def _version(solver: str) -> str:
         return "unavailable"
 
 
-def _run_z3(query: Query, timeout: float, start: float) -> SolverAnswer:
+def _inprocess_z3(query: Query, timeout: float, start: float) -> SolverAnswer:
     import z3
     from assay.specs import smt
 
@@ -136,7 +242,7 @@ def _z3_reason(s: Any, raw: str) -> str:
     return "timeout" if "timeout" in why or "canceled" in why else f"unknown: {why}"
 
 
-def _run_cvc5(query: Query, timeout: float, start: float) -> SolverAnswer:
+def _inprocess_cvc5(query: Query, timeout: float, start: float) -> SolverAnswer:
     import cvc5
     from assay.specs import smt
 

@@ -1,0 +1,773 @@
+"""Warm, isolated solver workers: z3 and cvc5 in their own processes, with hard limits.
+
+A :class:`SolverPool` keeps up to ``size`` worker processes (default: the
+number of cores), each with z3 and cvc5 already imported, and reuses them
+across queries, so a query pays for a pipe round trip, not a process start.
+A query crosses the boundary as SMT-LIB2 text (:func:`assay.specs.smt.to_smtlib`)
+plus the variables to read a model for; the answer comes back as the solver's
+raw word (``sat`` / ``unsat`` / ``unknown``), a reason, the model values and
+the solver's version.  The pool never interprets the word:
+:func:`assay.kernel.solvers.read_answer` does.
+
+The worker is this file run as a script (``python -P pool.py``), speaking one
+JSON object per line over its stdin and stdout.  Plain pipes and one process
+per worker keep killing and reaping simple: no shared queues, locks or
+semaphores a killed process could leave behind.
+
+Limits, from the gentlest to the hardest:
+
+1. **The solver's own budget.** ``timeout`` becomes z3's ``timeout`` and cvc5's
+   ``tlimit-per`` (milliseconds); ``rlimit`` becomes z3's ``rlimit`` and cvc5's
+   ``rlimit-per``.  An exhausted budget is ``unknown`` with reason
+   ``timeout`` or ``resource-limit``.
+2. **Memory.** The worker sets ``RLIMIT_AS`` (address space) before either
+   solver is loaded; each query may lower the soft limit further.  z3 also gets
+   ``memory_max_size`` a little under it, so that it usually stops cleanly.
+   When they do not (a cap makes z3 segfault and cvc5 abort inside GMP
+   instead of raising), the worker dies; the pool reads the dead worker's
+   stderr and peak memory and reports ``memout`` rather than ``crash``.
+3. **The wall clock.** ``timeout * 1.25 + 1`` seconds after a query is sent
+   (or ``wall`` seconds when the caller sets it), the worker is killed with
+   SIGKILL: z3 has been seen to ignore its soft timeout, and cvc5's Python API
+   has no interrupt, so a kill is the only sure stop.  Reason ``timeout``.
+
+A worker that dies or is killed is reaped (``wait4``, so no zombie stays) and
+replaced by a fresh one at the next query that needs it; only its query is
+lost, as ``unknown`` with reason ``crash``, ``memout`` or ``timeout``.  The
+pool closes its workers at :meth:`SolverPool.close` and at interpreter exit;
+a worker whose parent dies gets SIGKILL (Linux ``PR_SET_PDEATHSIG``) or, at
+the latest, end-of-file on its stdin.
+
+Deterministic budgets.  ``rlimit`` counts solver work, not time, so a run
+replays identically on another machine.  Units differ by solver and by
+problem; on this repository's development machine (x86_64, z3 5.4.0, cvc5
+1.4.2; ``python bench/bench_pool.py --rlimit``) one second of search was about
+0.6 to 3 million z3 rlimit units and about 1.3 to 5 million cvc5
+``rlimit-per`` units on the QF_LIA and QF_NIA problems of
+``bench/smt_gen.py``.  Take ``rlimit ~ 2_000_000 * seconds`` as a starting
+point for either and measure on your own problems.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import json
+import os
+import selectors
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import IO, Any, Final
+
+__all__ = [
+    "CONFIGS",
+    "DEFAULT_MEMORY_MB",
+    "MAX_QUERY_BYTES",
+    "Config",
+    "Job",
+    "Outcome",
+    "SolverPool",
+    "refusal",
+]
+
+DEFAULT_MEMORY_MB: Final = 4096
+# A query text larger than this is refused before it reaches a worker.
+MAX_QUERY_BYTES: Final = 32 * 1024 * 1024
+# How long a fresh worker may take to import both solvers and say it is ready.
+_START_SECONDS: Final = 60.0
+# With only a deterministic budget, a query still gets a wall-clock safety net.
+_DEFAULT_WALL: Final = 600.0
+# Top-level SMT-LIB commands a query may use; anything else (set-option, exit,
+# push, reset, get-*) could change how the solver behaves and is refused.
+_COMMANDS: Final = frozenset({"set-logic", "set-info", "declare-fun", "declare-const", "define-fun",
+                              "assert", "check-sat"})
+_MEMORY_WORDS: Final = ("cannot allocate memory", "bad_alloc", "memoryerror", "out of memory",
+                        "max. memory exceeded", "memout")
+
+
+@dataclass(frozen=True)
+class Config:
+    """A solver configuration: which solver, with which options (set before the query is read)."""
+
+    name: str
+    solver: str  # "z3" | "cvc5"
+    options: tuple[tuple[str, str], ...] = ()
+    # Some configurations can only find models: their "unsat" would not be one.
+    finds_models_only: bool = False
+
+
+CONFIGS: Final[Mapping[str, Config]] = {
+    "z3": Config("z3", "z3"),
+    "cvc5": Config("cvc5", "cvc5"),
+    # Integers as 32-bit vectors: a bit-blasting search that wins on bounded
+    # integer problems.  cvc5 answers "unknown (INCOMPLETE)" where the integer
+    # problem is UNSAT and refuses unbounded constants; the worker also
+    # re-checks every model it finds against the integer query.
+    "cvc5-int-as-bv": Config("cvc5-int-as-bv", "cvc5",
+                             (("incremental", "false"), ("solve-int-as-bv", "32")), finds_models_only=True),
+}
+
+
+@dataclass(frozen=True)
+class Job:
+    """One query for one configuration, with its limits."""
+
+    smtlib: str
+    variables: Mapping[str, str]  # name -> SMT-LIB sort ("Int", "Bool", "String")
+    config: Config
+    timeout: float | None = 10.0  # the solver's own time limit, seconds
+    rlimit: int | None = None  # the solver's own deterministic budget
+    memory_mb: int | None = None  # lowers the worker's cap for this query
+    wall: float | None = None  # when the worker is killed; default timeout * 1.25 + 1
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What came back for one job: the solver's raw word, never interpreted here."""
+
+    config: str
+    solver: str
+    version: str
+    raw: str  # "sat" | "unsat" | "unknown"
+    reason: str = ""
+    model: Mapping[str, Any] | None = field(default=None, repr=False)
+    seconds: float = 0.0  # wall time from sending the query to its answer
+    cpu_seconds: float = 0.0  # CPU the worker spent on it (all threads)
+
+
+def refusal(smtlib: str) -> str:
+    """Why this SMT-LIB text may not be sent to a worker, or "" if it may."""
+    size = len(smtlib.encode("utf-8", "surrogatepass"))
+    if size > MAX_QUERY_BYTES:
+        return f"refused: the query is {size} bytes, over the limit of {MAX_QUERY_BYTES}"
+    for name in _top_level_commands(smtlib):
+        if name not in _COMMANDS:
+            return f"refused: the SMT-LIB command ({name} ...) is not allowed in a query"
+    return ""
+
+
+def _top_level_commands(text: str) -> list[str]:
+    """The names of the top-level commands, skipping strings, quoted symbols and comments."""
+    names: list[str] = []
+    depth, i, n = 0, 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == '"':  # "" inside a string is an escaped quote: the scan just re-enters
+            i = text.find('"', i + 1)
+            i = n if i < 0 else i + 1
+        elif c == "|":
+            i = text.find("|", i + 1)
+            i = n if i < 0 else i + 1
+        elif c == ";":
+            i = text.find("\n", i)
+            i = n if i < 0 else i + 1
+        elif c == "(":
+            if depth == 0:
+                j = i + 1
+                while j < n and text[j] in " \t\r\n":
+                    j += 1
+                k = j
+                while k < n and text[k] not in " \t\r\n()\";|":
+                    k += 1
+                names.append(text[j:k])
+            depth += 1
+            i += 1
+        elif c == ")":
+            depth -= 1
+            i += 1
+            if depth < 0:
+                names.append(")")
+                depth = 0
+        else:
+            if depth == 0 and not c.isspace():
+                names.append(c)  # a stray atom at the top level is no command
+            i += 1
+    return names
+
+
+# --- the parent's side ---------------------------------------------------------
+
+
+class _Worker:
+    """One worker process, seen from the pool."""
+
+    def __init__(self, memory_mb: int) -> None:
+        env = dict(os.environ)
+        # glibc's per-thread malloc arenas reserve address space that RLIMIT_AS counts.
+        env.setdefault("MALLOC_ARENA_MAX", "2")
+        self.stderr_fd = _scratch_fd()
+        self.memory_mb = memory_mb
+        self.proc = subprocess.Popen(
+            [sys.executable, "-P", os.path.abspath(__file__), "--worker", str(memory_mb)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr_fd, env=env,
+            close_fds=True, start_new_session=True)
+        assert self.proc.stdin is not None
+        assert self.proc.stdout is not None
+        self.stdin: IO[bytes] = self.proc.stdin
+        self.fd = self.proc.stdout.fileno()
+        os.set_blocking(self.fd, False)
+        self.buffer = b""
+        self.versions: dict[str, str] = {}
+        self.cpu = 0.0  # the worker's CPU seconds at its last message
+        self.ready = False
+        self.last_stderr = ""
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def send(self, message: Mapping[str, Any]) -> None:
+        self.stdin.write(json.dumps(message).encode("utf-8", "surrogatepass") + b"\n")
+        self.stdin.flush()
+
+    def read_lines(self) -> list[bytes] | None:
+        """The complete lines now readable, or None at end of file."""
+        try:
+            chunk = os.read(self.fd, 1 << 20)
+        except BlockingIOError:
+            return []
+        if not chunk:
+            return None
+        self.buffer += chunk
+        *lines, self.buffer = self.buffer.split(b"\n")
+        return lines
+
+    def stderr_tail(self) -> str:
+        try:
+            size = os.fstat(self.stderr_fd).st_size
+            return os.pread(self.stderr_fd, 4096, max(0, size - 4096)).decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+    def clear_stderr(self) -> None:
+        with contextlib.suppress(OSError):
+            os.ftruncate(self.stderr_fd, 0)
+
+    def kill_and_reap(self) -> tuple[int, float, int]:
+        """SIGKILL (if still running) and reap; (exit code, total CPU seconds, peak RSS in KiB)."""
+        if self.proc.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+            try:
+                _, status, usage = os.wait4(self.pid, 0)
+                self.proc.returncode = os.waitstatus_to_exitcode(status)
+                cpu, rss = usage.ru_utime + usage.ru_stime, usage.ru_maxrss
+            except ChildProcessError:  # reaped elsewhere already
+                self.proc.returncode = -signal.SIGKILL
+                cpu, rss = self.cpu, 0
+        else:
+            cpu, rss = self.cpu, 0
+        for f in (self.proc.stdin, self.proc.stdout):
+            with contextlib.suppress(OSError):
+                if f is not None:
+                    f.close()
+        if self.stderr_fd >= 0:
+            self.last_stderr = self.stderr_tail()  # kept for the report on why it died
+            with contextlib.suppress(OSError):
+                os.close(self.stderr_fd)
+            self.stderr_fd = -1
+        return self.proc.returncode, cpu, rss
+
+
+def _scratch_fd() -> int:
+    """An unlinked file for a worker's stderr: it never blocks the worker and is read only after a death."""
+    import tempfile
+
+    fd, path = tempfile.mkstemp(prefix="assay-worker-", suffix=".err")
+    os.unlink(path)
+    # O_APPEND so that the worker keeps writing at the end after the pool truncates it.
+    import fcntl
+
+    fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | os.O_APPEND)
+    return fd
+
+
+@dataclass
+class _Running:
+    index: int
+    job: Job
+    worker: _Worker
+    sent: float
+    deadline: float
+    cpu_before: float
+
+
+class SolverPool:
+    """Warm solver workers; :meth:`solve` runs one job, :meth:`run_many` several at once.
+
+    Thread-safe: each call takes idle workers for its jobs and gives them back.
+    """
+
+    def __init__(self, size: int | None = None, *, memory_mb: int = DEFAULT_MEMORY_MB) -> None:
+        self.size = max(1, size if size is not None else (os.cpu_count() or 1))
+        self.memory_mb = memory_mb
+        self._idle: list[_Worker] = []
+        self._busy = 0
+        self._lock = threading.Condition()
+        self._closed = False
+        self._next_id = 0
+        atexit.register(self.close)
+
+    # -- public ---------------------------------------------------------------
+
+    def solve(self, job: Job) -> Outcome:
+        """Run one job; every failure is an ``unknown`` outcome with its reason."""
+        out = self.run_many([job])[0]
+        assert out is not None  # without `stop`, every job has an outcome
+        return out
+
+    def run_many(self, jobs: Sequence[Job], *, stop: Callable[[Outcome], bool] | None = None,
+                 parallel: int | None = None) -> list[Outcome | None]:
+        """Run ``jobs`` on at most ``parallel`` (default: all) workers at once, in order.
+
+        When ``stop`` returns True for an outcome, the jobs still running are
+        killed (their workers reaped and replaced; their outcomes are
+        ``unknown`` with a reason that starts with ``cancelled``) and those not
+        started are skipped (None).  The result is in the order of ``jobs``.
+        """
+        results: list[Outcome | None] = [None] * len(jobs)
+        pending = list(range(len(jobs)))
+        width = min(self.size, len(jobs), parallel if parallel is not None else len(jobs))
+        if width <= 0:
+            return results
+        for i in list(pending):  # refused texts never reach a worker
+            why = refusal(jobs[i].smtlib)
+            if why:
+                results[i] = Outcome(jobs[i].config.name, jobs[i].config.solver, "", "unknown", why)
+                pending.remove(i)
+        workers = self._take(min(width, len(pending))) if pending else []
+        running: dict[int, _Running] = {}
+        sel = selectors.DefaultSelector()
+        stopped = False
+        try:
+            while pending or running:
+                while pending and workers and not stopped:
+                    i = pending.pop(0)
+                    worker = workers.pop()
+                    started = self._start(i, jobs[i], worker, results)
+                    if started is None:
+                        workers.append(self._fresh())
+                    else:
+                        running[worker.fd] = started
+                        sel.register(worker.fd, selectors.EVENT_READ)
+                if stopped:
+                    pending.clear()
+                if not running:
+                    break
+                now = time.monotonic()
+                wait = max(0.0, min(r.deadline for r in running.values()) - now)
+                for key, _ in sel.select(timeout=wait):
+                    r = running[int(key.fd)]
+                    out = self._collect(r)
+                    if out is None:
+                        continue
+                    sel.unregister(r.worker.fd)
+                    del running[r.worker.fd]
+                    results[r.index] = out
+                    workers.append(r.worker if r.worker.proc.returncode is None else self._fresh())
+                    if stop is not None and stop(out):
+                        stopped = True
+                now = time.monotonic()
+                for fd, r in list(running.items()):
+                    if stopped or now >= r.deadline:
+                        sel.unregister(fd)
+                        del running[fd]
+                        results[r.index] = self._killed(r, "cancelled" if stopped else "timeout")
+                        workers.append(self._fresh())
+        finally:
+            for fd, r in running.items():  # an exception (KeyboardInterrupt) mid-run: nothing half-done stays
+                with contextlib.suppress(Exception):
+                    sel.unregister(fd)
+                r.worker.kill_and_reap()
+            sel.close()
+            self._give_back(workers, lost=len(running))
+        return results
+
+    def pids(self) -> list[int]:
+        """The process ids of the idle workers (for tests and diagnostics)."""
+        with self._lock:
+            return [w.pid for w in self._idle if w.proc.returncode is None]
+
+    def close(self) -> None:
+        """Stop every idle worker and reap it; later calls start none."""
+        with self._lock:
+            self._closed = True
+            idle, self._idle = self._idle, []
+        for w in idle:
+            with contextlib.suppress(Exception):
+                w.stdin.close()  # end of file: the worker exits by itself
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                w.proc.wait(timeout=1.0)
+            w.kill_and_reap()
+
+    def fault(self, kind: str, seconds: float = 0.0, *, timeout: float = 5.0,
+              memory_mb: int | None = None) -> Outcome:
+        """Tell a worker to misbehave (``sleep``, ``segfault``, ``allocate``, ``exit``); for tests."""
+        job = Job("", {}, Config(f"fault-{kind}", "fault"), timeout=None, wall=timeout, memory_mb=memory_mb)
+        worker = self._take(1)[0]
+        results: list[Outcome | None] = [None]
+        message = {"op": "fault", "kind": kind, "seconds": seconds, "memory_mb": memory_mb}
+        r = self._start(0, job, worker, results, message=message)
+        if r is None:
+            self._give_back([self._fresh()])
+            assert results[0] is not None
+            return results[0]
+        out: Outcome | None = None
+        sel = selectors.DefaultSelector()
+        sel.register(worker.fd, selectors.EVENT_READ)
+        try:
+            while out is None:
+                if not sel.select(timeout=max(0.0, r.deadline - time.monotonic())):
+                    out = self._killed(r, "timeout")
+                    break
+                out = self._collect(r)
+        finally:
+            sel.close()
+            self._give_back([worker if worker.proc.returncode is None else self._fresh()])
+        return out
+
+    # -- workers ----------------------------------------------------------------
+
+    def _fresh(self) -> _Worker:
+        return _Worker(self.memory_mb)
+
+    def _take(self, n: int) -> list[_Worker]:
+        """Between 1 and ``n`` workers, as many as are free (waits for one when none is)."""
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("the solver pool is closed")
+            while self._busy >= self.size:
+                self._lock.wait()
+            n = min(n, self.size - self._busy)
+            taken = [self._idle.pop() for _ in range(min(n, len(self._idle)))]
+            self._busy += n
+        alive = []
+        for w in taken:
+            if w.proc.poll() is None:
+                alive.append(w)
+            else:  # died while idle (killed from outside): reap it, start another
+                w.kill_and_reap()
+        alive += [self._fresh() for _ in range(n - len(alive))]
+        return alive
+
+    def _give_back(self, workers: list[_Worker], lost: int = 0) -> None:
+        """Return workers to the pool; ``lost`` more slots were held by workers now gone."""
+        with self._lock:
+            self._busy -= len(workers) + lost
+            if self._closed:
+                doomed = workers
+            else:
+                self._idle.extend(workers)
+                doomed = []
+            self._lock.notify_all()
+        for w in doomed:
+            w.kill_and_reap()
+
+    def _await_ready(self, w: _Worker) -> str:
+        """Wait for a fresh worker's hello; "" when ready, else why not."""
+        deadline = time.monotonic() + _START_SECONDS
+        sel = selectors.DefaultSelector()
+        sel.register(w.fd, selectors.EVENT_READ)
+        try:
+            while time.monotonic() < deadline:
+                if not sel.select(timeout=max(0.0, deadline - time.monotonic())):
+                    break
+                lines = w.read_lines()
+                if lines is None:
+                    code, _, _ = w.kill_and_reap()
+                    return f"crash: the worker exited ({_describe(code)}) before it was ready: " \
+                           f"{w.last_stderr.strip()[-300:]}"
+                for line in lines:
+                    hello = json.loads(line)
+                    w.versions = dict(hello.get("versions", {}))
+                    w.cpu = float(hello.get("cpu", 0.0))
+                    w.ready = True
+                    return ""
+        finally:
+            sel.close()
+        w.kill_and_reap()
+        return "crash: the worker did not start in time"
+
+    def _start(self, index: int, job: Job, worker: _Worker, results: list[Outcome | None], *,
+               message: Mapping[str, Any] | None = None) -> _Running | None:
+        """Send a job; None (and an outcome in ``results``) when no worker could take it."""
+        for _attempt in range(2):
+            if not worker.ready:
+                why = self._await_ready(worker)
+                if why:
+                    results[index] = Outcome(job.config.name, job.config.solver, "", "unknown", why)
+                    return None
+            self._next_id += 1
+            msg = dict(message) if message is not None else {
+                "op": "solve", "solver": job.config.solver, "options": dict(job.config.options),
+                "models_only": job.config.finds_models_only, "smtlib": job.smtlib,
+                "variables": dict(job.variables),
+                "timeout_ms": None if job.timeout is None else max(1, int(job.timeout * 1000)),
+                "rlimit": job.rlimit, "memory_mb": job.memory_mb}
+            msg["id"] = self._next_id
+            worker.clear_stderr()
+            sent = time.monotonic()
+            try:
+                worker.send(msg)
+            except (BrokenPipeError, OSError):  # it died between queries: replace it, try once more
+                worker.kill_and_reap()
+                worker = self._fresh()
+                continue
+            if job.wall is not None:
+                wall = job.wall
+            elif job.timeout is not None:
+                wall = job.timeout * 1.25 + 1.0
+            else:
+                wall = _DEFAULT_WALL
+            return _Running(index, job, worker, sent, sent + wall, worker.cpu)
+        results[index] = Outcome(job.config.name, job.config.solver, "", "unknown",
+                                 "crash: no worker could take the query")
+        return None
+
+    def _collect(self, r: _Running) -> Outcome | None:
+        """Read what the worker wrote; an outcome once its answer (or its death) is in."""
+        lines = r.worker.read_lines()
+        if lines is None:
+            return self._died(r)
+        for line in lines:
+            msg = json.loads(line)
+            r.worker.cpu = float(msg.get("cpu", r.worker.cpu))
+            reason = str(msg.get("reason", ""))
+            if reason.startswith("memout"):  # a solver that ran out of memory may be left in a bad state
+                self._retire(r.worker)
+            return Outcome(r.job.config.name, r.job.config.solver, str(msg.get("version", "")),
+                           str(msg.get("raw", "unknown")), reason, msg.get("model"),
+                           time.monotonic() - r.sent, max(0.0, r.worker.cpu - r.cpu_before))
+        return None
+
+    def _retire(self, w: _Worker) -> None:
+        w.kill_and_reap()
+
+    def _died(self, r: _Running) -> Outcome:
+        code, cpu, rss_kib = r.worker.kill_and_reap()
+        tail = r.worker.last_stderr
+        cap = r.job.memory_mb or r.worker.memory_mb
+        if any(word in tail.lower() for word in _MEMORY_WORDS) or rss_kib >= cap * 1024 * 0.75:
+            kind = "memout"
+        else:
+            kind = "crash"
+        last = tail.strip().splitlines()[-1][:200] if tail.strip() else ""
+        detail = f"{kind}: the worker died ({_describe(code)})" + (f": {last}" if last else "")
+        return Outcome(r.job.config.name, r.job.config.solver, r.worker.versions.get(r.job.config.solver, ""),
+                       "unknown", detail, None, time.monotonic() - r.sent, max(0.0, cpu - r.cpu_before))
+
+    def _killed(self, r: _Running, kind: str) -> Outcome:
+        _, cpu, _ = r.worker.kill_and_reap()
+        took = time.monotonic() - r.sent
+        return Outcome(r.job.config.name, r.job.config.solver, r.worker.versions.get(r.job.config.solver, ""),
+                       "unknown", f"{kind}: the worker was killed after {took:.1f} s wall-clock", None, took,
+                       max(0.0, cpu - r.cpu_before))
+
+
+def _describe(code: int | None) -> str:
+    if code is None:
+        return "still running"
+    if code < 0:
+        try:
+            return signal.Signals(-code).name
+        except ValueError:
+            return f"signal {-code}"
+    return f"exit status {code}"
+
+
+# --- the worker's side ---------------------------------------------------------
+
+
+def _serve(memory_mb: int) -> None:  # pragma: no cover - runs in the worker process
+    import resource
+
+    # The cap comes before the solvers are loaded, so nothing they allocate escapes it.
+    cap = memory_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        with contextlib.suppress(Exception):  # die with the parent, even mid-query
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    # Ctrl-C in the parent's terminal is the parent's to handle, not ours.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    import cvc5
+    import z3
+    from assay.specs import smt
+
+    versions = {"z3": str(z3.get_version_string()), "cvc5": str(getattr(cvc5, "__version__", "unknown"))}
+    out = sys.stdout.buffer
+    base = _vm_mb()
+
+    def reply(message: dict[str, Any]) -> None:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        message["cpu"] = usage.ru_utime + usage.ru_stime
+        out.write(json.dumps(message).encode("utf-8", "surrogatepass") + b"\n")
+        out.flush()
+
+    reply({"ready": True, "versions": versions})
+    for line in sys.stdin.buffer:
+        msg = json.loads(line)
+        if msg.get("op") == "fault":
+            if msg.get("memory_mb"):
+                resource.setrlimit(resource.RLIMIT_AS, (min(cap, int(msg["memory_mb"]) << 20), cap))
+            _fault(str(msg["kind"]), float(msg.get("seconds", 0.0)))
+            reply({"id": msg["id"], "raw": "unknown", "reason": "fault survived"})
+            continue
+        solver = str(msg["solver"])
+        limit = msg.get("memory_mb")
+        soft = min(cap, int(limit) * 1024 * 1024) if limit else cap
+        start = time.perf_counter()
+        try:
+            resource.setrlimit(resource.RLIMIT_AS, (soft, cap))
+            if solver == "z3":
+                raw, reason, model = _z3_solve(z3, smt, msg, max(16, soft // (1024 * 1024) - base - 64))
+            else:
+                raw, reason, model = _cvc5_solve(cvc5, smt, msg)
+        except MemoryError:
+            raw, reason, model = "unknown", "memout: MemoryError", None
+        except Exception as exc:
+            text = f"{type(exc).__name__}: {exc}"
+            memory = any(w in text.lower() for w in _MEMORY_WORDS)
+            raw, reason, model = "unknown", ("memout: " if memory else "error: ") + text[:500], None
+        finally:
+            resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+        reply({"id": msg["id"], "raw": raw, "reason": reason, "model": model,
+               "version": versions.get(solver, ""), "seconds": time.perf_counter() - start})
+
+
+def _vm_mb() -> int:  # pragma: no cover - worker
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) // 1024
+    except OSError:
+        pass
+    return 0
+
+
+def _sorts(smt: Any, variables: Mapping[str, str]) -> dict[str, Any]:  # pragma: no cover - worker
+    from assay.specs.terms import Sort
+
+    return {n: Sort(s) for n, s in variables.items()}
+
+
+def _z3_solve(z3: Any, smt: Any, msg: Mapping[str, Any], memory_mb: int
+              ) -> tuple[str, str, dict[str, Any] | None]:  # pragma: no cover - worker
+    z3.set_param("memory_max_size", memory_mb)
+    ctx = z3.Context()
+    s = z3.Solver(ctx=ctx)
+    if msg.get("timeout_ms"):
+        s.set("timeout", int(msg["timeout_ms"]))
+    if msg.get("rlimit"):
+        s.set("rlimit", int(msg["rlimit"]))
+    for key, value in msg.get("options", {}).items():
+        s.set(key, value)
+    s.add(z3.parse_smt2_string(str(msg["smtlib"]), ctx=ctx))
+    raw = str(s.check())
+    if raw == "sat":
+        return raw, "", smt.z3_model_values(s.model(), _sorts(smt, msg["variables"]))
+    if raw == "unknown":
+        why = str(s.reason_unknown())
+        if "timeout" in why or "canceled" in why:
+            return raw, "timeout", None
+        if "memory" in why:
+            return raw, f"memout: {why}", None
+        if "resource" in why:
+            return raw, "resource-limit", None
+        return raw, f"unknown: {why}", None
+    return raw, "", None
+
+
+def _cvc5_solver(cvc5: Any, msg: Mapping[str, Any], options: Mapping[str, str]) -> tuple[Any, Any, Any]:
+    # pragma: no cover - worker
+    tm = cvc5.TermManager()
+    s = cvc5.Solver(tm)
+    s.setOption("produce-models", "true")
+    for key, value in options.items():
+        s.setOption(key, str(value))
+    sm = cvc5.SymbolManager(tm)
+    parser = cvc5.InputParser(s, sm)
+    parser.setStringInput(cvc5.InputLanguage.SMT_LIB_2_6, str(msg["smtlib"]), "query")
+    while True:
+        cmd = parser.nextCommand()
+        if cmd.isNull():
+            break
+        if cmd.getCommandName() == "check-sat":  # the worker asks, below, under its own limits
+            continue
+        cmd.invoke(s, sm)
+    return tm, s, sm
+
+
+def _cvc5_solve(cvc5: Any, smt: Any, msg: Mapping[str, Any]
+                ) -> tuple[str, str, dict[str, Any] | None]:  # pragma: no cover - worker
+    options = {str(k): str(v) for k, v in msg.get("options", {}).items()}
+    if msg.get("timeout_ms"):
+        options["tlimit-per"] = str(int(msg["timeout_ms"]))
+    if msg.get("rlimit"):
+        options["rlimit-per"] = str(int(msg["rlimit"]))
+    tm, s, sm = _cvc5_solver(cvc5, msg, options)
+    r = s.checkSat()
+    if r.isSat():
+        symbols = {t.getSymbol(): t for t in sm.getDeclaredTerms()}
+        model = smt.cvc5_model_values(s, tm, _sorts(smt, msg["variables"]), symbols)
+        if msg.get("models_only") and not _cvc5_confirms(cvc5, msg, model):
+            return "unknown", "unknown: the model found over bit-vectors does not satisfy the query", None
+        return "sat", "", model
+    if r.isUnsat():
+        if msg.get("models_only"):  # cannot happen by cvc5's design; never pass it on as a proof
+            return "unknown", "unknown: a models-only configuration said unsat", None
+        return "unsat", "", None
+    why = str(r.getUnknownExplanation())
+    if "TIMEOUT" in why:
+        return "unknown", "timeout", None
+    if "RESOURCE" in why:
+        return "unknown", "timeout" if msg.get("timeout_ms") and not msg.get("rlimit") else "resource-limit", None
+    if "MEMOUT" in why:
+        return "unknown", "memout", None
+    return "unknown", f"unknown: {why}", None
+
+
+def _cvc5_confirms(cvc5: Any, msg: Mapping[str, Any], model: Mapping[str, Any]
+                   ) -> bool:  # pragma: no cover - worker
+    """Whether the query, with every variable fixed to the model's value, is sat for plain cvc5."""
+    from assay.specs import smt as _smt
+
+    fixed = "".join(f"(assert (= {_smt.smtlib_symbol(n)} {_literal(_smt, v)}))\n" for n, v in model.items())
+    text = str(msg["smtlib"]).replace("(check-sat)", "") + fixed
+    _, s, _ = _cvc5_solver(cvc5, {"smtlib": text}, {"tlimit-per": "10000"})
+    return bool(s.checkSat().isSat())
+
+
+def _literal(smt: Any, v: Any) -> str:  # pragma: no cover - worker
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v) if v >= 0 else f"(- {-v})"
+    return str(smt.smtlib_string(str(v)))
+
+
+def _fault(kind: str, seconds: float) -> None:  # pragma: no cover - worker
+    if kind == "sleep":
+        time.sleep(seconds)
+    elif kind == "segfault":
+        import ctypes
+
+        ctypes.string_at(0)
+    elif kind == "allocate":
+        hog = []
+        while True:
+            hog.append(bytearray(16 * 1024 * 1024))
+    elif kind == "exit":
+        os._exit(3)
+
+
+if __name__ == "__main__":  # pragma: no cover - the worker process
+    if len(sys.argv) == 3 and sys.argv[1] == "--worker":
+        _serve(int(sys.argv[2]))
