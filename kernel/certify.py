@@ -1,7 +1,23 @@
-"""Issuing certificates for decided verdicts and writing them to the store."""
+"""Issuing certificates for decided verdicts and writing them to the store.
+
+A certificate of a verdict that rests on UNSAT (a proved ``unique`` or
+``optimal`` claim, or VACUOUS: no proposal can meet the spec) records the
+SMT-LIB2 text of each such query, so that anyone can take it to a solver and
+``assay recheck`` can replay it.  The text is the query the spec gives for the
+certificate's own givens and proposal (:func:`assay.specs.obligations.claim_query`),
+the one the solvers were asked.  Texts over ``inline_limit`` bytes go to a
+sidecar ``<sha256>.smt2`` next to the certificate.
+
+cvc5's proof of each UNSAT is recorded when it is cheap: a query of at most
+``proof_max_query_bytes``, proved again in a fresh process with proofs on
+within ``proof_seconds``.  Otherwise the certificate says it was not
+produced, and why (proof production costs several times the solving on
+larger queries: a sudoku's uniqueness proof is 3.7 MB and takes seconds).
+"""
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any, Final
 
@@ -10,17 +26,32 @@ from assay.specs import Spec
 
 from .verdicts import Claim, Outcome, Verdict
 
-__all__ = ["write_certificate"]
+__all__ = ["INLINE_LIMIT", "PROOF_MAX_QUERY_BYTES", "PROOF_SECONDS", "write_certificate"]
+
+INLINE_LIMIT: Final = 1024 * 1024
+PROOF_MAX_QUERY_BYTES: Final = 64 * 1024
+PROOF_SECONDS: Final = 2.0
 
 _ISSUER: Final = object()
 _cert.register_issuer(_ISSUER)
 
 
 def write_certificate(store: str | Path, spec: Spec, givens: Any, proposal: Any,
-                      verdict: Verdict, *, solvers: tuple[dict[str, Any], ...] = ()) -> Path:
-    """Issue the certificate of ``verdict`` and write it under ``store``; return its path."""
+                      verdict: Verdict, *, solvers: tuple[dict[str, Any], ...] = (),
+                      inline_limit: int = INLINE_LIMIT, proof_max_query_bytes: int = PROOF_MAX_QUERY_BYTES,
+                      proof_seconds: float = PROOF_SECONDS) -> Path:
+    """Issue the certificate of ``verdict`` and write it under ``store``; return its path.
+
+    ``inline_limit`` (bytes) is the largest query text kept inside the
+    certificate; ``proof_max_query_bytes`` and ``proof_seconds`` bound the
+    attempt to get cvc5's proof (0 seconds: do not try).
+    """
     # A claim can refute a proposal the evaluator accepted (not unique, not optimal).
     holds = verdict.outcome is Outcome.ACCEPTED or any(c.status == "refuted" for c in verdict.claims)
+    sidecars: dict[str, str] = {}
+    queries = tuple({"claim": name} | _text_record(text, "smt2", sidecars, inline_limit, "smtlib")
+                    | {"cvc5_proof": _cvc5_proof(text, sidecars, inline_limit, proof_max_query_bytes, proof_seconds)}
+                    for name, text in _unsat_queries(spec, givens, proposal, verdict))
     cert = _cert.Certificate(
         spec_ref=spec.ref,
         spec_name=spec.name,
@@ -33,9 +64,10 @@ def write_certificate(store: str | Path, spec: Spec, givens: Any, proposal: Any,
                    "violated_lines": [] if holds else sorted({v.line for v in verdict.violations})},
         claims=tuple(_claim_json(spec, c, verdict, solvers) for c in verdict.claims),
         solvers=solvers,
+        queries=queries,
         _issuer_token=_ISSUER,
     )
-    return _cert.write(cert, store)
+    return _cert.write(cert, store, sidecars=sidecars)
 
 
 def _claim_json(spec: Spec, claim: Claim, verdict: Verdict, solvers: tuple[dict[str, Any], ...]
@@ -44,3 +76,50 @@ def _claim_json(spec: Spec, claim: Claim, verdict: Verdict, solvers: tuple[dict[
     if claim.status == "refuted" and verdict.witness is not None:
         out["witness"] = spec.proposal.domain.encode(verdict.witness)
     return out
+
+
+def _unsat_queries(spec: Spec, givens: Any, proposal: Any, verdict: Verdict) -> list[tuple[str, str]]:
+    """(claim, SMT-LIB2 text) of each query whose UNSAT the verdict rests on."""
+    from assay.specs.obligations import claim_query
+
+    names = [c.name for c in verdict.claims if c.status == "proved"]
+    if verdict.outcome is Outcome.VACUOUS:
+        names.append("no-solution")
+    if not names:
+        return []
+    decoded = spec.decode_givens(givens)
+    value = spec.decode_proposal(proposal) if any(n != "no-solution" for n in names) else None
+    return [(n, claim_query(n, spec, decoded, value).smtlib()) for n in names]
+
+
+def _text_record(text: str, suffix: str, sidecars: dict[str, str], inline_limit: int, key: str
+                 ) -> dict[str, Any]:
+    data = text.encode("utf-8")
+    digest = hashlib.sha256(data).hexdigest()
+    out: dict[str, Any] = {"sha256": digest, "bytes": len(data)}
+    if len(data) > inline_limit:
+        out["sidecar"] = f"{digest}.{suffix}"
+        sidecars[out["sidecar"]] = text
+    else:
+        out[key] = text
+    return out
+
+
+def _cvc5_proof(text: str, sidecars: dict[str, str], inline_limit: int, max_query_bytes: int, seconds: float
+                ) -> dict[str, Any]:
+    """cvc5's proof of the query's UNSAT, from a fresh process, or why there is none."""
+    from assay.proofs.replay import replay
+
+    size = len(text.encode("utf-8"))
+    if seconds <= 0:
+        return {"produced": False, "why": "proof production is off"}
+    if size > max_query_bytes:
+        return {"produced": False,
+                "why": f"the query is {size} bytes, over the {max_query_bytes}-byte limit for proof production"}
+    answer = replay(text, "cvc5", timeout=seconds, proof=True)
+    if answer.result != "unsat" or answer.proof is None:
+        return {"produced": False, "why": f"cvc5 with proofs on said {answer.result}"
+                                          f"{f' ({answer.reason})' if answer.reason else ''} within {seconds:g} s"}
+    proof = _text_record(answer.proof, "proof", sidecars, inline_limit, "text")
+    return {"produced": True, "solver": "cvc5", "version": answer.version, "options": answer.options,
+            "format": "cvc5 proofToString, default proof format"} | proof

@@ -85,7 +85,7 @@ def check(spec: Spec, givens: Mapping[str, Any], proposal: Any, *,
                   for text in spec.out_of_bounds(value)]
     if not violations and spec.holds(env):
         if spec.unique or spec.sense is not None:
-            return done(_claims.settle(spec, given_values, value, timeout=timeout))
+            return done(_claims.settle(spec, given_values, value, timeout=timeout, store=store))
         return done(make(Outcome.ACCEPTED, "the spec holds on the proposal"))
 
     if not violations:
@@ -100,7 +100,7 @@ def check(spec: Spec, givens: Mapping[str, Any], proposal: Any, *,
                    violations=tuple(violations))
     if vacuity:
         impossible, note, answers = _claims.no_solution(spec, given_values,
-                                                        timeout=min(timeout, vacuity_timeout))
+                                                        timeout=min(timeout, vacuity_timeout), store=store)
         if impossible:
             return done(with_fields(refuted, outcome=Outcome.VACUOUS, solvers=answers,
                                     reason="no proposal can meet the spec for these givens "

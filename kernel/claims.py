@@ -6,11 +6,19 @@ Every claim is an UNSAT question (:mod:`assay.specs.queries`).  The rules:
 * SAT counts only when the trusted evaluator confirms the model's proposal
   (a solver's model is a hint, never evidence);
 * everything else (timeouts, unknown, errors, disagreement) is UNKNOWN.
+
+When the solvers disagree (one says unsat, the other sat), the query is
+written as an ``.smt2`` reproducer under the store's ``reproducers/`` (a new
+temporary folder when there is no store), and the verdict's reason names it.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from assay.proofs.certificate import sha256_of
 from assay.specs import Spec
@@ -20,11 +28,18 @@ from assay.specs.explain import show_value
 from . import solvers
 from .verdicts import Claim, Outcome, Verdict, Violation, make
 
-__all__ = ["no_solution", "settle"]
+if TYPE_CHECKING:
+    from assay.specs.queries import Query
+
+__all__ = ["no_solution", "settle", "write_reproducer"]
 
 
-def settle(spec: Spec, givens: dict[str, Any], value: Any, *, timeout: float) -> Verdict:
-    """Prove the spec's claims about a proposal the evaluator accepted."""
+def settle(spec: Spec, givens: dict[str, Any], value: Any, *, timeout: float,
+           store: str | Path | None = None) -> Verdict:
+    """Prove the spec's claims about a proposal the evaluator accepted.
+
+    ``store`` is where a reproducer of a solver disagreement is written.
+    """
     from assay.specs import queries as q
     from assay.specs.terms import Unsupported
 
@@ -44,7 +59,7 @@ def settle(spec: Spec, givens: dict[str, Any], value: Any, *, timeout: float) ->
             return make(Outcome.UNKNOWN, f"unsupported: the {name} claim cannot be encoded: {exc}",
                         claims=(*claims, Claim(name, "unknown", str(exc))))
         result = solvers.prove_unsat(query, timeout=timeout)
-        answers += [a.to_json() | {"query": query.name, "claim": name} for a in result.answers]
+        answers += [_answer_json(a, timeout) | {"query": query.name, "claim": name} for a in result.answers]
         if result.status == "unsat":
             claims.append(Claim(name, "proved", f"UNSAT on {' and '.join(a.solver for a in result.answers)}"))
             continue
@@ -59,8 +74,9 @@ def settle(spec: Spec, givens: dict[str, Any], value: Any, *, timeout: float) ->
             return make(Outcome.UNKNOWN, f"solver-model-rejected: {result.answers[-1].solver} found a "
                         f"counterexample to {name} that the evaluator does not confirm ({detail})",
                         claims=(*claims, Claim(name, "unknown", detail)), solvers=tuple(answers))
-        return make(Outcome.UNKNOWN, f"{result.reason}: could not prove the {name} claim",
-                    claims=(*claims, Claim(name, "unknown", result.reason)), solvers=tuple(answers))
+        reason = _with_reproducer(result.reason, query, spec, name, store)
+        return make(Outcome.UNKNOWN, f"{reason}: could not prove the {name} claim",
+                    claims=(*claims, Claim(name, "unknown", reason)), solvers=tuple(answers))
     proved = ", ".join(c.name for c in claims)
     return make(Outcome.ACCEPTED, f"the spec holds on the proposal; proved: {proved}",
                 claims=tuple(claims), solvers=tuple(answers))
@@ -88,27 +104,29 @@ def _confirm(spec: Spec, givens: dict[str, Any], value: Any, witness: Any, name:
     return True, f"{shown} also meets the spec with objective {theirs} (this proposal: {mine})"
 
 
-def no_solution(spec: Spec, givens: dict[str, Any], *, timeout: float
+def no_solution(spec: Spec, givens: dict[str, Any], *, timeout: float, store: str | Path | None = None
                 ) -> tuple[bool, str, tuple[dict[str, Any], ...]]:
     """Whether both solvers prove that no proposal meets the spec for ``givens``.
 
     Cached per spec source and givens, so a batch of proposals for one task
-    asks the solvers once.
+    asks the solvers once.  ``store`` is where a reproducer of a solver
+    disagreement is written.
     """
     key = (spec.ref, spec.source_hash, timeout,
-           sha256_of({p.name: p.domain.encode(givens[p.name]) for p in spec.givens}))
+           sha256_of({p.name: p.domain.encode(givens[p.name]) for p in spec.givens}),
+           None if store is None else str(store))
     if key not in _VACUITY:
         if len(_VACUITY) >= _VACUITY_SIZE:
             _VACUITY.pop(next(iter(_VACUITY)))
-        _VACUITY[key] = _no_solution(spec, givens, timeout)
+        _VACUITY[key] = _no_solution(spec, givens, timeout, store)
     return _VACUITY[key]
 
 
-_VACUITY: dict[tuple[str, str, float, str], tuple[bool, str, tuple[dict[str, Any], ...]]] = {}
+_VACUITY: dict[tuple[str, str, float, str, str | None], tuple[bool, str, tuple[dict[str, Any], ...]]] = {}
 _VACUITY_SIZE = 1024
 
 
-def _no_solution(spec: Spec, givens: dict[str, Any], timeout: float
+def _no_solution(spec: Spec, givens: dict[str, Any], timeout: float, store: str | Path | None
                  ) -> tuple[bool, str, tuple[dict[str, Any], ...]]:
     from assay.specs import queries as q
     from assay.specs.terms import Unsupported
@@ -118,7 +136,48 @@ def _no_solution(spec: Spec, givens: dict[str, Any], timeout: float
     except Unsupported as exc:
         return False, f"unsupported: {exc}", ()
     result = solvers.prove_unsat(query, timeout=timeout, want_model=False)
-    answers = tuple(a.to_json() | {"query": query.name} for a in result.answers)
+    answers = tuple(_answer_json(a, timeout) | {"query": query.name, "claim": "no-solution"}
+                    for a in result.answers)
     if result.status == "unsat":
         return True, "UNSAT on " + " and ".join(a.solver for a in result.answers), answers
-    return False, result.reason or result.status, answers
+    return False, _with_reproducer(result.reason or result.status, query, spec, "no-solution", store), answers
+
+
+def _answer_json(answer: solvers.SolverAnswer, timeout: float) -> dict[str, Any]:
+    out = answer.to_json()
+    if "options" not in out:
+        # The answer does not say how its solver was set up: record what kernel/solvers.py sets.
+        ms = max(1, int(timeout * 1000))
+        out["options"] = ({"timeout": ms} if answer.solver == "z3"
+                          else {"produce-models": "true", "tlimit-per": ms, "logic": "ALL"})
+    return out
+
+
+def _with_reproducer(reason: str, query: Query, spec: Spec, claim: str, store: str | Path | None) -> str:
+    if not reason.startswith("solver-disagreement"):
+        return reason
+    path = write_reproducer(query, store, note=f"{reason}; spec {spec.ref}, the {claim} claim")
+    return f"{reason} (reproducer: {path})"
+
+
+def write_reproducer(query: Query, store: str | Path | None, *, note: str) -> Path:
+    """Write ``query`` as an ``.smt2`` file under ``store/reproducers/`` (or a new temporary folder).
+
+    The file is named by the sha256 of the query, so one disagreement is
+    written once; ``note`` becomes its leading comment.
+    """
+    text = query.smtlib()
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    if store is None:
+        folder = Path(tempfile.mkdtemp(prefix="assay-disagreement-"))
+    else:
+        folder = Path(store) / "reproducers"
+        folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{digest}.smt2"
+    if not path.exists():
+        comment = "".join(ch if ch.isprintable() else "?" for ch in note)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".smt2")
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(f"; assay: {comment}\n; the {query.name} query; both solvers should answer alike\n{text}")
+        os.replace(tmp, path)
+    return path

@@ -2,8 +2,11 @@
 
 A certificate names the spec (how to load it, and the sha256 of the source
 that gave it meaning), holds the givens and the proposal with their hashes,
-the verdict, what the trusted evaluator said, and every solver answer that a
-claim rests on (solver names, versions, the SMT-LIB2 query).  Certificates are
+the verdict, what the trusted evaluator said, every solver answer that a
+claim rests on (solver names, versions, options), and the SMT-LIB2 text of
+each query whose UNSAT it rests on, inline or, when large, in a sidecar
+``.smt2`` file next to it named by its sha256 (with cvc5's proof of the
+UNSAT when one was produced).  Certificates are
 content-addressed: the file name is the sha256 of the canonical JSON of
 everything but the time it was written, so checking the same proposal twice
 writes one file.
@@ -21,6 +24,7 @@ import json
 import os
 import tempfile
 import time
+from collections.abc import Mapping
 from dataclasses import InitVar, dataclass, field
 from pathlib import Path
 from typing import Any, Final, final
@@ -82,6 +86,7 @@ class Certificate:
     evaluator: dict[str, Any]
     claims: tuple[dict[str, Any], ...] = ()
     solvers: tuple[dict[str, Any], ...] = ()
+    queries: tuple[dict[str, Any], ...] = ()  # the SMT-LIB2 query of each UNSAT the verdict rests on
     _issuer_token: InitVar[object] = field(default=None, kw_only=True)
 
     def __post_init__(self, _issuer_token: object) -> None:
@@ -105,6 +110,7 @@ class Certificate:
             "evaluator": self.evaluator,
             "claims": list(self.claims),
             "solvers": list(self.solvers),
+            "queries": list(self.queries),
         }
 
     @property
@@ -112,23 +118,35 @@ class Certificate:
         return sha256_of(self.body())
 
 
-def write(cert: Certificate, store: str | Path) -> Path:
-    """Write ``cert`` under ``store/certificates/`` (atomically); return its path."""
+def write(cert: Certificate, store: str | Path, *, sidecars: Mapping[str, str] | None = None) -> Path:
+    """Write ``cert`` under ``store/certificates/`` (atomically); return its path.
+
+    ``sidecars`` (file name -> text) are written next to it first: texts too
+    large to hold inline, which the certificate names with their sha256.
+    """
     body = cert.body()
     digest = sha256_of(body)
     folder = Path(store) / "certificates" / digest[:2]
     folder.mkdir(parents=True, exist_ok=True)
+    for name, text in (sidecars or {}).items():
+        if Path(name).name != name or name.startswith(".") or name.endswith(".json"):
+            raise ValueError(f"a sidecar is a plain file name that is not .json: {name!r}")
+        if not (folder / name).exists():
+            _write_atomically(folder, folder / name, text)
     path = folder / f"{digest}.json"
     if path.exists():
         return path
     body["id"] = digest
     body["created"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".json")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(body, fh, indent=2, ensure_ascii=False, sort_keys=True)
-        fh.write("\n")
-    os.replace(tmp, path)
+    _write_atomically(folder, path, json.dumps(body, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
     return path
+
+
+def _write_atomically(folder: Path, path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=path.suffix)
+    with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
 
 
 _REQUIRED = ("format", "spec", "givens", "givens_sha256", "proposal", "proposal_sha256", "verdict",

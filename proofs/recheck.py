@@ -6,12 +6,18 @@ have the same source hash (a changed spec fails here); the trusted evaluator
 runs the spec again on the stored values and must reach the recorded result;
 and every solver-proved claim (uniqueness, optimality, "no solution exists")
 is proved again by UNSAT on both solvers, with fresh solver instances of this
-package's own, never the kernel's.  This module does not import
-``assay.kernel``: a bug in the kernel's path cannot vouch for itself.
+package's own, never the kernel's.  The SMT-LIB2 text each such claim records
+must be intact (its sha256), pass the SMT-LIB hygiene checks, be exactly the
+text the spec gives now for the certificate's values (an edited query fails
+here), and is then replayed from the text alone on z3 and cvc5, each in a
+fresh process (:mod:`.replay`): both must answer ``unsat``.  This module does
+not import ``assay.kernel``: a bug in the kernel's path cannot vouch for
+itself.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -94,6 +100,9 @@ def recheck_file(path: str | Path, *, timeout: float = 30.0) -> RecheckResult:
         ok, why = _reprove(claim["name"], spec, givens, value, timeout=timeout)
         if not ok:
             return fail(f"the {claim['name']} claim no longer holds: {why}")
+        ok, why = _replay_recorded(cert, path, claim["name"], spec, givens, value, timeout=timeout)
+        if not ok:
+            return fail(why)
     for claim in cert.get("claims", []):
         if isinstance(claim, dict) and claim.get("status") == "refuted":
             ok, why = _confirm_counterexample(claim, spec, givens, value)
@@ -139,16 +148,72 @@ def _claims_to_reprove(cert: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _reprove(name: str, spec: Spec, givens: dict[str, Any], value: Any, *, timeout: float
              ) -> tuple[bool, str]:
-    from assay.specs import queries
+    from assay.specs.obligations import claim_query
 
     from .solvers import both_unsat
 
-    if name == "unique":
-        query = queries.another_solution(spec, givens, value)
-    elif name == "optimal":
-        query = queries.better_solution(spec, givens, value)
-    elif name == "no-solution":
-        query = queries.any_solution(spec, givens)
-    else:
+    if name not in ("unique", "optimal", "no-solution"):
         return False, f"unknown claim {name!r}"
-    return both_unsat(query, timeout=timeout)
+    return both_unsat(claim_query(name, spec, givens, value), timeout=timeout)
+
+
+def _replay_recorded(cert: dict[str, Any], path: Path, name: str, spec: Spec, givens: dict[str, Any],  # noqa: PLR0917
+                     value: Any, *, timeout: float) -> tuple[bool, str]:
+    """The claim's recorded SMT-LIB2 text is intact, clean, the spec's own, and UNSAT on replay."""
+    from assay.specs.obligations import claim_query
+    from assay.specs.smtlib_hygiene import SmtlibRefused, check_smtlib
+
+    from .replay import replay_both
+
+    records = [q for q in cert.get("queries", []) if isinstance(q, dict) and q.get("claim") == name]
+    if not records:
+        return False, f"the certificate records no SMT-LIB query for the {name} claim"
+    text, why = _recorded_text(records[0], path)
+    what = f"the recorded query for the {name} claim"
+    if text is None:
+        return False, f"{what} {why}"
+    try:
+        check_smtlib(text)
+    except SmtlibRefused as exc:
+        return False, f"{what} is refused: {exc}"
+    expected = claim_query(name, spec, givens, value).smtlib()
+    if text != expected:
+        return False, f"{what} is not the one the spec gives for these values ({_first_difference(text, expected)})"
+    answers = replay_both(text, timeout=timeout)
+    if all(a.result == "unsat" for a in answers.values()):
+        return True, ""
+    said = ", ".join(f"{s} says {a.result}{f' ({a.reason})' if a.reason else ''}" for s, a in answers.items())
+    return False, f"the {name} claim no longer holds when its recorded query is replayed in fresh processes: {said}"
+
+
+def _recorded_text(record: dict[str, Any], path: Path) -> tuple[str | None, str]:
+    """The recorded text (inline or from its sidecar), checked against its sha256; or why not."""
+    from assay.specs.smtlib_hygiene import DEFAULT_MAX_BYTES
+
+    if isinstance(record.get("smtlib"), str):
+        text = str(record["smtlib"])
+    elif isinstance(record.get("sidecar"), str):
+        name = str(record["sidecar"])
+        if Path(name).name != name or name.startswith(".") or not name.endswith(".smt2"):
+            return None, f"names a sidecar that is not a .smt2 file beside the certificate: {name!r}"
+        file = path.parent / name
+        try:
+            if file.stat().st_size > DEFAULT_MAX_BYTES:
+                return None, f"is in a sidecar of {file.stat().st_size} bytes, over the {DEFAULT_MAX_BYTES}-byte limit"
+            text = file.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None, f"is missing: its sidecar {file} does not exist"
+        except (OSError, UnicodeDecodeError) as exc:
+            return None, f"cannot be read from its sidecar {file}: {exc}"
+    else:
+        return None, "holds no SMT-LIB text and names no sidecar"
+    if hashlib.sha256(text.encode("utf-8")).hexdigest() != record.get("sha256"):
+        return None, "was edited after the certificate was issued (its sha256 differs)"
+    return text, ""
+
+
+def _first_difference(a: str, b: str) -> str:
+    """Where two texts first differ, as ``line L, column C``."""
+    i = next((k for k, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+    line = a.count("\n", 0, i) + 1
+    return f"they differ from line {line}, column {i - (a.rfind(chr(10), 0, i) + 1) + 1}"
