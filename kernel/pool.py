@@ -40,12 +40,14 @@ the latest, end-of-file on its stdin.
 
 Deterministic budgets.  ``rlimit`` counts solver work, not time, so a run
 replays identically on another machine.  Units differ by solver and by
-problem; on this repository's development machine (x86_64, z3 5.4.0, cvc5
-1.4.2; ``python bench/bench_pool.py --rlimit``) one second of search was about
-0.6 to 3 million z3 rlimit units and about 1.3 to 5 million cvc5
-``rlimit-per`` units on the QF_LIA and QF_NIA problems of
-``bench/smt_gen.py``.  Take ``rlimit ~ 2_000_000 * seconds`` as a starting
-point for either and measure on your own problems.
+problem by more than an order of magnitude.  Measured on this repository's
+development machine (x86_64, z3 5.4.0, cvc5 1.4.2;
+``python bench/bench_pool.py --rlimit``, problems of ``bench/smt_gen.py``
+seed 0): z3 spent about 1.3 to 1.7 million rlimit units per second on QF_LIA,
+about 6 million on QF_NIA and 14 to 29 million on bounded puzzles; cvc5 spent
+about 0.08 to 0.19 million ``rlimit-per`` units per second on QF_LIA, about
+0.8 million on QF_NIA and 0.03 to 0.17 million on bounded puzzles.  Measure
+on your own problems before choosing a budget.
 """
 
 from __future__ import annotations
