@@ -660,10 +660,24 @@ def _sorts(smt: Any, variables: Mapping[str, str]) -> dict[str, Any]:  # pragma:
     return {n: Sort(s) for n, s in variables.items()}
 
 
+# A z3 context costs several milliseconds to make (most of a trivial query),
+# so a worker keeps one and gives each query a fresh solver in it; the context
+# is replaced now and then so that the terms it interns do not pile up.
+_Z3_CONTEXT_QUERIES = 256
+_z3_current: list[Any] = []  # [context, queries answered in it]
+
+
+def _z3_context(z3: Any) -> Any:  # pragma: no cover - worker
+    if not _z3_current or _z3_current[1] >= _Z3_CONTEXT_QUERIES:
+        _z3_current[:] = [z3.Context(), 0]
+    _z3_current[1] += 1
+    return _z3_current[0]
+
+
 def _z3_solve(z3: Any, smt: Any, msg: Mapping[str, Any], memory_mb: int
               ) -> tuple[str, str, dict[str, Any] | None]:  # pragma: no cover - worker
     z3.set_param("memory_max_size", memory_mb)
-    ctx = z3.Context()
+    ctx = _z3_context(z3)
     s = z3.Solver(ctx=ctx)
     if msg.get("timeout_ms"):
         s.set("timeout", int(msg["timeout_ms"]))
