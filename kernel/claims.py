@@ -146,7 +146,7 @@ def _no_solution(spec: Spec, givens: dict[str, Any], timeout: float, store: str 
 def _answer_json(answer: solvers.SolverAnswer, timeout: float) -> dict[str, Any]:
     out = answer.to_json()
     if "options" not in out:
-        # The answer does not say how its solver was set up: record what kernel/solvers.py sets.
+        # Only the in-process path (ASSAY_SOLVER_POOL=0) leaves the options out: it sets these.
         ms = max(1, int(timeout * 1000))
         out["options"] = ({"timeout": ms} if answer.solver == "z3"
                           else {"produce-models": "true", "tlimit-per": ms, "logic": "ALL"})

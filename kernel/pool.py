@@ -142,6 +142,29 @@ class Outcome:
     cpu_seconds: float = 0.0  # CPU the worker spent on it (all threads)
 
 
+def solver_options(job: Job) -> dict[str, Any]:
+    """The options the worker sets on its solver for ``job``, as certificates record them.
+
+    Kept beside :func:`_z3_solve` and :func:`_cvc5_solve`, which apply the same
+    rules: z3 takes ``timeout`` (ms) and ``rlimit``; cvc5 always produces
+    models and takes ``tlimit-per`` (ms) and ``rlimit-per``; then the
+    configuration's own options.
+    """
+    ms = None if job.timeout is None else max(1, int(job.timeout * 1000))
+    if job.config.solver == "z3":
+        out: dict[str, Any] = {} if ms is None else {"timeout": ms}
+        if job.rlimit:
+            out["rlimit"] = int(job.rlimit)
+    else:
+        out = {"produce-models": "true"}
+        if ms is not None:
+            out["tlimit-per"] = str(ms)
+        if job.rlimit:
+            out["rlimit-per"] = str(int(job.rlimit))
+    out.update(dict(job.config.options))
+    return out
+
+
 def refusal(smtlib: str) -> str:
     """Why this SMT-LIB text may not be sent to a worker, or "" if it may."""
     size = len(smtlib.encode("utf-8", "surrogatepass"))

@@ -25,6 +25,7 @@ Environment:
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 import time
@@ -52,10 +53,14 @@ class SolverAnswer:
     reason: str = ""
     model: Mapping[str, Any] | None = field(default=None, repr=False)
     seconds: float = 0.0
+    options: Mapping[str, Any] | None = None  # as the solver was set up, when known
 
     def to_json(self) -> dict[str, Any]:
-        return {"solver": self.solver, "version": self.version, "result": self.status,
-                "reason": self.reason, "seconds": round(self.seconds, 6)}
+        out = {"solver": self.solver, "version": self.version, "result": self.status,
+               "reason": self.reason, "seconds": round(self.seconds, 6)}
+        if self.options is not None:
+            out["options"] = dict(self.options)
+        return out
 
 
 @dataclass(frozen=True)
@@ -100,7 +105,8 @@ def _run_z3(query: Query, timeout: float, start: float) -> SolverAnswer:
         return _inprocess_z3(query, timeout, start)
     from .pool import CONFIGS
 
-    return _answer(shared_pool().solve(_job(query, CONFIGS["z3"], timeout)))
+    job = _job(query, CONFIGS["z3"], timeout)
+    return _answer(shared_pool().solve(job), job)
 
 
 def _run_cvc5(query: Query, timeout: float, start: float) -> SolverAnswer:
@@ -108,7 +114,8 @@ def _run_cvc5(query: Query, timeout: float, start: float) -> SolverAnswer:
         return _inprocess_cvc5(query, timeout, start)
     from .pool import CONFIGS
 
-    return _answer(shared_pool().solve(_job(query, CONFIGS["cvc5"], timeout)))
+    job = _job(query, CONFIGS["cvc5"], timeout)
+    return _answer(shared_pool().solve(job), job)
 
 
 def prove_unsat(query: Query, *, timeout: float, want_model: bool = True) -> UnsatProof:
@@ -159,9 +166,9 @@ def _ask_both(query: Query, timeout: float, want_model: bool) -> tuple[SolverAns
     z3_out, cvc5_out = (None if o is None or o.reason.startswith("cancelled") else o
                         for o in shared_pool().run_many(jobs, stop=decisive))
     if z3_out is not None:
-        return _answer(z3_out), None if cvc5_out is None else _answer(cvc5_out)
+        return _answer(z3_out, jobs[0]), None if cvc5_out is None else _answer(cvc5_out, jobs[1])
     assert cvc5_out is not None  # z3 was stopped only because cvc5 decided
-    return _answer(cvc5_out), None
+    return _answer(cvc5_out, jobs[1]), None
 
 
 def pool_enabled() -> bool:
@@ -196,10 +203,13 @@ def _job(query: Query, config: Any, timeout: float) -> Job:
     return Job(text, {n: s.value for n, s in variables.items()}, config, timeout=timeout)
 
 
-def _answer(out: Any) -> SolverAnswer:
-    """A pool outcome, read by :func:`read_answer` like every other answer."""
-    return read_answer(out.solver, out.version or _version(out.solver), out.raw, reason=out.reason,
-                       seconds=out.seconds, model=out.model)
+def _answer(out: Any, job: Job) -> SolverAnswer:
+    """A pool outcome, read by :func:`read_answer` like every other answer, with the options used."""
+    from .pool import solver_options
+
+    answer = read_answer(out.solver, out.version or _version(out.solver), out.raw, reason=out.reason,
+                         seconds=out.seconds, model=out.model)
+    return dataclasses.replace(answer, options=solver_options(job))
 
 
 def _failed(solver: str, exc: Exception, start: float) -> SolverAnswer:

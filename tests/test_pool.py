@@ -249,3 +249,15 @@ def test_the_chokepoint_answers_through_the_pool_as_in_process(monkeypatch: pyte
     proof = solvers.prove_unsat(q.any_solution(spec, {"lo": 0, "hi": 3}), timeout=10)
     assert proof.status == "sat"
     assert len(proof.answers) == 1  # the first model ended the race
+
+
+def test_answers_record_the_options_the_worker_used() -> None:
+    from assay.kernel import check
+    from assay.specs import load
+
+    from .paths import OK
+
+    v = check(load(f"{OK}:chained"), {"lo": 0, "hi": 3}, 1, timeout=7.0)
+    options = {a["solver"]: a["options"] for a in v.solvers}
+    assert options == {"z3": {"timeout": 7000},
+                       "cvc5": {"produce-models": "true", "tlimit-per": "7000"}}
