@@ -12,11 +12,8 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-import importlib.util
 import os
-import sys
 from collections.abc import Mapping
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -39,18 +36,10 @@ CPYTHON_ERRORS = (ZeroDivisionError, IndexError, ValueError)
 
 
 def load_cases() -> ModuleType:
-    """Import tests/conformance_cases.py by path (the tests run in importlib mode)."""
-    name = "assay_conformance_cases"
-    if name in sys.modules:
-        return sys.modules[name]
-    path = Path(__file__).parent / "conformance_cases.py"
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+    """The module of conformance cases."""
+    from . import conformance_cases
+
+    return conformance_cases
 
 
 def expr_of(spec: Any) -> ir.Expr:

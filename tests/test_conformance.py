@@ -10,9 +10,6 @@ term a solver proves equivalent; strings round-trip exactly.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
 from typing import Annotated, Any
 
 import cvc5
@@ -26,21 +23,8 @@ from assay.specs.symbolic import Unsupported, encode
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from . import conformance_helpers as H
 
-def _helpers() -> Any:
-    name = "assay_conformance_helpers"
-    if name not in sys.modules:
-        path = Path(__file__).parent / "conformance_helpers.py"
-        loader_spec = importlib.util.spec_from_file_location(name, path)
-        assert loader_spec is not None
-        assert loader_spec.loader is not None
-        module = importlib.util.module_from_spec(loader_spec)
-        sys.modules[name] = module
-        loader_spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-H = _helpers()
 CASES = H.load_cases()
 
 
