@@ -120,10 +120,6 @@ class Domain:
         """A short human description, for messages."""
         raise NotImplementedError
 
-    def bounded(self) -> bool:
-        """Whether a solver can enumerate this domain's shape (lists need a length bound)."""
-        return True
-
 
 def _type_name(value: Any) -> str:
     return "null" if value is None else type(value).__name__
@@ -233,8 +229,6 @@ class TupleDomain(Domain):
     def describe(self) -> str:
         return "tuple[" + ", ".join(d.describe() for d in self.items) + "]"
 
-    def bounded(self) -> bool:
-        return all(d.bounded() for d in self.items)
 
 
 _INT_ONLY = frozenset({int})
@@ -306,8 +300,6 @@ class ListDomain(Domain):
             return f"list of at most {self.max_len} {self.elem.describe()}"
         return f"list of {self.elem.describe()}"
 
-    def bounded(self) -> bool:
-        return self.max_len is not None and self.elem.bounded()
 
 
 @dataclass(frozen=True)
@@ -337,8 +329,6 @@ class RecordDomain(Domain):
     def describe(self) -> str:
         return self.cls.__name__
 
-    def bounded(self) -> bool:
-        return all(d.bounded() for _, d in self.fields)
 
     def _names(self) -> str:
         return ", ".join(n for n, _ in self.fields)

@@ -39,8 +39,8 @@ import sys
 import textwrap
 import types
 import typing
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, is_dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar, overload
 
@@ -48,7 +48,6 @@ from assay.errors import AssayError
 
 from . import ir
 from .domains import (
-    GIVEN,
     PROPOSAL,
     BoolDomain,
     DecodeError,
@@ -511,7 +510,6 @@ class _Frontend:
             self._refuse(src.tree, self.owner.name,
                          f"a spec needs exactly one Proposal[...] parameter, found {len(proposals)}",
                          "mark what the model must produce as Proposal[T], the task's inputs as Given[T]")
-        _ = GIVEN
         lets, ret = self._body(src.tree, scope, is_spec=True)
         clauses, parts = self._clauses(ret, lets, scope)
         objective = None
@@ -1180,44 +1178,3 @@ def _segment(node: ast.AST, src: _Source) -> str | None:
     raw[0] = raw[0][node.col_offset:]  # type: ignore[attr-defined]
     raw[-1] = raw[-1][:end_col]
     return b"".join(raw).decode(errors="replace")
-
-
-def iter_nodes(e: ir.Expr) -> Iterator[ir.Expr]:
-    """Every expression node under ``e`` (pre-order)."""
-    yield e
-    for child in _children(e):
-        yield from iter_nodes(child)
-
-
-def _children(e: ir.Expr) -> list[ir.Expr]:
-    match e:
-        case ir.UnOp(arg=a):
-            return [a]
-        case ir.BinOp(left=l, right=r):
-            return [l, r]
-        case ir.BoolOp(args=args) | ir.Call(args=args) | ir.ListLit(items=args) | ir.TupleLit(items=args):
-            return list(args)
-        case ir.Compare(operands=ops):
-            return list(ops)
-        case ir.IfExp(cond=c, then=t, orelse=o):
-            return [c, t, o]
-        case ir.Method(obj=o, args=args):
-            return [o, *args]
-        case ir.Index(obj=o, index=i):
-            return [o, i]
-        case ir.Attr(obj=o):
-            return [o]
-        case ir.RangeIter(start=s, stop=t):
-            return [s, t]
-        case ir.Comprehension(elt=elt, generators=gens):
-            out: list[ir.Expr] = []
-            for g in gens:
-                out.append(g.iter)
-                out.extend(g.conds)
-            return [*out, elt]
-        case ir.Let(value=v, body=b):
-            return [v, b]
-    return []
-
-
-_ = is_dataclass

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import terms
-from .evaluate import Undefined, evaluate
+from .evaluate import evaluate
 from .language import Spec
 from .symbolic import Encoding, encode
 
@@ -74,5 +74,3 @@ def better_solution(spec: Spec, givens: Mapping[str, Any], value: Any) -> Query:
     better = terms.gt(enc.objective, current) if spec.sense == "max" else terms.lt(enc.objective, current)
     return Query("better-solution", (enc.spec_term, enc.objective_defined, better), enc)
 
-
-_ = Undefined

@@ -240,44 +240,31 @@ def not_(a: Term) -> Term:
 
 def and_(*args: Term) -> Term:
     """Conjunction, flattened, with constants and duplicates removed."""
-    out: list[Term] = []
-    seen: set[int] = set()
-    for a in args:
-        parts = a.args if a.op == "and" else (a,)
-        for p in parts:
-            if p is FALSE:
-                return FALSE
-            if p is TRUE or id(p) in seen:
-                continue
-            seen.add(id(p))
-            out.append(p)
-    neg = {id(p.args[0]) for p in out if p.op == "not"}
-    if neg & seen:
-        return FALSE
-    if not out:
-        return TRUE
-    return out[0] if len(out) == 1 else _mk("and", *out)
+    return _junction("and", TRUE, FALSE, args)
 
 
 def or_(*args: Term) -> Term:
     """Disjunction, flattened, with constants and duplicates removed."""
+    return _junction("or", FALSE, TRUE, args)
+
+
+def _junction(op: str, unit: Term, zero: Term, args: tuple[Term, ...]) -> Term:
+    """``and`` (unit True, zero False) or ``or`` (unit False, zero True) of ``args``."""
     out: list[Term] = []
     seen: set[int] = set()
     for a in args:
-        parts = a.args if a.op == "or" else (a,)
-        for p in parts:
-            if p is TRUE:
-                return TRUE
-            if p is FALSE or id(p) in seen:
+        for p in a.args if a.op == op else (a,):
+            if p is zero:
+                return zero
+            if p is unit or id(p) in seen:
                 continue
             seen.add(id(p))
             out.append(p)
-    neg = {id(p.args[0]) for p in out if p.op == "not"}
-    if neg & seen:
-        return TRUE
+    if {id(p.args[0]) for p in out if p.op == "not"} & seen:
+        return zero  # x and not x; x or not x
     if not out:
-        return FALSE
-    return out[0] if len(out) == 1 else _mk("or", *out)
+        return unit
+    return out[0] if len(out) == 1 else _mk(op, *out)
 
 
 def implies(a: Term, b: Term) -> Term:
