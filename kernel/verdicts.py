@@ -116,6 +116,10 @@ class Verdict:
     certificate: str | None = None
     seconds: float = 0.0
     solvers: tuple[dict[str, Any], ...] = ()  # every solver answer this verdict rests on
+    # The answer a formalisation entails (an option label), or the repaired value (REPAIRED).
+    answer: Any = None
+    # REPAIRED: what was changed, one line each ("proposal.age: 17 -> 18", or a repair rule's name).
+    changes: tuple[str, ...] = ()
     _token: InitVar[object] = field(default=None, kw_only=True)
 
     def __post_init__(self, _token: object) -> None:
@@ -137,6 +141,8 @@ class Verdict:
             "claims": [c.to_json() for c in self.claims],
             "certificate": self.certificate,
             "seconds": round(self.seconds, 6),
+            **({"answer": self.answer} if self.answer is not None else {}),
+            **({"changes": list(self.changes)} if self.changes else {}),
         }
 
     def __str__(self) -> str:
@@ -155,7 +161,7 @@ def with_fields(verdict: Verdict, **changes: Any) -> Verdict:
     current = {
         "violations": verdict.violations, "where": verdict.where, "claims": verdict.claims,
         "witness": verdict.witness, "certificate": verdict.certificate, "seconds": verdict.seconds,
-        "solvers": verdict.solvers,
+        "solvers": verdict.solvers, "answer": verdict.answer, "changes": verdict.changes,
     }
     current.update(changes)
     outcome = current.pop("outcome", verdict.outcome)

@@ -1,0 +1,1 @@
+"""Bridges for published neurosymbolic formats (Logic-LM, LINC): parsed, never executed."""

@@ -1,0 +1,4 @@
+"""Model backends: transformers, OpenAI-compatible HTTP, replay of recorded outputs.
+
+Each meets :class:`assay.kernel.backends.ModelBackend`.
+"""
