@@ -1,0 +1,43 @@
+"""What every neurosymbolic bridge shares: the parse error, and SMT-LIB names for user symbols.
+
+A bridge reads a recorded formalisation (text a model wrote) and builds an
+:class:`assay.kernel.entail.Formalisation` from it: SMT-LIB declarations,
+premises and one statement per answer option.  The text is tokenised and
+parsed by the bridge; nothing in it is ever run.  Whatever the bridge cannot
+read, it reports as :class:`Malformed` with the line and column in the
+program text, and the caller turns that into a MALFORMED verdict.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+__all__ = ["Malformed", "symbol"]
+
+
+class Malformed(Exception):
+    """A formalisation that cannot be read: what is wrong, and where (1-based line and column; 0 if unknown)."""
+
+    def __init__(self, why: str, *, line: int = 0, column: int = 0) -> None:
+        where = f"line {line}, column {column}: " if line else ""
+        super().__init__(f"{where}{why}")
+        self.why = why
+        self.line = line
+        self.column = column
+
+
+_PLAIN: Final = re.compile(r"[A-Za-z0-9_]")
+
+
+def symbol(name: str, kind: str = "u") -> str:
+    """The SMT-LIB symbol for a user's name: ``kind`` + "_" + the name, other characters as ``.xHEX.``.
+
+    The prefix keeps user names apart from SMT-LIB's own (``and``, ``distinct``,
+    ``Int``) and from each other's kinds (a sort ``s_x`` and a constant ``c_x``);
+    the escape is injective, so two different names never share a symbol.
+    """
+    out = [kind, "_"]
+    for ch in name:
+        out.append(ch if _PLAIN.match(ch) else f".x{ord(ch):x}.")
+    return "".join(out)
