@@ -86,7 +86,7 @@ _START_SECONDS: Final = 60.0
 _DEFAULT_WALL: Final = 600.0
 # Top-level SMT-LIB commands a query may use; anything else (set-option, exit,
 # push, reset, get-*) could change how the solver behaves and is refused.
-_COMMANDS: Final = frozenset({"set-logic", "set-info", "declare-fun", "declare-const", "define-fun",
+_COMMANDS: Final = frozenset({"set-logic", "set-info", "declare-sort", "declare-fun", "declare-const", "define-fun",
                               "assert", "check-sat"})
 _MEMORY_WORDS: Final = ("cannot allocate memory", "bad_alloc", "memoryerror", "out of memory",
                         "max. memory exceeded", "memout")
@@ -112,6 +112,10 @@ CONFIGS: Final[Mapping[str, Config]] = {
     # re-checks every model it finds against the integer query.
     "cvc5-int-as-bv": Config("cvc5-int-as-bv", "cvc5",
                              (("incremental", "false"), ("solve-int-as-bv", "32")), finds_models_only=True),
+    # Finite model finding, for quantified formulas over uninterpreted sorts,
+    # where plain cvc5 often answers "unknown" to a satisfiable question.  Its
+    # "sat" comes with a finite model; callers use it only to confirm a "sat".
+    "cvc5-fmf": Config("cvc5-fmf", "cvc5", (("finite-model-find", "true"),)),
 }
 
 

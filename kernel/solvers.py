@@ -29,7 +29,7 @@ import dataclasses
 import os
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -38,7 +38,8 @@ if TYPE_CHECKING:
 
     from .pool import Job, SolverPool
 
-__all__ = ["SolverAnswer", "UnsatProof", "pool_enabled", "prove_unsat", "read_answer", "run", "shared_pool"]
+__all__ = ["SolverAnswer", "UnsatProof", "ask_scripts", "pool_enabled", "prove_unsat", "read_answer", "run",
+           "shared_pool"]
 
 SOLVERS = ("z3", "cvc5")
 
@@ -169,6 +170,47 @@ def _ask_both(query: Query, timeout: float, want_model: bool) -> tuple[SolverAns
         return _answer(z3_out, jobs[0]), None if cvc5_out is None else _answer(cvc5_out, jobs[1])
     assert cvc5_out is not None  # z3 was stopped only because cvc5 decided
     return _answer(cvc5_out, jobs[1]), None
+
+
+def ask_scripts(scripts: Sequence[tuple[str, str]], *, timeout: float) -> list[SolverAnswer]:
+    """Ask each (SMT-LIB2 text, configuration name) pair its sat question; the answers in the same order.
+
+    For obligations written as text (formalisations, not spec encodings):
+    the texts must already have passed :func:`assay.specs.smtlib_hygiene.check_smtlib`.
+    No model is read.  All run at once on the pool's workers; a failure is
+    ``unknown`` with its reason, as everywhere.
+    """
+    from .pool import CONFIGS, Job
+
+    jobs = [Job(text, {}, CONFIGS[name], timeout=timeout) for text, name in scripts]
+    if not pool_enabled():
+        return [_inprocess_script(job) for job in jobs]
+    outcomes = shared_pool().run_many(jobs)
+    return [_answer(o, job) for o, job in zip(outcomes, jobs, strict=True)]
+
+
+def _inprocess_script(job: Job) -> SolverAnswer:
+    from assay.specs import smt
+
+    from . import pool
+
+    start = time.perf_counter()
+    msg = {"smtlib": job.smtlib, "variables": {}, "options": dict(job.config.options),
+           "timeout_ms": None if job.timeout is None else max(1, int(job.timeout * 1000))}
+    try:
+        if job.config.solver == "z3":
+            import z3
+
+            raw, reason, _ = pool._z3_solve(z3, smt, msg, pool.DEFAULT_MEMORY_MB)
+        else:
+            import cvc5
+
+            raw, reason, _ = pool._cvc5_solve(cvc5, smt, msg)
+    except Exception as exc:
+        return _failed(job.config.solver, exc, start)
+    answer = read_answer(job.config.solver, _version(job.config.solver), raw, reason=reason,
+                         seconds=time.perf_counter() - start)
+    return dataclasses.replace(answer, options=pool.solver_options(job))
 
 
 def pool_enabled() -> bool:

@@ -1,7 +1,8 @@
 """SMT-LIB hygiene: refuse SMT-LIB2 text that is not a plain obligation, before any solver sees it.
 
 An obligation is one satisfiability question over Int, Bool and String:
-declarations, definitions, assertions, one ``check-sat`` and, after it, model
+declarations (of constants, functions and uninterpreted sorts of arity 0),
+definitions, assertions, one ``check-sat`` and, after it, model
 queries.  Anything else in the text is refused with the command and its line
 and column, because a solver would act on it: ``(exit)`` ends the run before
 the answer, ``(set-option ...)`` changes what the answer means (or how long it
@@ -35,8 +36,8 @@ __all__ = [
 
 DEFAULT_MAX_BYTES: Final = 16 * 1024 * 1024
 SUPPORTED_SORTS: Final = frozenset({"Int", "Bool", "String"})
-ALLOWED_COMMANDS: Final = ("set-logic", "set-info", "declare-fun", "declare-const", "define-fun", "assert",
-                           "check-sat", "get-model", "get-value")
+ALLOWED_COMMANDS: Final = ("set-logic", "set-info", "declare-sort", "declare-fun", "declare-const", "define-fun",
+                            "assert", "check-sat", "get-model", "get-value")
 
 # Why each command a solver would otherwise obey is refused.
 _FORBIDDEN_WHY: Final = {
@@ -195,6 +196,7 @@ class _Checker:
         self.text = text
         self.functions: set[str] = set()
         self.declared: dict[str, str] = {}
+        self.sorts: set[str] = set()  # uninterpreted sorts the script declares (arity 0 only)
 
     def show(self, node: _Node, limit: int = 60) -> str:
         shown = " ".join(self.text[node.start:node.end].split())
@@ -236,6 +238,8 @@ class _Checker:
                 if not args or args[0].text not in _SET_INFO:
                     raise self.refuse(cmd, f"{self.show(cmd)} is not allowed: only "
                                            f"{', '.join(sorted(_SET_INFO))} may be set", name)
+            elif name == "declare-sort":
+                self.declare_sort(cmd, args)
             elif name in ("declare-fun", "declare-const", "define-fun"):
                 self.definition(cmd, name, args)
             elif name == "assert":
@@ -284,8 +288,19 @@ class _Checker:
         self.functions.add(symbol)
         self.declared[symbol] = self.text[result.start:result.end]
 
+    def declare_sort(self, cmd: _Node, args: list[_Node]) -> None:
+        """``(declare-sort NAME 0)``: an uninterpreted sort of individuals (first-order logic)."""
+        if len(args) != 2 or args[0].kind not in ("atom", "qsym") or args[1].text != "0":
+            raise self.refuse(cmd, f"{self.show(cmd)} is malformed: expected (declare-sort NAME 0) "
+                                   "(sorts with parameters are not supported)", "declare-sort")
+        if args[0].symbol in SUPPORTED_SORTS or args[0].symbol in self.sorts:
+            raise self.refuse(cmd, f"{self.show(cmd)} declares the sort {args[0].symbol} again", "declare-sort")
+        self.sorts.add(args[0].symbol)
+
     def sort(self, sort: _Node, cmd: _Node, name: str) -> None:
         if sort.kind == "atom" and sort.text in SUPPORTED_SORTS:
+            return
+        if sort.kind in ("atom", "qsym") and sort.symbol in self.sorts:
             return
         raise self.refuse(cmd, f"{self.show(cmd)} uses the sort {self.show(sort)}: assay's obligations are over "
                                f"{', '.join(sorted(SUPPORTED_SORTS))} only (unsupported theory)", name)

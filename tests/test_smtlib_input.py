@@ -35,9 +35,15 @@ REFUSED = [
                  "question: no push, pop or reset", id="reset"),
     pytest.param(HEAD + '(echo "unsat")\n', "line 3, column 1: (echo ...) is not allowed: it prints text that "
                  "could be taken for the solver's answer", id="echo"),
-    pytest.param(HEAD + "(declare-sort U 0)\n", "line 3, column 1: (declare-sort ...) is not allowed: an "
-                 "obligation may only use set-logic, set-info, declare-fun, declare-const, define-fun, assert, "
-                 "check-sat, get-model, get-value", id="other-command"),
+    pytest.param(HEAD + "(declare-datatypes ((C 0)) (((red) (blue))))\n", "line 3, column 1: "
+                 "(declare-datatypes ...) is not allowed: an obligation may only use set-logic, set-info, "
+                 "declare-sort, declare-fun, declare-const, define-fun, assert, check-sat, get-model, get-value",
+                 id="other-command"),
+    pytest.param(HEAD + "(declare-sort L 1)\n", "line 3, column 1: (declare-sort L 1) is malformed: expected "
+                 "(declare-sort NAME 0) (sorts with parameters are not supported)", id="parametric-sort"),
+    pytest.param(HEAD + "(declare-fun p (U) Bool)\n", "line 3, column 1: (declare-fun p (U) Bool) uses the sort "
+                 "U: assay's obligations are over Bool, Int, String only (unsupported theory)",
+                 id="undeclared-sort"),
     pytest.param(HEAD + "(assert (> |x| 0)))\n", "line 3, column 19: unexpected ')' with no '(' open",
                  id="extra-close"),
     pytest.param(HEAD + "(assert (> |x|\n  0)\n(check-sat)\n",

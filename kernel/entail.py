@@ -1,0 +1,207 @@
+"""Deciding what a formalisation entails: the kernel's side of every neurosymbolic bridge.
+
+A model reads a problem in words and writes it as logic (constraints, rules,
+first-order formulas); a bridge parses that text into a
+:class:`Formalisation`: SMT-LIB declarations, premises, and for each answer
+option the checks that make it the answer.  This module decides, with both
+solvers, which option that is, or says why it cannot:
+
+* the premises have no model: VACUOUS (anything would follow from them);
+* exactly one option holds and every other option is settled as not holding:
+  ACCEPTED with ``answer`` = its label (REPAIRED when the bridge had to repair
+  the text first: the changes are in ``changes``);
+* anything else is UNKNOWN: ``ambiguous`` when several options hold or none
+  does, ``undecided`` when a check could not be settled.  A published
+  pipeline picks an answer anyway; abstaining is how a wrong answer becomes an
+  honest "don't know".
+
+A check is settled only when z3 and cvc5 agree on it, for "unsat" and "sat"
+alike (a "sat" from z3 may be confirmed by cvc5 with finite model finding,
+which plain cvc5 often cannot do on quantified formulas).  Every script is
+hygiene-checked before a solver sees it, so a bridge cannot smuggle options,
+resets or foreign theories into a query.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from assay.specs.smtlib_hygiene import SmtlibRefused, check_smtlib
+
+from . import solvers
+from .check import malformed
+from .verdicts import Claim, Location, Outcome, Verdict, make
+
+__all__ = ["KINDS", "Check", "Formalisation", "Option", "decide"]
+
+# What each kind of check asks, and which answer makes it hold.
+KINDS: Final = {
+    "entailed": ("the premises and the negation of the statement have no model", "unsat"),
+    "consistent": ("the premises and the statement have a model", "sat"),
+    "inconsistent": ("the premises and the statement have no model", "unsat"),
+}
+
+
+@dataclass(frozen=True)
+class Check:
+    """One question about the premises: is ``formula`` entailed, consistent, or inconsistent with them?"""
+
+    kind: str
+    formula: str
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown check kind {self.kind!r} (expected one of {', '.join(KINDS)})")
+
+    def assertion(self) -> str:
+        return f"(not {self.formula})" if self.kind == "entailed" else self.formula
+
+
+@dataclass(frozen=True)
+class Option:
+    """An answer option: the answer when all its checks hold (or, for an exception, when they do not all hold)."""
+
+    label: str
+    checks: tuple[Check, ...]
+    exception: bool = False
+
+
+@dataclass(frozen=True)
+class Formalisation:
+    """A formalisation as SMT-LIB pieces, as a bridge built it from a model's text."""
+
+    declarations: str
+    premises: tuple[str, ...]
+    options: tuple[Option, ...]
+    changes: tuple[str, ...] = ()
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class _Settled:
+    status: str  # "sat" | "unsat" | "unknown"
+    reason: str
+    answers: tuple[solvers.SolverAnswer, ...]
+
+
+def decide(f: Formalisation, *, timeout: float = 10.0) -> Verdict:
+    """The option the premises entail (ACCEPTED / REPAIRED), VACUOUS, MALFORMED, or UNKNOWN with the reason."""
+    start = time.perf_counter()
+    if not f.options:
+        return malformed("the formalisation has no answer options", seconds=time.perf_counter() - start)
+    questions = [None, *[c.assertion() for o in f.options for c in o.checks]]
+    scripts = []
+    for extra in questions:
+        text = _script(f, extra)
+        try:
+            check_smtlib(text)
+        except SmtlibRefused as exc:
+            return malformed(f"the formalisation's SMT-LIB was refused: {exc.why}",
+                             Location(path=f.source) if f.source else None, seconds=time.perf_counter() - start)
+        scripts.append(text)
+    settled = _settle_all(scripts, timeout)
+    every = tuple(a.to_json() for s in settled for a in s.answers)
+    consistency, results = settled[0], iter(settled[1:])
+
+    def done(outcome: Outcome, reason: str, claims: Sequence[Claim], **fields: object) -> Verdict:
+        return make(outcome, reason, claims=tuple(claims), solvers=every, seconds=time.perf_counter() - start,
+                    **fields)
+
+    if consistency.status == "unsat":
+        return done(Outcome.VACUOUS, "the premises are inconsistent (no model, by z3 and cvc5): anything "
+                    "would follow from them", [Claim("premises consistent", "refuted", consistency.reason)])
+    claims = [Claim("premises consistent", _claim_status(consistency.status == "sat", consistency), "")]
+    holds: list[str] = []
+    undecided: list[str] = []
+    for option in f.options:
+        status = _option_status(option, [next(results) for _ in option.checks], claims)
+        if status == "holds":
+            holds.append(option.label)
+        elif status == "unknown":
+            undecided.append(option.label)
+    # An entailment from premises with no model proves nothing: some "sat" must show they have one.
+    if len(holds) == 1 and not undecided and not any(s.status == "sat" for s in settled):
+        return done(Outcome.UNKNOWN, f"undecided: option {holds[0]} holds, but the premises could not be shown "
+                    f"consistent ({consistency.reason})", claims, changes=tuple(f.changes))
+    if len(holds) == 1 and not undecided:
+        if f.changes:
+            return done(Outcome.REPAIRED, f"option {holds[0]} is entailed (after {len(f.changes)} repair(s) of "
+                        "the formalisation); every other option is ruled out", claims, answer=holds[0],
+                        changes=tuple(f.changes))
+        return done(Outcome.ACCEPTED, f"option {holds[0]} is entailed; every other option is ruled out", claims,
+                    answer=holds[0])
+    if undecided:
+        why = f"undecided: option(s) {', '.join(undecided)} could not be settled"
+        if holds:
+            why += f" (option(s) {', '.join(holds)} hold)"
+        return done(Outcome.UNKNOWN, why, claims, changes=tuple(f.changes))
+    if holds:
+        return done(Outcome.UNKNOWN, f"ambiguous: options {', '.join(holds)} all hold", claims,
+                    changes=tuple(f.changes))
+    return done(Outcome.UNKNOWN, "ambiguous: no option holds", claims, changes=tuple(f.changes))
+
+
+def _option_status(option: Option, results: list[_Settled], claims: list[Claim]) -> str:
+    """``holds``, ``fails`` or ``unknown``, recording one claim per check."""
+    statuses = []
+    for check, settled in zip(option.checks, results, strict=True):
+        want = KINDS[check.kind][1]
+        if settled.status == "unknown":
+            statuses.append("unknown")
+        else:
+            statuses.append("holds" if settled.status == want else "fails")
+        claims.append(Claim(f"option {option.label}: {check.kind}", _claim_status(statuses[-1] == "holds", settled),
+                            settled.reason))
+    if "fails" in statuses:
+        status = "fails"
+    elif "unknown" in statuses:
+        status = "unknown"
+    else:
+        status = "holds"
+    if option.exception and status != "unknown":
+        status = "fails" if status == "holds" else "holds"
+    return status
+
+
+def _claim_status(holds: bool, settled: _Settled) -> str:
+    if settled.status == "unknown":
+        return "unknown"
+    return "proved" if holds else "refuted"
+
+
+def _script(f: Formalisation, extra: str | None) -> str:
+    lines = [f.declarations.strip()]
+    lines += [f"(assert {p})" for p in f.premises]
+    if extra is not None:
+        lines.append(f"(assert {extra})")
+    lines.append("(check-sat)")
+    return "\n".join(lines) + "\n"
+
+
+def _settle_all(scripts: Sequence[str], timeout: float) -> list[_Settled]:
+    """Each script asked of z3 and cvc5 at once; a z3 "sat" that cvc5 leaves open goes to cvc5-fmf."""
+    answers = solvers.ask_scripts([(s, name) for s in scripts for name in ("z3", "cvc5")], timeout=timeout)
+    pairs = [(answers[2 * i], answers[2 * i + 1]) for i in range(len(scripts))]
+    retry = [i for i, (z, c) in enumerate(pairs) if z.status == "sat" and c.status == "unknown"]
+    extra = dict(zip(retry, solvers.ask_scripts([(scripts[i], "cvc5-fmf") for i in retry], timeout=timeout),
+                     strict=True)) if retry else {}
+    out = []
+    for i, (z, c) in enumerate(pairs):
+        tried: tuple[solvers.SolverAnswer, ...] = (z, c) if i not in extra else (z, c, extra[i])
+        out.append(_agree(tried))
+    return out
+
+
+def _agree(answers: tuple[solvers.SolverAnswer, ...]) -> _Settled:
+    z, c, *fmf = answers
+    if z.status == c.status and z.status != "unknown":
+        return _Settled(z.status, f"z3 and cvc5: {z.status}", answers)
+    if fmf and z.status == "sat" and fmf[0].status == "sat":
+        return _Settled("sat", "z3: sat; cvc5 (finite-model-find): sat", answers)
+    if {z.status, c.status} == {"sat", "unsat"}:
+        return _Settled("unknown", f"solver-disagreement: z3 says {z.status}, cvc5 says {c.status}", answers)
+    reasons = "; ".join(f"{a.solver}: {a.reason or a.status}" for a in answers)
+    return _Settled("unknown", f"not settled ({reasons})", answers)

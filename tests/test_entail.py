@@ -1,0 +1,119 @@
+"""The kernel's decisions on formalisations: entailed options, vacuity, abstention, repairs, refusals."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from assay.kernel import solvers
+from assay.kernel.entail import Check, Formalisation, Option, decide
+from assay.kernel.verdicts import Outcome
+
+# Three people in a row, positions 1..3, all different; Ann is left of Bob, Bob is left of Cy.
+ROW = """
+(declare-const ann Int)
+(declare-const bob Int)
+(declare-const cy Int)
+"""
+ROW_PREMISES = ("(and (<= 1 ann 3) (<= 1 bob 3) (<= 1 cy 3))", "(distinct ann bob cy)", "(< ann bob)")
+
+
+def options(*pairs: tuple[str, str]) -> tuple[Option, ...]:
+    return tuple(Option(label, (Check("entailed", phi),)) for label, phi in pairs)
+
+
+def test_the_one_entailed_option_is_the_answer() -> None:
+    f = Formalisation(ROW, (*ROW_PREMISES, "(< bob cy)"),
+                      options(("A", "(= ann 2)"), ("B", "(= bob 2)"), ("C", "(= cy 1)")))
+    v = decide(f)
+    assert v.outcome is Outcome.ACCEPTED and v.answer == "B", v
+    assert {c.name: c.status for c in v.claims} == {
+        "premises consistent": "proved", "option A: entailed": "refuted", "option B: entailed": "proved",
+        "option C: entailed": "refuted"}
+    assert {a["solver"] for a in v.solvers} == {"z3", "cvc5"}
+
+
+def test_an_option_true_in_some_solutions_only_is_not_entailed_and_the_kernel_abstains() -> None:
+    # Without "bob < cy", Bob may be 2 or 3: no option holds in every solution.
+    v = decide(Formalisation(ROW, ROW_PREMISES, options(("A", "(= ann 2)"), ("B", "(= bob 2)"))))
+    assert v.outcome is Outcome.UNKNOWN and v.reason == "ambiguous: no option holds" and v.answer is None
+
+
+def test_two_entailed_options_are_ambiguous() -> None:
+    f = Formalisation(ROW, (*ROW_PREMISES, "(< bob cy)"), options(("A", "(= ann 1)"), ("B", "(= cy 3)")))
+    v = decide(f)
+    assert v.outcome is Outcome.UNKNOWN and v.reason == "ambiguous: options A, B all hold"
+
+
+def test_inconsistent_premises_are_vacuous_not_an_answer() -> None:
+    f = Formalisation(ROW, (*ROW_PREMISES, "(< bob ann)"), options(("A", "(= ann 1)"), ("B", "(= ann 2)")))
+    v = decide(f)
+    assert v.outcome is Outcome.VACUOUS and v.answer is None
+
+
+def test_three_valued_open_world_answers() -> None:
+    decl = "(declare-sort s_U 0)\n(declare-fun p (s_U) Bool)\n(declare-fun q (s_U) Bool)\n(declare-const a s_U)\n"
+    rule = "(forall ((x s_U)) (=> (p x) (q x)))"
+
+    def three(statement: str) -> tuple[Option, ...]:
+        return (Option("True", (Check("entailed", statement),)),
+                Option("False", (Check("entailed", f"(not {statement})"),)),
+                Option("Uncertain", (Check("consistent", statement), Check("consistent", f"(not {statement})"))))
+
+    assert decide(Formalisation(decl, (rule, "(p a)"), three("(q a)"))).answer == "True"
+    assert decide(Formalisation(decl, (rule, "(not (q a))"), three("(p a)"))).answer == "False"
+    v = decide(Formalisation(decl, (rule,), three("(q a)")))
+    assert v.outcome is Outcome.ACCEPTED and v.answer == "Uncertain", v
+
+
+def test_consistency_checks_and_exceptions() -> None:
+    # Which one CANNOT be true, EXCEPT: the answer is the one option that is consistent.
+    opts = (Option("A", (Check("inconsistent", "(= ann 3)"),), exception=True),
+            Option("B", (Check("inconsistent", "(= ann 1)"),), exception=True))
+    v = decide(Formalisation(ROW, ROW_PREMISES, opts))
+    assert v.outcome is Outcome.ACCEPTED and v.answer == "B"
+    # The same question without the exception flag picks the other option: the flag is what decides.
+    plain = tuple(dataclasses.replace(o, exception=False) for o in opts)
+    assert decide(Formalisation(ROW, ROW_PREMISES, plain)).answer == "A"
+
+
+def test_a_repaired_formalisation_is_repaired_never_accepted() -> None:
+    f = Formalisation(ROW, (*ROW_PREMISES, "(< bob cy)"), options(("A", "(= ann 1)"), ("B", "(= ann 2)")),
+                      changes=("arity: Left(ann) read as (< ann bob)",))
+    v = decide(f)
+    assert v.outcome is Outcome.REPAIRED and v.answer == "A" and v.changes == f.changes
+
+
+def test_smuggled_commands_and_foreign_theories_are_malformed() -> None:
+    for premise in ("true) (set-option :timeout 1", "(> ann 1.5)"):
+        v = decide(Formalisation(ROW, (premise,), options(("A", "(= ann 1)"))))
+        assert v.outcome is Outcome.MALFORMED and "refused" in v.reason
+
+
+def test_a_solver_disagreement_or_timeout_is_never_an_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = solvers.ask_scripts
+
+    def cvc5_always_unknown(scripts: list[tuple[str, str]], *, timeout: float) -> list[solvers.SolverAnswer]:
+        answers = real(scripts, timeout=timeout)
+        return [a if name == "z3" else dataclasses.replace(a, status="unknown", reason="timeout")
+                for a, (_, name) in zip(answers, scripts, strict=True)]
+
+    monkeypatch.setattr(solvers, "ask_scripts", cvc5_always_unknown)
+    f = Formalisation(ROW, (*ROW_PREMISES, "(< bob cy)"), options(("A", "(= ann 1)"), ("B", "(= ann 2)")))
+    v = decide(f)
+    assert v.outcome is Outcome.UNKNOWN and v.reason.startswith("undecided"), v
+
+
+def test_a_kernel_that_trusted_one_solver_would_be_caught(monkeypatch: pytest.MonkeyPatch) -> None:
+    """If z3 alone were believed, a lying z3 would make a wrong option the answer; the cross-check stops it."""
+    real = solvers.ask_scripts
+
+    def z3_lies(scripts: list[tuple[str, str]], *, timeout: float) -> list[solvers.SolverAnswer]:
+        answers = real(scripts, timeout=timeout)
+        return [dataclasses.replace(a, status="unsat") if name == "z3" else a
+                for a, (_, name) in zip(answers, scripts, strict=True)]
+
+    monkeypatch.setattr(solvers, "ask_scripts", z3_lies)
+    f = Formalisation(ROW, (*ROW_PREMISES, "(< bob cy)"), options(("A", "(= ann 2)"), ("B", "(= bob 2)")))
+    v = decide(f)
+    assert v.outcome is not Outcome.ACCEPTED and v.answer is None, v
