@@ -1,0 +1,329 @@
+"""``assay replay``: recorded formalisations from published neurosymbolic systems, decided by the kernel.
+
+Each file is recognised by its shape: a Logic-LM record list (``{id, context,
+question, options, answer, raw_logic_programs}``; the dataset from the file
+name, else from the program's own sections) or LINC's raw generations
+(``list[problem][sample]`` of strings, with the gold labels from
+``--gold`` or the ``folio_references.json`` beside it).  Every program is
+parsed by its bridge (never run), decided by :func:`assay.kernel.entail.decide`
+and compared with the gold answer:
+
+* accepted: an answer was given (ACCEPTED or REPAIRED); correct and wrong are
+  counted among them; abstained: UNKNOWN or VACUOUS; malformed: MALFORMED;
+* accuracy = correct / total (an abstention counts as not correct);
+  selective accuracy = correct / accepted.
+
+For files with several samples per problem (LINC), the samples are the
+model's answers when asked again: assay's policy takes them one at a time and
+stops when it can (see :func:`assay.bridges.logic.linc.policy`); the majority
+vote over all of them (the published method) is reported beside it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from assay.errors import UsageError
+
+__all__ = ["FORMATS", "Tally", "detect", "replay_file"]
+
+# Logic-LM datasets: the name in the file, and the bridge that reads its programs.
+FORMATS = {
+    "LogicalDeduction": "assay.bridges.logic.csp",
+    "ProntoQA": "assay.bridges.logic.pronto",
+    "ProofWriter": "assay.bridges.logic.pronto",
+    "FOLIO": "assay.bridges.logic.folio",
+    "AR-LSAT": "assay.bridges.logic.arlsat",
+}
+_LOGICLM_FIELDS = ("id", "options", "answer", "raw_logic_programs")
+
+
+@dataclass
+class Tally:
+    """One file's figures (the JSON object ``--format json`` prints)."""
+
+    file: str
+    format: str = ""
+    total: int = 0
+    accepted: int = 0
+    correct: int = 0
+    wrong: int = 0
+    abstained: int = 0
+    malformed: int = 0
+    repaired: int = 0
+    samples_used: int | None = None
+    samples_available: int | None = None
+    majority: dict[str, Any] | None = None
+    errors: list[str] = field(default_factory=list)
+
+    def count(self, answer: str | None, gold: str, outcome: str) -> None:
+        self.total += 1
+        if answer is not None:
+            self.accepted += 1
+            self.repaired += outcome == "repaired"
+            if answer == gold:
+                self.correct += 1
+            else:
+                self.wrong += 1
+        elif outcome == "malformed":
+            self.malformed += 1
+        else:
+            self.abstained += 1
+
+    def to_json(self) -> dict[str, Any]:
+        out = {k: v for k, v in asdict(self).items() if k not in ("errors", "majority") and v is not None}
+        out["accuracy"] = round(self.correct / self.total, 4) if self.total else None
+        out["selective_accuracy"] = round(self.correct / self.accepted, 4) if self.accepted else None
+        if self.majority is not None:
+            out["majority_vote"] = self.majority
+        if self.errors:
+            out["errors"] = len(self.errors)
+        return out
+
+
+def detect(path: Path, data: Any) -> str:
+    """The format of a loaded file: a Logic-LM dataset name, or ``linc``; UsageError naming what is wrong."""
+    if isinstance(data, list) and data and all(isinstance(p, list) for p in data):
+        if all(isinstance(s, str) and s in ("True", "False", "Uncertain", "Error") for p in data for s in p):
+            raise UsageError(f"{path}: this is a file of Prover9 labels (LINC's _prc file), not generations: "
+                             "replay the _generations_raw.json file beside it")
+        if all(isinstance(s, str) for p in data for s in p):
+            return "linc"
+    if isinstance(data, list) and data and all(isinstance(r, dict) for r in data):
+        for name in FORMATS:
+            if path.name.startswith(name + "_") or path.name.startswith(name + "."):
+                return name
+        first = data[0]
+        program = first.get("raw_logic_programs", [""])[0] if isinstance(first.get("raw_logic_programs"),
+                                                                             list) else ""
+        return _sniff(str(program), path)
+    raise UsageError(f"{path}: unknown format: expected a Logic-LM record list "
+                     f"({{{', '.join(_LOGICLM_FIELDS)}, ...}}) or LINC generations (a list of lists of strings)")
+
+
+def _sniff(program: str, path: Path) -> str:
+    if "EnumSort" in program:
+        return "AR-LSAT"
+    if "Domain:" in program and "Variables:" in program:
+        return "LogicalDeduction"
+    if "Premises:" in program and "Conclusion:" in program:
+        return "FOLIO"
+    if "Rules:" in program and "Facts:" in program:
+        raise UsageError(f"{path}: a ProntoQA/ProofWriter program, but the file name does not say which "
+                         "(closed or open world): name it ProntoQA_... or ProofWriter_...")
+    raise UsageError(f"{path}: unknown format: the first record's program has none of the known sections")
+
+
+def _load(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path}: cannot be read: {exc}") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"{path}: not valid JSON (truncated?): line {exc.lineno}, column {exc.colno}: "
+                         f"{exc.msg}") from None
+
+
+def replay_file(path: Path, *, gold: Path | None = None, timeout: float = 10.0, limit: int | None = None,
+                details: TextIO | None = None, progress: bool = False) -> Tally:
+    """Replay one file; per-record errors are counted (as malformed) and listed, never raised."""
+    data = _load(path)
+    fmt = detect(path, data)
+    tally = Tally(str(path), fmt)
+    if fmt == "linc":
+        _replay_linc(path, data, gold, tally, timeout=timeout, limit=limit, details=details, progress=progress)
+    else:
+        _replay_logiclm(path, data, fmt, tally, timeout=timeout, limit=limit, details=details, progress=progress)
+    return tally
+
+
+def _replay_logiclm(path: Path, records: list[dict[str, Any]], fmt: str, tally: Tally, *, timeout: float,
+                    limit: int | None, details: TextIO | None, progress: bool) -> None:
+    import importlib
+
+    bridge = importlib.import_module(FORMATS[fmt])
+    for n, record in enumerate(_bar(records[:limit], progress, path.name)):
+        rid = record.get("id", f"#{n}") if isinstance(record, dict) else f"#{n}"
+        missing = [k for k in _LOGICLM_FIELDS if not isinstance(record, dict) or k not in record]
+        programs = record.get("raw_logic_programs") if not missing else None
+        if missing or not isinstance(programs, list) or not programs or not isinstance(programs[0], str):
+            why = (f"missing field(s) {', '.join(missing)}" if missing
+                   else "raw_logic_programs is not a non-empty list of strings")
+            tally.errors.append(f"{path} record {rid}: {why}")
+            print(f"assay replay: {path} record {rid}: {why}; skipped, counted as malformed", file=sys.stderr)
+            tally.count(None, str(record.get("answer", "")) if isinstance(record, dict) else "", "malformed")
+            continue
+        verdict = _judge(bridge, programs[0], record, f"{path.name} record {rid}", fmt, timeout=timeout)
+        gold = str(record["answer"]).strip()
+        outcome = verdict.outcome.value
+        tally.count(verdict.answer, gold, outcome)
+        if details is not None:
+            details.write(json.dumps({"file": path.name, "id": rid, "gold": gold, "answer": verdict.answer,
+                                      "verdict": outcome, "reason": verdict.reason,
+                                      "changes": list(verdict.changes)}) + "\n")
+
+
+def _judge(bridge: Any, program: str, record: Any, source: str, fmt: str, *, timeout: float) -> Any:
+    """The kernel's verdict on one program: the bridge parses, the kernel decides."""
+    from assay.bridges.logic.common import Malformed
+    from assay.kernel.check import malformed
+    from assay.kernel.entail import decide
+    from assay.kernel.verdicts import Location
+
+    try:
+        if fmt in ("ProntoQA", "ProofWriter"):
+            formalisation = bridge.formalise(program, record, closed_world=fmt == "ProntoQA")
+        else:
+            formalisation = bridge.formalise(program, record)
+    except Malformed as exc:
+        return malformed(exc.why, Location(exc.line, exc.column, source))
+    except RecursionError:
+        return malformed("the program nests too deeply to read", Location(path=source))
+    formalisation = _with_source(formalisation, source)
+    return decide(formalisation, timeout=timeout)
+
+
+def _with_source(f: Any, source: str) -> Any:
+    import dataclasses
+
+    return f if f.source else dataclasses.replace(f, source=source)
+
+
+def _replay_linc(path: Path, problems: list[list[str]], gold_path: Path | None, tally: Tally, *, timeout: float,
+                 limit: int | None, details: TextIO | None, progress: bool) -> None:
+    gold_path = gold_path or path.with_name("folio_references.json")
+    if not gold_path.exists():
+        raise UsageError(f"{path}: LINC generations need their gold labels: pass --gold REFERENCES "
+                         f"(no {gold_path.name} beside the file)")
+    gold = _load(gold_path)
+    if not isinstance(gold, list) or len(gold) != len(problems):
+        raise UsageError(f"{gold_path}: expected a list of {len(problems)} gold labels (one per problem in "
+                         f"{path.name}), found {len(gold) if isinstance(gold, list) else type(gold).__name__}")
+    from assay.bridges.logic import linc
+
+    used = available = 0
+    majority = Tally(str(path), "linc-majority")
+    for n, samples in enumerate(_bar(problems[:limit], progress, path.name)):
+        answers = _LazyAnswers(samples, f"{path.name} problem {n}", timeout)
+        answer, k = linc.policy(answers)
+        used += k
+        available += len(samples)
+        label = str(gold[n])
+        tally.count(answer, label, "accepted" if answer is not None else "unknown")
+        vote = linc.majority_vote([answers[i] for i in range(len(samples))])
+        majority.count(vote, label, "accepted" if vote is not None else "unknown")
+        if details is not None:
+            details.write(json.dumps({"file": path.name, "problem": n, "gold": label, "answer": answer,
+                                      "samples_used": k, "majority": vote,
+                                      "samples": [answers.outcome(i) for i in range(len(samples))]}) + "\n")
+    tally.samples_used, tally.samples_available = used, available
+    majority.samples_used, majority.samples_available = available, available
+    tally.majority = {k: v for k, v in majority.to_json().items() if k not in ("file", "format")}
+
+
+class _LazyAnswers(Sequence[str | None]):
+    """Each sample's entailed answer (None when it gives none), decided only when asked for."""
+
+    def __init__(self, samples: list[str], source: str, timeout: float) -> None:
+        self.samples, self.source, self.timeout = samples, source, timeout
+        self._done: dict[int, Any] = {}
+
+    def verdict(self, i: int) -> Any:
+        if i not in self._done:
+            from assay.bridges.logic import linc
+            from assay.bridges.logic.common import Malformed
+            from assay.kernel.check import malformed
+            from assay.kernel.entail import decide
+            from assay.kernel.verdicts import Location
+
+            where = f"{self.source} sample {i}"
+            try:
+                f = linc.formalise_sample(self.samples[i])
+            except Malformed as exc:
+                self._done[i] = malformed(exc.why, Location(exc.line, exc.column, where))
+            except RecursionError:
+                self._done[i] = malformed("the sample nests too deeply to read", Location(path=where))
+            else:
+                self._done[i] = decide(_with_source(f, where), timeout=self.timeout)
+        return self._done[i]
+
+    def outcome(self, i: int) -> str:
+        v = self.verdict(i)
+        return str(v.answer) if v.answer is not None else v.outcome.value
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        return self.verdict(i).answer
+
+    def __len__(self) -> int:
+        return len(self.samples)
+
+
+def _bar(items: Sequence[Any], progress: bool, name: str) -> Iterator[Any]:
+    if not progress:
+        yield from items
+        return
+    from tqdm import tqdm
+
+    yield from tqdm(items, desc=name, unit="rec", file=sys.stderr, leave=False)
+
+
+def show_progress() -> bool:
+    """A progress bar only for a person at a terminal, never in CI."""
+    return sys.stderr.isatty() and not os.environ.get("CI")
+
+
+def text_table(tallies: Sequence[Tally]) -> str:
+    """The figures of every file as a fixed-width table."""
+    head = f"{'file':<58} {'total':>5} {'acc':>4} {'ok':>4} {'wrong':>5} {'abst':>4} {'malf':>4} {'rep':>4} " \
+           f"{'accuracy':>8} {'selective':>9}"
+    rows = [head]
+    for t in tallies:
+        j = t.to_json()
+        acc = "-" if j["accuracy"] is None else f"{100 * j['accuracy']:.1f}%"
+        sel = "-" if j["selective_accuracy"] is None else f"{100 * j['selective_accuracy']:.1f}%"
+        rows.append(f"{Path(t.file).name[:58]:<58} {t.total:>5} {t.accepted:>4} {t.correct:>4} {t.wrong:>5} "
+                    f"{t.abstained:>4} {t.malformed:>4} {t.repaired:>4} {acc:>8} {sel:>9}")
+        if t.samples_used is not None:
+            rows.append(f"{'':<58} samples used {t.samples_used} of {t.samples_available}")
+        if t.majority is not None:
+            m = t.majority
+            rows.append(f"{'':<58} majority vote of all samples: accuracy "
+                        f"{100 * (m['accuracy'] or 0):.1f}%, {m['wrong']} wrong, {m['abstained']} abstained")
+    return "\n".join(rows)
+
+
+def run(args: Any, emit: Callable[[str], None] = print) -> int:
+    """The ``assay replay`` subcommand (``args`` from the CLI parser)."""
+    tallies = []
+    failed = 0
+    details = open(args.details, "w", encoding="utf-8") if args.details else None  # noqa: SIM115
+    try:
+        for name in args.files:
+            try:
+                t = replay_file(Path(name), gold=Path(args.gold) if args.gold else None, timeout=args.timeout,
+                                limit=args.limit, details=details, progress=show_progress())
+            except UsageError as exc:
+                print(f"assay replay: error: {exc}", file=sys.stderr)
+                failed += 1
+                continue
+            tallies.append(t)
+            if args.format == "json":
+                emit(json.dumps(t.to_json()))
+    finally:
+        if details is not None:
+            details.close()
+    if args.format == "text" and tallies:
+        emit(text_table(tallies))
+    return 1 if failed else 0
