@@ -1,0 +1,758 @@
+"""The AR-LSAT bridge: Logic-LM's z3-like DSL programs to a kernel :class:`Formalisation`, never run.
+
+Dataset: Logic-LM's ``AR-LSAT_dev_{model}.json`` records (``{id, context,
+question, options, answer, raw_logic_programs}``); the program is
+``raw_logic_programs[0]``, the gold is ``answer`` (an option letter), the
+labels are the letters that open each entry of ``options`` (``"A) ..."``).
+
+How the DSL maps to SMT-LIB (everything is finite but ``int``):
+
+* ``EnumSort([a, b, c])`` is a finite sort, encoded as the integers 0..n-1 in
+  declaration order; ``EnumSort([1, 2, 3])`` is the set of those integers (the
+  published pipeline made it ``IntSort``, so arithmetic like ``l + 1`` works).
+* ``Function([s, t] -> [r])`` is an uninterpreted function over Int/Bool;
+  when ``r`` is finite an axiom keeps every value it can take inside ``r``.
+* ``ForAll`` / ``Exists`` / ``Count`` / ``Distinct`` over finite sorts are
+  expanded over the members (ground, quantifier-free: both solvers decide it);
+  over ``int`` they stay SMT quantifiers.
+* Options: ``is_valid(p)`` -> entailed, ``is_sat(p)`` -> consistent,
+  ``is_unsat(p)`` -> inconsistent, ``is_exception(check)`` -> the option is
+  the answer when its check fails, ``is_accurate_list([p1, ...])`` -> see
+  :func:`accurate_list_checks` (its reading depends on the question's words).
+
+Everything the published pipeline could not run but whose meaning is clear is
+repaired by a named rule (:data:`assay.bridges.logic.arlsat_repair.RULES`)
+and recorded in ``changes``; anything else is
+:class:`~assay.bridges.logic.common.Malformed` with line and column.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+from assay.kernel.entail import Check, Formalisation, Option
+
+from . import arlsat_repair as repair
+from .arlsat_parse import (
+    Binder,
+    BinOp,
+    BoolOp,
+    Call,
+    Compare,
+    Expr,
+    InList,
+    ListLit,
+    Name,
+    Num,
+    Statement,
+    Unary,
+    parse_program,
+)
+from .common import Malformed, symbol
+
+__all__ = ["accurate_list_checks", "formalise", "labels_of", "rule_of"]
+
+# A formalisation over this many characters of SMT-LIB is refused (quantifier expansion is a product).
+MAX_SMT_CHARS: Final = 4_000_000
+
+
+@dataclass(frozen=True)
+class Sort:
+    """A DSL sort: ``bool``, ``int``, or a finite enumeration (named members, or integer values)."""
+
+    name: str
+    kind: str  # "bool" | "int" | "enum"
+    members: tuple[str, ...] = ()  # a named enumeration's members, in declaration order
+    values: tuple[int, ...] = ()  # a numeric enumeration's values
+    base: str = ""  # a sub-list's parent sort name ("" for a sort of its own)
+
+    @property
+    def numeric(self) -> bool:
+        return self.kind == "int" or (self.kind == "enum" and not self.members)
+
+    @property
+    def family(self) -> str:
+        """Which values this sort's terms are comparable with: "bool", "int", or the root enumeration's name."""
+        if self.kind == "bool":
+            return "bool"
+        if self.numeric:
+            return "int"
+        return self.base or self.name
+
+
+BOOL: Final = Sort("bool", "bool")
+INT: Final = Sort("int", "int")
+
+
+@dataclass(frozen=True)
+class Term:
+    smt: str
+    sort: Sort
+
+
+@dataclass(frozen=True)
+class _Function:
+    name: str
+    args: tuple[Sort, ...]
+    result: Sort
+    smt: str
+
+
+def formalise(program: str, record: Mapping[str, Any]) -> Formalisation:
+    """Parse and type-check ``program`` (a Logic-LM AR-LSAT DSL program) into a Formalisation; Malformed otherwise.
+
+    ``record`` supplies the option letters (``record["options"]``), the
+    question (for ``is_accurate_list``) and the record id (for messages).
+    """
+    parsed = parse_program(program)
+    labels = labels_of(record)
+    elab = _Elaborator()
+    premises: list[str] = []
+    for st in parsed.declarations:
+        if st.target is not None:
+            elab.declare(st)
+        else:
+            premises.append(elab.formula(st.expr))
+    for st in parsed.constraints:
+        premises.append(elab.formula(st.expr))
+    question = str(record.get("question") or parsed.question)
+    options = _options(elab, parsed.options, labels, question)
+    declarations = elab.declarations()
+    premises = elab.range_axioms() + premises
+    size = len(declarations) + sum(map(len, premises)) + sum(len(c.formula) for o in options for c in o.checks)
+    if size > MAX_SMT_CHARS:
+        raise Malformed(f"the program expands to {size} characters of SMT-LIB (the limit is {MAX_SMT_CHARS}): "
+                        "its quantifiers range over too many members")
+    return Formalisation(declarations, tuple(premises), tuple(options), tuple(elab.changes),
+                         source=f"AR-LSAT record {record.get('id', '?')}")
+
+
+def labels_of(record: Mapping[str, Any]) -> list[str]:
+    """The option letters of a record, in order: ``"A) Fred, Juan"`` -> ``"A"``."""
+    out = []
+    for i, text in enumerate(record.get("options") or []):
+        m = re.match(r"\s*\(?([A-Za-z])\)", str(text))
+        if m is None:
+            raise Malformed(f"record option {i + 1} does not start with a letter and ')': {str(text)[:40]!r}")
+        out.append(m.group(1).upper())
+    if not out:
+        raise Malformed("the record has no options")
+    return out
+
+
+def rule_of(change: str) -> str:
+    """The rule name a ``changes`` line was recorded by (its first word)."""
+    return change.split(" ", 1)[0]
+
+
+# ---------------------------------------------------------------- options
+
+_CHECKS: Final = {"is_valid": "entailed", "is_sat": "consistent", "is_unsat": "inconsistent"}
+
+
+def _options(elab: _Elaborator, statements: Sequence[Statement], labels: list[str], question: str) -> list[Option]:
+    if len(statements) != len(labels):
+        where = statements[len(labels)] if len(statements) > len(labels) else statements[-1]
+        raise Malformed(f"the program has {len(statements)} option line(s) but the record has {len(labels)} "
+                        "option(s)", line=where.line, column=where.column)
+    lists = [st.expr for st in statements]
+    candidates = _list_candidates(elab, lists)
+    out = []
+    for st, label in zip(statements, labels, strict=True):
+        m = re.fullmatch(r"\(?([A-Za-z])\)?", st.comment.strip())
+        if m and m.group(1).upper() != label:
+            raise Malformed(f"option line {label} is marked ({m.group(1)}): which option it stands for is "
+                            "ambiguous", line=st.line, column=st.column)
+        exception, checks = _option_checks(elab, st.expr, question, candidates)
+        out.append(Option(label, checks, exception=exception))
+    return out
+
+
+def _option_checks(elab: _Elaborator, e: Expr, question: str,
+                   candidates: list[str]) -> tuple[bool, tuple[Check, ...]]:
+    if not isinstance(e, Call):
+        raise Malformed("an option must be is_valid(...), is_sat(...), is_unsat(...), is_accurate_list([...]) or "
+                        "is_exception(...)", line=e.line, column=e.column)
+    if e.func == "is_exception":
+        inner = _only_argument(e)
+        if isinstance(inner, Call) and inner.func == "is_exception":
+            raise Malformed("is_exception inside is_exception", line=inner.line, column=inner.column)
+        _, checks = _option_checks(elab, inner, question, candidates)
+        return True, checks
+    if e.func in _CHECKS:
+        return False, (Check(_CHECKS[e.func], elab.formula(_only_argument(e))),)
+    if e.func == "is_accurate_list":
+        arg = _only_argument(e)
+        if not isinstance(arg, ListLit) or not arg.items:
+            raise Malformed("is_accurate_list takes one non-empty list of formulas", line=e.line, column=e.column)
+        items = [elab.formula(x) for x in arg.items]
+        return False, accurate_list_checks(items, candidates, question, e)
+    raise Malformed(f"unknown option check {e.func!r} (expected is_valid, is_sat, is_unsat, is_accurate_list or "
+                    "is_exception)", line=e.line, column=e.column)
+
+
+def _only_argument(e: Call) -> Expr:
+    if len(e.args) != 1:
+        raise Malformed(f"{e.func} takes exactly 1 argument ({len(e.args)} given)", line=e.line, column=e.column)
+    return e.args[0]
+
+
+def _list_candidates(elab: _Elaborator, exprs: Sequence[Expr]) -> list[str]:
+    """Every item of every is_accurate_list option (as SMT-LIB, first-seen order): the universe a list ranges over."""
+    seen: dict[str, None] = {}
+    for option in exprs:
+        e = option
+        while isinstance(e, Call) and e.func == "is_exception" and len(e.args) == 1:
+            e = e.args[0]
+        if isinstance(e, Call) and e.func == "is_accurate_list" and len(e.args) == 1 and \
+                isinstance(e.args[0], ListLit):
+            probe = _Elaborator.fork(elab)
+            for item in e.args[0].items:
+                seen.setdefault(probe.formula(item), None)
+    return list(seen)
+
+
+def accurate_list_checks(items: Sequence[str], candidates: Sequence[str], question: str,
+                         where: Expr | None = None) -> tuple[Check, ...]:
+    """The checks for ``is_accurate_list(items)``, read from the question's words.
+
+    The list's universe is every item any option lists (``candidates``):
+
+    * "could be a complete and accurate list" (one possible situation): listed
+      items together with the negations of the unlisted ones are consistent;
+    * "must" / "cannot" lists (what holds in every situation): every listed item
+      is entailed, and no unlisted one is (complete);
+    * "could" lists (what is possible): every listed item is consistent, and no
+      unlisted one is (complete).
+
+    A question with none of these words is Malformed: the list has no single reading.
+    """
+    q = " ".join(question.lower().split())
+    others = [c for c in candidates if c not in items]
+    line, column = (where.line, where.column) if where is not None else (0, 0)
+    if re.search(r"\bcould be (a|an|the) (complete|accurate)", q):
+        return (Check("consistent", _and([*items, *[f"(not {c})" for c in others]])),)
+    if re.search(r"\b(must|cannot|can't|could not|couldn't)\b", q):
+        return (*(Check("entailed", i) for i in items), *(Check("consistent", f"(not {c})") for c in others))
+    if re.search(r"\b(could|can|may|might)\b", q):
+        return (*(Check("consistent", i) for i in items), *(Check("inconsistent", c) for c in others))
+    raise Malformed("is_accurate_list: the question says neither 'must' nor 'could', so the list has no single "
+                    f"reading (question: {question[:80]!r})", line=line, column=column)
+
+
+def _and(parts: Sequence[str]) -> str:
+    if not parts:
+        return "true"
+    return parts[0] if len(parts) == 1 else f"(and {' '.join(parts)})"
+
+
+def _or(parts: Sequence[str]) -> str:
+    if not parts:
+        return "false"
+    return parts[0] if len(parts) == 1 else f"(or {' '.join(parts)})"
+
+
+def _num(v: int) -> str:
+    return str(v) if v >= 0 else f"(- {-v})"
+
+
+# ---------------------------------------------------------------- elaboration
+
+_SORT_WORDS: Final = {"bool": BOOL, "int": INT}
+_SORT_SPELLINGS: Final = {"Bool": BOOL, "Int": INT, "BoolSort": BOOL, "IntSort": INT, "boolean": BOOL,
+                          "integer": INT}
+_LOGIC: Final = frozenset({"And", "Or", "Not", "Implies", "Xor", "If", "Distinct", "Count", "ForAll", "Exists",
+                           "Sum", "Abs"})
+
+
+class _Elaborator:
+    """Type-checks the tree and writes SMT-LIB; holds the declared sorts and functions and the repairs made."""
+
+    def __init__(self) -> None:
+        self.sorts: dict[str, Sort] = {}
+        self.members: dict[str, list[tuple[Sort, int]]] = {}
+        self.functions: dict[str, _Function] = {}
+        self.scope: list[dict[str, Term]] = []
+        self.changes: list[str] = []
+        self.fresh = itertools.count()
+        self.size = 0
+
+    @staticmethod
+    def fork(other: _Elaborator) -> _Elaborator:
+        """A copy sharing the declarations but not the changes (for reading option lists a second time)."""
+        e = _Elaborator()
+        e.sorts, e.members, e.functions = other.sorts, other.members, other.functions
+        return e
+
+    def repair(self, rule: str, node: Expr, what: str) -> None:
+        assert rule in repair.RULES, rule
+        self.changes.append(f"{rule} at line {node.line}, column {node.column}: {what}")
+
+    # ---- declarations
+
+    def declare(self, st: Statement) -> None:
+        name, e = st.target, st.expr
+        assert name is not None
+        if name in self.sorts or name in self.functions or name in self.members:
+            raise Malformed(f"{name!r} is declared twice", line=st.line, column=st.column)
+        if isinstance(e, Call) and e.func == "EnumSort":
+            self.sorts[name] = self.enum_sort(name, e, inline=False)
+        elif isinstance(e, Call) and e.func == "Function":
+            self.functions[name] = self.function(name, e)
+        else:
+            raise Malformed(f"a declaration must be EnumSort([...]) or Function([...] -> [...]); {name!r} is "
+                            "assigned something else", line=e.line, column=e.column)
+
+    def enum_sort(self, name: str, e: Call, *, inline: bool) -> Sort:
+        if len(e.args) != 1 or not isinstance(e.args[0], ListLit) or not e.args[0].items:
+            raise Malformed("EnumSort takes one non-empty list of members", line=e.line, column=e.column)
+        items = e.args[0].items
+        if all(isinstance(i, Num) or (isinstance(i, Unary) and isinstance(i.operand, Num)) for i in items):
+            values = tuple(_int_value(i) for i in items)
+            if len(set(values)) != len(values):
+                raise Malformed("EnumSort lists a value twice", line=e.line, column=e.column)
+            return Sort(name, "enum", values=values)
+        names: list[str] = []
+        for i in items:
+            if not isinstance(i, Name):
+                raise Malformed("EnumSort members must be all names or all integers", line=i.line, column=i.column)
+            if i.id in names:
+                raise Malformed(f"EnumSort lists {i.id!r} twice", line=i.line, column=i.column)
+            if i.id in self.sorts or i.id in self.functions or i.id in _SORT_WORDS or i.id in _LOGIC:
+                raise Malformed(f"member {i.id!r} is already the name of a sort or function", line=i.line,
+                                column=i.column)
+            names.append(i.id)
+        known = [n for n in names if n in self.members]
+        if known and len(known) == len(names):
+            parents = {s.family for n in names for s, _ in self.members[n]}
+            if len(parents) == 1:
+                parent = self.sorts[parents.pop()]
+                return Sort(name, "enum", members=tuple(names), base=parent.name)
+            raise Malformed(f"EnumSort {name!r}: its members belong to several sorts ({', '.join(sorted(parents))})",
+                            line=e.line, column=e.column)
+        if known:
+            raise Malformed(f"EnumSort {name!r}: members {', '.join(known)} already belong to another sort, the "
+                            "others do not", line=e.line, column=e.column)
+        sort = Sort(name, "enum", members=tuple(names))
+        for k, n in enumerate(names):
+            self.members[n] = [(sort, k)]
+        if inline:
+            self.sorts[name] = sort
+        return sort
+
+    def function(self, name: str, e: Call) -> _Function:
+        args, result = self.signature(e)
+        for s in (*args, result):
+            if s.kind == "enum" and s.members and s.base:
+                self.repair("sublist_sort", e, f"function {name} over sub-list {s.name} of {s.base}")
+        return _Function(name, args, result, symbol(name, "f"))
+
+    def signature(self, e: Call) -> tuple[tuple[Sort, ...], Sort]:
+        if len(e.args) == 1 and isinstance(e.args[0], Call) and e.args[0].func == "->":
+            left, right = e.args[0].args
+            arg_nodes = left.items if isinstance(left, ListLit) else (left,)
+            if isinstance(right, ListLit):
+                if len(right.items) != 1:
+                    raise Malformed("a function has exactly one result sort", line=right.line, column=right.column)
+                right = right.items[0]
+            return tuple(self.sort_ref(a) for a in arg_nodes), self.sort_ref(right)
+        if len(e.args) >= 2 and not any(isinstance(a, Call) and a.func == "->" for a in e.args):
+            # The legacy form Function(s1, ..., result), which the published pipeline also read.
+            sorts = [self.sort_ref(a) for a in e.args]
+            return tuple(sorts[:-1]), sorts[-1]
+        raise Malformed("Function takes a signature [arg sorts] -> [result sort]", line=e.line, column=e.column)
+
+    def sort_ref(self, e: Expr) -> Sort:
+        if isinstance(e, Name):
+            if e.id in _SORT_WORDS:
+                return _SORT_WORDS[e.id]
+            if e.id in self.sorts:
+                return self.sorts[e.id]
+            if e.id in _SORT_SPELLINGS:
+                self.repair("sort_spelling", e, f"{e.id} -> {_SORT_SPELLINGS[e.id].name}")
+                return _SORT_SPELLINGS[e.id]
+            raise Malformed(f"undeclared sort {e.id!r}", line=e.line, column=e.column)
+        if isinstance(e, Call) and e.func in _SORT_SPELLINGS and not e.args:
+            self.repair("sort_spelling", e, f"{e.func}() -> {_SORT_SPELLINGS[e.func].name}")
+            return _SORT_SPELLINGS[e.func]
+        if isinstance(e, Call) and e.func == "EnumSort":
+            name = f"_inline{next(self.fresh)}"
+            sort = self.enum_sort(name, e, inline=True)
+            self.repair("inline_enum", e, f"EnumSort written in a signature declared as sort {name}")
+            return sort
+        raise Malformed("expected a sort name", line=e.line, column=e.column)
+
+    def declarations(self) -> str:
+        lines = []
+        for sort in self.sorts.values():
+            if sort.members and not sort.base:
+                lines.append(f"; {sort.name}: " + ", ".join(f"{m}={k}" for k, m in enumerate(sort.members)))
+        for f in self.functions.values():
+            args = " ".join("Bool" if s.kind == "bool" else "Int" for s in f.args)
+            lines.append(f"(declare-fun {f.smt} ({args}) {'Bool' if f.result.kind == 'bool' else 'Int'})")
+        return "\n".join(lines)
+
+    def range_axioms(self) -> list[str]:
+        """Each function with a finite result sort takes only that sort's values, at every argument it can get."""
+        out = []
+        for f in self.functions.values():
+            if f.result.kind != "enum":
+                continue
+            finite = [self.domain(s) for s in f.args]
+            if any(d is None for d in finite):
+                variables = [(symbol(f"a{k}", "q"), s) for k, s in enumerate(f.args)]
+                call = f"({f.smt} {' '.join(v for v, _ in variables)})" if variables else f.smt
+                binders = " ".join(f"({v} {'Bool' if s.kind == 'bool' else 'Int'})" for v, s in variables)
+                guard = _and([self.member_of(Term(v, s), s) for v, s in variables if s.kind == "enum"])
+                out.append(f"(forall ({binders}) (=> {guard} {self.member_of(Term(call, INT), f.result)}))")
+                continue
+            for combo in itertools.product(*[d or [] for d in finite]):
+                call = f"({f.smt} {' '.join(t.smt for t in combo)})" if combo else f.smt
+                out.append(self.member_of(Term(call, INT), f.result))
+        return out
+
+    def member_of(self, t: Term, sort: Sort) -> str:
+        """The formula "t is a value of ``sort``" (a contiguous range when it is one)."""
+        values = list(sort.values) if sort.numeric else self.indices(sort)
+        lo, hi = min(values), max(values)
+        if sorted(values) == list(range(lo, hi + 1)):
+            return f"(and (<= {_num(lo)} {t.smt}) (<= {t.smt} {_num(hi)}))"
+        return _or([f"(= {t.smt} {_num(v)})" for v in values])
+
+    def indices(self, sort: Sort) -> list[int]:
+        if not sort.base:
+            return list(range(len(sort.members)))
+        root = self.sorts[sort.base]
+        return [root.members.index(m) for m in sort.members]
+
+    def domain(self, sort: Sort) -> list[Term] | None:
+        """A finite sort's values as terms of its family (None for int)."""
+        if sort.kind == "bool":
+            return [Term("true", BOOL), Term("false", BOOL)]
+        if sort.kind == "int":
+            return None
+        if sort.numeric:
+            return [Term(_num(v), sort) for v in sort.values]
+        root = self.sorts[sort.base] if sort.base else sort
+        return [Term(str(k), root) for k in self.indices(sort)]
+
+    # ---- expressions
+
+    def formula(self, e: Expr) -> str:
+        t = self.term(e)
+        if t.sort.kind != "bool":
+            raise Malformed(f"expected a formula, found a term of sort {t.sort.name}", line=e.line, column=e.column)
+        return t.smt
+
+    def bools(self, items: Sequence[Expr]) -> list[str]:
+        return [self.formula(x) for x in items]
+
+    def term(self, e: Expr) -> Term:
+        out = self._term(e)
+        self.size += len(out.smt)
+        if self.size > 4 * MAX_SMT_CHARS:
+            raise Malformed("the program expands to too much SMT-LIB (its quantifiers range over too many "
+                            "members)", line=e.line, column=e.column)
+        return out
+
+    def _term(self, e: Expr) -> Term:
+        if isinstance(e, Num):
+            return Term(_num(e.value), INT)
+        if isinstance(e, Name):
+            return self.name(e)
+        if isinstance(e, Call):
+            return self.call(e)
+        if isinstance(e, Compare):
+            if len(e.ops) > 1:
+                self.repair("comparison_chain", e, f"a chain of {len(e.ops)} comparisons -> And of each")
+                return self.term(repair.comparison_chain(e))
+            return self.compare(e)
+        if isinstance(e, BoolOp):
+            if e.spelling in ("Or", "And"):
+                self.repair("infix_junction", e, f"infix {e.spelling} -> {e.spelling}(...)")
+                return self.term(repair.infix_junction(e))
+            self.repair("boolean_operators", e, f"Python '{e.op}' -> {'And' if e.op == 'and' else 'Or'}(...)")
+            return self.term(repair.boolean_operators(e))
+        if isinstance(e, InList):
+            self.repair("in_list", e, f"'{'not in' if e.negated else 'in'}' a list of {len(e.options)}")
+            return self.term(repair.in_list(e))
+        if isinstance(e, Unary):
+            assert e.operand is not None
+            if e.op == "not":
+                self.repair("boolean_operators", e, "Python 'not' -> Not(...)")
+                return Term(f"(not {self.formula(e.operand)})", BOOL)
+            return Term(f"(- {self.number(e.operand).smt})", INT)
+        if isinstance(e, BinOp):
+            return self.arith(e)
+        if isinstance(e, ListLit):
+            raise Malformed("a list is not a value here", line=e.line, column=e.column)
+        if isinstance(e, Binder):
+            raise Malformed(f"a binder '{e.var}:...' outside ForAll / Exists / Count / Distinct", line=e.line,
+                            column=e.column)
+        raise Malformed(f"unsupported expression {type(e).__name__}", line=e.line, column=e.column)
+
+    def name(self, e: Name) -> Term:
+        for frame in reversed(self.scope):
+            if e.id in frame:
+                return frame[e.id]
+        if e.id in ("True", "False"):
+            return Term(e.id.lower(), BOOL)
+        if e.id in self.members:
+            owners = self.members[e.id]
+            sort, k = owners[0]
+            return Term(str(k), sort)
+        if e.id in self.functions:
+            f = self.functions[e.id]
+            if not f.args:
+                return Term(f.smt, self.value_sort(f.result))
+            raise Malformed(f"function {e.id!r} used without its {len(f.args)} argument(s)", line=e.line,
+                            column=e.column)
+        if e.id in self.sorts or e.id in _SORT_WORDS:
+            raise Malformed(f"sort {e.id!r} used as a value", line=e.line, column=e.column)
+        raise Malformed(f"undeclared name {e.id!r}", line=e.line, column=e.column)
+
+    def value_sort(self, sort: Sort) -> Sort:
+        """The sort a value of ``sort`` is typed with (a sub-list's values are its parent's)."""
+        return self.sorts[sort.base] if sort.base else sort
+
+    def number(self, e: Expr) -> Term:
+        t = self.term(e)
+        if not t.sort.numeric:
+            raise Malformed(f"expected a number, found a term of sort {t.sort.name}", line=e.line, column=e.column)
+        return t
+
+    def arith(self, e: BinOp) -> Term:
+        assert e.left is not None
+        assert e.right is not None
+        ops = {"+": "+", "-": "-", "*": "*", "%": "mod"}
+        if e.op not in ops:
+            raise Malformed(f"operator {e.op!r} is not supported (integer division has two readings)", line=e.line,
+                            column=e.column)
+        return Term(f"({ops[e.op]} {self.number(e.left).smt} {self.number(e.right).smt})", INT)
+
+    def compare(self, e: Compare) -> Term:
+        op = e.ops[0]
+        a, b = (self.term(x) for x in e.operands)
+        fa, fb = a.sort.family, b.sort.family
+        if fa != fb and "bool" in (fa, fb) and op in ("==", "!="):
+            fixed = self.bool_number(e, a, b)
+            if fixed is not None:
+                return fixed
+        if fa != fb:
+            raise Malformed(f"sort mismatch: {op} between {a.sort.name} and {b.sort.name}", line=e.line,
+                            column=e.column)
+        if op == "==":
+            return Term(f"(= {a.smt} {b.smt})", BOOL)
+        if op == "!=":
+            return Term(f"(not (= {a.smt} {b.smt}))", BOOL)
+        if fa == "bool":
+            raise Malformed(f"{op} between formulas", line=e.line, column=e.column)
+        if fa != "int":
+            self.repair("enum_order", e, f"{op} between members of {fa} compares their declaration order")
+        return Term(f"({op} {a.smt} {b.smt})", BOOL)
+
+    def bool_number(self, e: Compare, a: Term, b: Term) -> Term | None:
+        """``p == 1`` / ``p == 0`` / ``p != 0`` ... for a formula p (None when the number is not a literal 0 or 1)."""
+        f, n = (a, b) if a.sort.kind == "bool" else (b, a)
+        if n.smt not in ("0", "1") or not n.sort.numeric:
+            return None
+        truth = (n.smt == "1") == (e.ops[0] == "==")
+        self.repair("bool_equals_number", e, f"formula {e.ops[0]} {n.smt} -> {'' if truth else 'Not '}formula")
+        return Term(f.smt if truth else f"(not {f.smt})", BOOL)
+
+    # ---- calls
+
+    def call(self, e: Call) -> Term:
+        if e.func in self.functions:
+            return self.apply(self.functions[e.func], e)
+        handler = _HANDLERS.get(e.func)
+        if handler is None:
+            if e.func in _CHECKS or e.func in ("is_accurate_list", "is_exception"):
+                raise Malformed(f"{e.func} is an option check, not a formula", line=e.line, column=e.column)
+            raise Malformed(f"unknown function {e.func!r}", line=e.line, column=e.column)
+        return handler(self, e)
+
+    def apply(self, f: _Function, e: Call) -> Term:
+        if len(e.args) != len(f.args):
+            raise Malformed(f"{f.name} takes {len(f.args)} argument(s) ({len(e.args)} given)", line=e.line,
+                            column=e.column)
+        parts = []
+        for k, (a, want) in enumerate(zip(e.args, f.args, strict=True)):
+            t = self.term(a)
+            if t.sort.family != want.family:
+                raise Malformed(f"argument {k + 1} of {f.name} must be of sort {want.name}, found "
+                                f"{t.sort.name}", line=a.line, column=a.column)
+            parts.append(t.smt)
+        smt = f"({f.smt} {' '.join(parts)})" if parts else f.smt
+        return Term(smt, self.value_sort(f.result))
+
+    def junction(self, e: Call) -> Term:
+        args: Sequence[Expr] = e.args
+        if len(args) == 1 and isinstance(args[0], ListLit):
+            args = args[0].items
+        parts = self.bools(args)
+        return Term(_and(parts) if e.func == "And" else _or(parts), BOOL)
+
+    def fixed(self, e: Call, n: int) -> list[str]:
+        if len(e.args) != n:
+            raise Malformed(f"{e.func} takes {n} argument(s) ({len(e.args)} given)", line=e.line, column=e.column)
+        return self.bools(e.args)
+
+    def not_(self, e: Call) -> Term:
+        return Term(f"(not {self.fixed(e, 1)[0]})", BOOL)
+
+    def implies(self, e: Call) -> Term:
+        a, b = self.fixed(e, 2)
+        return Term(f"(=> {a} {b})", BOOL)
+
+    def xor(self, e: Call) -> Term:
+        a, b = self.fixed(e, 2)
+        return Term(f"(xor {a} {b})", BOOL)
+
+    def if_(self, e: Call) -> Term:
+        if len(e.args) != 3:
+            raise Malformed(f"If takes 3 arguments ({len(e.args)} given)", line=e.line, column=e.column)
+        c = self.formula(e.args[0])
+        a, b = self.term(e.args[1]), self.term(e.args[2])
+        if a.sort.family != b.sort.family:
+            raise Malformed(f"If's branches have different sorts ({a.sort.name}, {b.sort.name})", line=e.line,
+                            column=e.column)
+        sort = a.sort if a.sort == b.sort else (INT if a.sort.numeric else self.value_sort(a.sort))
+        return Term(f"(ite {c} {a.smt} {b.smt})", sort)
+
+    def abs_(self, e: Call) -> Term:
+        if len(e.args) != 1:
+            raise Malformed(f"Abs takes 1 argument ({len(e.args)} given)", line=e.line, column=e.column)
+        return Term(f"(abs {self.number(e.args[0]).smt})", INT)
+
+    def sum_(self, e: Call) -> Term:
+        args: Sequence[Expr] = e.args
+        if len(args) == 1 and isinstance(args[0], ListLit):
+            args = args[0].items
+        terms = [self.term(a) for a in args]
+        if terms and all(t.sort.kind == "bool" for t in terms):
+            self.repair("sum_of_booleans", e, f"Sum of {len(terms)} formulas counts the true ones")
+            return Term(_plus([f"(ite {t.smt} 1 0)" for t in terms]), INT)
+        for a, t in zip(args, terms, strict=True):
+            if not t.sort.numeric:
+                raise Malformed(f"Sum of a term of sort {t.sort.name}", line=a.line, column=a.column)
+        return Term(_plus([t.smt for t in terms]), INT)
+
+    def binders(self, e: Call) -> tuple[list[Binder], Expr]:
+        if len(e.args) != 2 or not isinstance(e.args[0], ListLit) or not e.args[0].items:
+            raise Malformed(f"{e.func} takes [x:sort, ...] and a body", line=e.line, column=e.column)
+        out = []
+        for b in e.args[0].items:
+            if not isinstance(b, Binder):
+                raise Malformed(f"{e.func}'s first argument must list binders x:sort", line=b.line, column=b.column)
+            out.append(b)
+        return out, e.args[1]
+
+    def binder_domain(self, b: Binder, what: str) -> tuple[Sort, list[Term] | None]:
+        assert b.sort is not None
+        if isinstance(b.sort, ListLit):
+            terms = [self.term(x) for x in b.sort.items]
+            if not terms or len({t.sort.family for t in terms}) != 1:
+                raise Malformed("a binder's list must hold values of one sort", line=b.line, column=b.column)
+            return terms[0].sort, terms
+        sort = self.sort_ref(b.sort)
+        if sort.base:
+            self.repair("sublist_sort", b, f"{what} over {sort.name}, a sub-list of {sort.base}")
+        return sort, self.domain(sort)
+
+    def each(self, e: Call) -> Iterator[None]:
+        """Bind the call's binders to every combination of their members (finite sorts only), once per yield."""
+        binders, _ = self.binders(e)
+        domains = []
+        for b in binders:
+            _, dom = self.binder_domain(b, e.func)
+            if dom is None:
+                raise Malformed(f"{e.func} over the infinite sort int", line=b.line, column=b.column)
+            domains.append(dom)
+        for combo in itertools.product(*domains):
+            self.scope.append({b.var: t for b, t in zip(binders, combo, strict=True)})
+            try:
+                yield None
+            finally:
+                self.scope.pop()
+
+    def quantifier(self, e: Call) -> Term:
+        binders, body = self.binders(e)
+        infinite = [b for b in binders if self.binder_domain(b, e.func)[1] is None]
+        if infinite:
+            return self.smt_quantifier(e, binders, body)
+        parts = [self.formula(body) for _ in self.each(e)]
+        return Term(_and(parts) if e.func == "ForAll" else _or(parts), BOOL)
+
+    def smt_quantifier(self, e: Call, binders: list[Binder], body: Expr) -> Term:
+        """ForAll / Exists over int (and, nested in it, finite sorts expanded by a guard): an SMT quantifier."""
+        frame: dict[str, Term] = {}
+        decls, guards = [], []
+        for b in binders:
+            sort, _ = self.binder_domain(b, e.func)
+            v = symbol(f"{b.var}{next(self.fresh)}", "q")
+            decls.append(f"({v} {'Bool' if sort.kind == 'bool' else 'Int'})")
+            frame[b.var] = Term(v, self.value_sort(sort))
+            if sort.kind == "enum":
+                guards.append(self.member_of(Term(v, INT), sort))
+        self.scope.append(frame)
+        try:
+            inner = self.formula(body)
+        finally:
+            self.scope.pop()
+        if e.func == "ForAll":
+            inner = f"(=> {_and(guards)} {inner})" if guards else inner
+            return Term(f"(forall ({' '.join(decls)}) {inner})", BOOL)
+        return Term(f"(exists ({' '.join(decls)}) {_and([*guards, inner])})", BOOL)
+
+    def count(self, e: Call) -> Term:
+        _, body = self.binders(e)
+        return Term(_plus([f"(ite {self.formula(body)} 1 0)" for _ in self.each(e)]), INT)
+
+    def distinct(self, e: Call) -> Term:
+        if len(e.args) == 2 and isinstance(e.args[0], ListLit) and e.args[0].items and \
+                all(isinstance(b, Binder) for b in e.args[0].items):
+            _, body = self.binders(e)
+            terms = [self.term(body) for _ in self.each(e)]
+        else:
+            args: Sequence[Expr] = e.args
+            if len(args) == 1 and isinstance(args[0], ListLit):
+                args = args[0].items
+            terms = [self.term(a) for a in args]
+        if len({t.sort.family for t in terms}) > 1:
+            raise Malformed("Distinct over values of different sorts", line=e.line, column=e.column)
+        if len(terms) < 2:
+            return Term("true", BOOL)
+        return Term(f"(distinct {' '.join(t.smt for t in terms)})", BOOL)
+
+
+def _plus(parts: Sequence[str]) -> str:
+    if not parts:
+        return "0"
+    return parts[0] if len(parts) == 1 else f"(+ {' '.join(parts)})"
+
+
+def _int_value(e: Expr) -> int:
+    if isinstance(e, Num):
+        return e.value
+    assert isinstance(e, Unary)
+    assert isinstance(e.operand, Num)
+    return -e.operand.value
+
+
+_HANDLERS: Final = {
+    "And": _Elaborator.junction, "Or": _Elaborator.junction, "Not": _Elaborator.not_,
+    "Implies": _Elaborator.implies, "Xor": _Elaborator.xor, "If": _Elaborator.if_, "Abs": _Elaborator.abs_,
+    "Sum": _Elaborator.sum_, "ForAll": _Elaborator.quantifier, "Exists": _Elaborator.quantifier,
+    "Count": _Elaborator.count, "Distinct": _Elaborator.distinct,
+}
+
+
+def rule_counts(changes: Sequence[str]) -> Counter[str]:
+    """How many times each repair rule was applied, from a Formalisation's ``changes``."""
+    return Counter(rule_of(c) for c in changes)

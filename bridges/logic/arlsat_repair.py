@@ -1,0 +1,66 @@
+"""Deterministic repairs of AR-LSAT DSL programs: each rule a named function, each application a recorded change.
+
+A model's program often says exactly what it means in a form the published
+pipeline could not run: ``a == b == c``, ``x in [1, 2]``, ``p and q``, a
+``Sum`` of booleans, an ``EnumSort`` written inside a ``Function``
+signature, ``Monday < serviced(v)`` on an enumeration.  A repair rule rewrites
+one such form into the DSL when it has *one* reading; anything with two
+readings stays Malformed.  Every application is written into
+``Formalisation.changes`` as ``"<rule> at line L, column C: what"``, so the
+kernel's verdict is REPAIRED, never ACCEPTED, and a person can see exactly
+what was assumed.
+
+The syntactic rules here rewrite a node of the tree into DSL nodes; the rules
+that need sorts (enumeration order, sub-list sorts, inline sorts, sort
+spellings) are applied by the elaborator in :mod:`assay.bridges.logic.arlsat`
+and listed in :data:`RULES` with the rest.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from .arlsat_parse import BoolOp, Call, Compare, Expr, InList
+
+__all__ = ["RULES", "boolean_operators", "comparison_chain", "in_list", "infix_junction"]
+
+# Every rule, with the one reading it relies on.  The elaborator and the tests use these names.
+RULES: Final = {
+    "comparison_chain": "Python's a < b < c means a < b and b < c",
+    "boolean_operators": "Python's and / or / not on DSL formulas mean And / Or / Not",
+    "infix_junction": "a Or b / a And b written between operands means Or(a, b) / And(a, b)",
+    "in_list": "x in [a, b] means Or(x == a, x == b); x not in [...] means And(x != a, ...)",
+    "sum_of_booleans": "Sum of formulas (booleans) counts the true ones, as Count does",
+    "enum_order": "<, <=, >, >= between members of one enumeration compare their places in its declaration",
+    "sublist_sort": "an EnumSort whose members all belong to one earlier sort is a sub-list of it; quantifying "
+                    "or declaring a function over it ranges over those members",
+    "inline_enum": "an EnumSort([...]) written inside a Function signature declares that (anonymous) sort",
+    "sort_spelling": "Bool / Int / BoolSort() / IntSort() in a signature mean the DSL's bool / int",
+    "bool_equals_number": "a formula compared with 1 / 0 means the formula is true / false",
+}
+
+
+def comparison_chain(node: Compare) -> Call:
+    """``a < b <= c`` -> ``And(a < b, b <= c)``: Python's chain, each middle operand shared (it has no effects)."""
+    parts = tuple(Compare(node.line, node.column, ops=(op,), operands=(node.operands[i], node.operands[i + 1]))
+                  for i, op in enumerate(node.ops))
+    return Call(node.line, node.column, func="And", args=parts)
+
+
+def boolean_operators(node: BoolOp) -> Call:
+    """``p and q`` -> ``And(p, q)``; ``p or q`` -> ``Or(p, q)`` (on formulas short-circuiting changes nothing)."""
+    return Call(node.line, node.column, func="And" if node.op == "and" else "Or", args=node.values)
+
+
+def infix_junction(node: BoolOp) -> Call:
+    """``p Or q`` -> ``Or(p, q)``: the names written as operators, with Python's ``or`` / ``and`` precedence."""
+    return boolean_operators(node)
+
+
+def in_list(node: InList) -> Call:
+    """``x in [a, b]`` -> ``Or(x == a, x == b)``; ``x not in [a, b]`` -> ``And(x != a, x != b)``."""
+    assert node.element is not None
+    op = "!=" if node.negated else "=="
+    parts: tuple[Expr, ...] = tuple(Compare(o.line, o.column, ops=(op,), operands=(node.element, o))
+                                    for o in node.options)
+    return Call(node.line, node.column, func="And" if node.negated else "Or", args=parts)
