@@ -26,11 +26,16 @@ _LAZY = {
     "Verdict": "assay.kernel",
     "Outcome": "assay.kernel",
     "AssayError": "assay.errors",
+    "solve": "assay.api",
+    "guaranteed": "assay.api",
+    "Verified": "assay.api",
+    "NotVerified": "assay.api",
+    "Budget": "assay.kernel.loop",
 }
 
 __all__ = [
-    "AssayError", "Between", "Given", "InvalidSpec", "Length", "MaxLen", "Outcome", "Proposal", "Spec",
-    "Verdict", "check", "implies", "load", "spec",
+    "AssayError", "Between", "Budget", "Given", "InvalidSpec", "Length", "MaxLen", "NotVerified", "Outcome",
+    "Proposal", "Spec", "Verdict", "Verified", "check", "guaranteed", "implies", "load", "solve", "spec",
 ]
 
 

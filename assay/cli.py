@@ -49,7 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     if args.command is None:
         parser.print_usage(sys.stderr)
-        print("assay: error: name a command: check, recheck or demo", file=sys.stderr)
+        print("assay: error: name a command: check, recheck, smt, demo or report", file=sys.stderr)
         return EXIT_USAGE
     try:
         return int(args.run(args))
@@ -131,6 +131,14 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--store", metavar="DIR",
                       help="where certificates go (default .assay in the current folder, or $ASSAY_HOME)")
     demo.set_defaults(run=_demo)
+
+    report = sub.add_parser(
+        "report", help="summarise the ledger: verdicts and costs per strategy and per spec",
+        description="Summarise the ledger (ledger.sqlite in the store) of the offload loop: per strategy and "
+                    "per spec, the tasks, their verdicts, model calls, tokens, solver seconds and wall seconds.")
+    report.add_argument("--store", metavar="DIR", help="the state folder (default .assay, or $ASSAY_HOME)")
+    report.add_argument("--format", choices=("text", "json"), default="text", help="text tables or one JSON object")
+    report.set_defaults(run=_report)
     return parser
 
 
@@ -429,3 +437,46 @@ def _demo(args: argparse.Namespace) -> int:
     store = store_dir(args)
     assert store is not None  # demo has no --no-store: it rechecks what it wrote
     return int(run(store=store))
+
+
+# --- report ----------------------------------------------------------------------
+
+_REPORT_COLUMNS = (("tasks", "tasks"), ("accepted", "acc"), ("repaired", "rep"), ("refuted", "ref"),
+                   ("unknown", "unk"), ("malformed", "mal"), ("vacuous", "vac"), ("model_calls", "calls"),
+                   ("tokens", "tokens"), ("solver_seconds", "solver s"), ("wall_seconds", "wall s"))
+
+
+def _report(args: argparse.Namespace) -> int:
+    import json
+
+    from assay.kernel.ledger import Ledger, ledger_path
+
+    store = store_dir(args)
+    assert store is not None  # report has no --no-store
+    path = ledger_path(store)
+    if not path.exists():
+        raise UsageError(f"no ledger at {path} (the offload loop writes one: assay.solve(..., store=...), "
+                         "assay demo)")
+    with Ledger(store) as ledger:
+        tables = {"strategy": ledger.summary("strategy"), "spec": ledger.summary("spec")}
+    if args.format == "json":
+        print(json.dumps({"ledger": str(path), "by_strategy": tables["strategy"], "by_spec": tables["spec"]},
+                         indent=2))
+        return EXIT_OK
+    print(f"ledger: {path}")
+    for by, rows in tables.items():
+        print()
+        print(_report_table(by, rows))
+    return EXIT_OK
+
+
+def _report_table(by: str, rows: list[dict[str, Any]]) -> str:
+    width = max([len(by), *(len(str(r[by])) for r in rows)])
+    head = f"{by:<{width}}  " + "  ".join(f"{short:>8}" for _, short in _REPORT_COLUMNS)
+    lines = [head, "-" * len(head)]
+    for r in rows:
+        cells = [f"{r[k]:>8.2f}" if isinstance(r[k], float) else f"{r[k]:>8}" for k, _ in _REPORT_COLUMNS]
+        lines.append(f"{r[by]!s:<{width}}  " + "  ".join(cells))
+    if not rows:
+        lines.append("(no tasks recorded)")
+    return "\n".join(lines)
