@@ -1,0 +1,316 @@
+"""First-order-logic bridges: Logic-LM FOLIO (Unicode) and LINC FOLIO (NLTK), and the re-offload policy.
+
+Hand-made problems with known answers go through the kernel (both solvers);
+a kernel or bridge that always says True, or always Uncertain, fails them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from assay.bridges.logic import fol, folio, linc
+from assay.bridges.logic.common import Malformed
+from assay.bridges.logic.linc_policy import Decision, majority_vote, sample_answer, sequential
+from assay.kernel.entail import Check, Formalisation, Option, decide
+from assay.kernel.verdicts import Outcome
+
+DATA = Path("/work/shared/datasets")
+OPTIONS = ["A) True", "B) False", "C) Uncertain"]
+LETTER = {"True": "A", "False": "B", "Uncertain": "C"}
+
+
+def folio_program(premises: list[str], conclusion: str) -> str:
+    body = "\n".join(f"{p} ::: premise {i}" for i, p in enumerate(premises))
+    return f"Predicates:\nDog(x) ::: x is a dog.\nPremises:\n{body}\nConclusion:\n{conclusion} ::: the statement"
+
+
+def linc_sample(premises: list[str], conclusion: str) -> str:
+    return "".join(f"TEXT:\tpremise {i}\nFOL:\t{p}\n" for i, p in enumerate([*premises, conclusion]))
+
+
+def folio_answer(premises: list[str], conclusion: str) -> str | None:
+    f = folio.formalise(folio_program(premises, conclusion), {"id": "hand", "options": OPTIONS})
+    return decide(f, timeout=10).answer
+
+
+def linc_answer(premises: list[str], conclusion: str) -> str | None:
+    return decide(linc.formalise_sample(linc_sample(premises, conclusion)), timeout=10).answer
+
+
+# The same problems in both notations: (Unicode premises, conclusion), (NLTK premises, conclusion), answer.
+HAND = [
+    (["∀x (Dog(x) → Animal(x))", "Dog(rex)"], "Animal(rex)",
+     ["all x. (Dog(x) -> Animal(x))", "Dog(Rex)"], "Animal(Rex)", "True"),
+    (["∀x (Dog(x) → Animal(x))", "Dog(rex)"], "¬Animal(rex)",
+     ["all x. (Dog(x) -> Animal(x))", "Dog(Rex)"], "-Animal(Rex)", "False"),
+    (["∀x (Dog(x) → Animal(x))", "Animal(rex)"], "Dog(rex)",
+     ["all x. (Dog(x) -> Animal(x))", "Animal(Rex)"], "Dog(Rex)", "Uncertain"),
+    (["∀x (Cat(x) ⊕ Dog(x))", "Cat(tom)"], "Dog(tom)",
+     ["all x. ((Cat(x) | Dog(x)) & -(Cat(x) & Dog(x)))", "Cat(Tom)"], "Dog(Tom)", "False"),
+    (["∃x (Dog(x) ∧ Brave(x))", "∀x (Brave(x) → Hero(x))"], "∃x (Dog(x) ∧ Hero(x))",
+     ["exists x. (Dog(x) & Brave(x))", "all x. (Brave(x) -> Hero(x))"], "exists x. (Dog(x) & Hero(x))", "True"),
+    (["∀x ∀y (Parent(x, y) → Older(x, y))", "Parent(ann, bob)"], "Older(bob, ann)",
+     ["all x y. (Parent(x, y) -> Older(x, y))", "Parent(Ann, Bob)"], "Older(Bob, Ann)", "Uncertain"),
+    (["Dog(rex) ↔ Loud(rex)", "¬Loud(rex)"], "Dog(rex)",
+     ["Dog(Rex) <-> Loud(Rex)", "-Loud(Rex)"], "Dog(Rex)", "False"),
+    (["rex = max", "Dog(max)"], "Dog(rex)", ["Rex = Max", "Dog(Max)"], "Dog(Rex)", "True"),
+    (["Dog(rex)", "rex ≠ max"], "Dog(max)", ["Dog(Rex)", "Rex != Max"], "Dog(Max)", "Uncertain"),
+]
+
+
+@pytest.mark.parametrize(("u_premises", "u_goal", "n_premises", "n_goal", "answer"), HAND)
+def test_hand_made_problems_in_both_notations(u_premises: list[str], u_goal: str, n_premises: list[str],
+                                              n_goal: str, answer: str) -> None:
+    assert folio_answer(u_premises, u_goal) == LETTER[answer]
+    assert linc_answer(n_premises, n_goal) == answer
+
+
+def test_answers_differ_across_the_table() -> None:
+    """The table itself could catch a constant answer: all three values occur in it."""
+    assert {row[-1] for row in HAND} == {"True", "False", "Uncertain"}
+
+
+def test_inconsistent_premises_are_vacuous() -> None:
+    f = linc.formalise_sample(linc_sample(["Dog(Rex)", "-Dog(Rex)"], "Cat(Rex)"))
+    assert decide(f, timeout=10).outcome is Outcome.VACUOUS
+
+
+# ---------------------------------------------------------------------------- free variables and scope
+
+
+def test_free_variables_are_closed_universally() -> None:
+    # "Dog(x)" with x free says every individual is a dog (Prover9's reading), so Rex is one.
+    assert linc_answer(["Dog(x)"], "Dog(Rex)") == "True"
+    assert folio_answer(["Dog(x)"], "Dog(rex)") == "A"
+    # A free variable in the conclusion: "every individual is a dog" is not entailed by "Rex is a dog".
+    assert linc_answer(["Dog(Rex)"], "Dog(x)") == "Uncertain"
+    assert fol.to_smtlib(fol.close(fol.parse_formula("Likes(x, y)", linc.NLTK))) == \
+        "(forall ((v_x s_U)) (forall ((v_y s_U)) (p_Likes v_x v_y)))"
+
+
+def test_nltk_quantifier_stops_before_a_binary_connective() -> None:
+    parsed = fol.parse_formula("all x. P(x) -> Q(x)", linc.NLTK)
+    assert isinstance(parsed, fol.Binary)
+    assert parsed.op == "implies"
+    assert isinstance(parsed.left, fol.Quant)
+    assert fol.free_variables(parsed) == ["x"]
+
+
+def test_unicode_quantifier_reaches_to_the_end() -> None:
+    parsed = fol.parse_formula("∀x P(x) → Q(x)", folio.UNICODE)
+    assert isinstance(parsed, fol.Quant)
+    assert isinstance(parsed.body, fol.Binary)
+    assert fol.free_variables(parsed) == []
+
+
+def test_precedence_of_each_notation() -> None:
+    uni = fol.parse_formula("A(bo) → B(bo) ∧ C(bo) → D(bo)", folio.UNICODE)
+    assert fol.to_smtlib(uni) == "(=> (p_A c_bo) (=> (and (p_B c_bo) (p_C c_bo)) (p_D c_bo)))"
+    nltk = fol.parse_formula("A(Bo) -> B(Bo) & C(Bo) -> D(Bo)", linc.NLTK)
+    assert fol.to_smtlib(nltk) == "(=> (=> (p_A c_Bo) (and (p_B c_Bo) (p_C c_Bo))) (p_D c_Bo))"
+    assert fol.to_smtlib(fol.parse_formula("-P(Bo) | Q(Bo)", linc.NLTK)) == "(or (not (p_P c_Bo)) (p_Q c_Bo))"
+    assert fol.to_smtlib(fol.parse_formula("¬P(bo) ⊕ Q(bo)", folio.UNICODE)) == "(xor (not (p_P c_bo)) (p_Q c_bo))"
+    # A single lowercase letter is a variable even unquantified (closed universally later), never a constant.
+    assert fol.to_smtlib(fol.parse_formula("P(a)", folio.UNICODE)) == "(p_P v_a)"
+
+
+# ---------------------------------------------------------------------------- the signature check
+
+
+def test_arity_clash_is_malformed_with_both_places() -> None:
+    program = folio_program(["Owns(ann)", "∀x (Owns(ann, x) → Rich(ann))"], "Rich(ann)")
+    with pytest.raises(Malformed) as err:
+        folio.formalise(program, {"options": OPTIONS})
+    assert (err.value.line, err.value.column) == (5, 5)
+    assert err.value.why == ("predicate 'Owns' is used with 2 arguments here and with 1 argument at line 4, "
+                             "column 1 (one symbol, one arity)")
+
+
+def test_predicate_constant_clash_is_malformed_with_both_places() -> None:
+    sample = linc_sample(["Dog(Rex)", "Likes(Rex, Dog)"], "Likes(Rex, Rex)")
+    with pytest.raises(Malformed) as err:
+        linc.formalise_sample(sample)
+    assert (err.value.line, err.value.column) == (4, 17)
+    assert err.value.why == ("'Dog' is used as a constant here and as a predicate at line 2, column 6 "
+                             "(one symbol, one role)")
+
+
+def test_lenient_renaming_would_change_the_answer() -> None:
+    """Meta: renaming the clashing symbols apart gives a definite answer where the strict check says MALFORMED."""
+    clash = (["Owns(Ann)", "all x. (Owns(Ann, x) -> Rich(Ann))"], "Rich(Ann)")
+    with pytest.raises(Malformed):
+        linc.formalise_sample(linc_sample(*clash))
+    renamed = (["Owns1(Ann)", "all x. (Owns2(Ann, x) -> Rich(Ann))"], "Rich(Ann)")
+    assert linc_answer(*renamed) == "Uncertain"
+
+
+def test_closed_world_reading_would_change_the_answer() -> None:
+    """Meta: reading False as "not derivable" (closed world) turns a hand-made Uncertain into False."""
+    f = linc.formalise_sample(linc_sample(["Dog(Rex)"], "Cat(Rex)"))
+    assert decide(f, timeout=10).answer == "Uncertain"
+    goal = "(p_Cat c_Rex)"
+    closed = Formalisation(f.declarations, f.premises, (
+        Option("True", (Check("entailed", goal),)),
+        Option("False", (Check("consistent", f"(not {goal})"),)),
+    ))
+    assert decide(closed, timeout=10).answer == "False"
+
+
+# ---------------------------------------------------------------------------- refusals
+
+
+@pytest.mark.parametrize(("formula", "why"), [
+    ("Rating(subway, y) ∧ y > 9", "'>': arithmetic comparison is not first-order logic over individuals"),
+    ("∀x ∀y (Family(x) ∧ y ∈ x → Related(y, x))", "'∈': set membership is not first-order logic over individuals"),
+    ("Endowment(yale, 42.3billion)", "unexpected character '.' in Unicode FOL formula"),
+    ("Dog(rex) Cat(rex)", "unexpected 'Cat' after a complete formula"),
+    ("(Dog(rex)", "the formula ends where ')' was expected"),
+    ("x(rex)", "'x' is a variable, applied to arguments"),
+])
+def test_unicode_refusals(formula: str, why: str) -> None:
+    with pytest.raises(Malformed) as err:
+        folio.formalise(folio_program([formula], "Dog(rex)"), {"options": OPTIONS})
+    assert err.value.why == why
+    assert err.value.line == 4
+
+
+@pytest.mark.parametrize("payload", [
+    "__import__('os').system('touch {marker}')",
+    "Dog(Rex).__class__.__subclasses__()",
+    "(lambda: open('{marker}', 'w'))()",
+    "\\x.Dog(x)",
+    "exec(\"open('{marker}', 'w')\")",
+    "Dog(Rex) & eval(compile('open(\"{marker}\", \"w\")', 'f', 'exec'))",
+])
+def test_python_in_a_sample_is_malformed_and_never_runs(payload: str, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    marker = tmp_path / "ran"
+    text = payload.format(marker=marker)
+    with pytest.raises(Malformed):
+        linc.formalise_sample(linc_sample(["Dog(Rex)", text], "Dog(Rex)"))
+    with pytest.raises(Malformed):
+        folio.formalise(folio_program(["Dog(rex)", text], "Dog(rex)"), {"options": OPTIONS})
+    assert not marker.exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_nltk_quantified_name_must_be_a_variable() -> None:
+    with pytest.raises(Malformed) as err:
+        linc.formalise_sample(linc_sample([], "all person. Happy(person)"))
+    assert err.value.why.startswith("'person' cannot be a quantified variable in NLTK")
+    assert (err.value.line, err.value.column) == (2, 10)
+
+
+def test_sample_without_fol_lines_is_malformed() -> None:
+    with pytest.raises(Malformed, match="no 'FOL:' line"):
+        linc.formalise_sample("TEXT:\tjust words\n")
+
+
+def test_linc_argument_repair_is_recorded_and_repaired_not_accepted() -> None:
+    sample = linc_sample(['Show("Stranger Things")', "all x. (Show(x) -> Popular(x))"],
+                         "Popular(Stranger Things)")
+    f = linc.formalise_sample(sample)
+    assert f.changes == (
+        "FOL line 2: argument '\"Stranger Things\"' of Show read as the constant Stranger_Things",
+        "FOL line 6: argument 'Stranger Things' of Popular read as the constant Stranger_Things",
+    )
+    v = decide(f, timeout=10)
+    assert (v.outcome, v.answer) == (Outcome.REPAIRED, "True")
+    with pytest.raises(Malformed):
+        linc.formalise_sample(sample, repair=False)
+
+
+# ---------------------------------------------------------------------------- options of Logic-LM records
+
+
+def test_option_letters_follow_the_record() -> None:
+    assert folio.option_labels(["A) Uncertain", "B) True", "C) False"]) == {"Uncertain": "A", "True": "B",
+                                                                           "False": "C"}
+    with pytest.raises(Malformed, match=re.escape("record option 1 is 'B) Maybe'")):
+        folio.option_labels(["A) True", "B) Maybe", "C) Uncertain"])
+    with pytest.raises(Malformed, match="no option for Uncertain"):
+        folio.option_labels(["A) True", "B) False"])
+
+
+def test_folio_conclusion_must_be_one_formula() -> None:
+    program = folio_program(["Dog(rex)"], "Dog(rex)") + "\nCat(rex) ::: another"
+    with pytest.raises(Malformed) as err:
+        folio.formalise(program, {"options": OPTIONS})
+    assert err.value.line == 7
+
+
+# ---------------------------------------------------------------------------- real records
+
+
+@pytest.mark.skipif(not DATA.exists(), reason="the shared datasets are not here")
+@pytest.mark.parametrize("record_id", ["FOLIO_dev_0", "FOLIO_dev_1", "FOLIO_dev_2", "FOLIO_dev_7"])
+def test_real_logic_lm_records_give_their_gold_answer(record_id: str) -> None:
+    records = {r["id"]: r for r in json.loads((DATA / "logic-lm" / "FOLIO_dev_gpt-4.json").read_text())}
+    r = records[record_id]
+    v = decide(folio.formalise(r["raw_logic_programs"][0], r), timeout=10)
+    assert (v.outcome, v.answer) == (Outcome.ACCEPTED, r["answer"])
+
+
+@pytest.mark.skipif(not DATA.exists(), reason="the shared datasets are not here")
+@pytest.mark.parametrize("problem", [0, 1, 10])
+def test_real_linc_samples_give_their_gold_answer(problem: int) -> None:
+    base = DATA / "linc"
+    raw = json.loads((base / "gpt-3.5-turbo-16k-0613_folio-neurosymbolic-8shot_generations_raw.json").read_text())
+    gold = json.loads((base / "folio_references.json").read_text())
+    answers = [sample_answer(decide(linc.formalise_sample(s), timeout=10)) for s in raw[problem][:3]]
+    assert sequential(answers, k=2).answer == gold[problem]
+
+
+# ---------------------------------------------------------------------------- the re-offload policy
+
+
+def test_majority_vote_drops_missing_answers_and_breaks_ties_by_first_seen() -> None:
+    assert majority_vote([None, "False", "True", "True", None]).answer == "True"
+    assert majority_vote(["False", "True"]).answer == "False"
+    assert majority_vote(["True", "False"]).answer == "True"
+    assert majority_vote([None, None]) == Decision(None, 2, "no sample has an answer")
+    assert majority_vote(["True"] * 3).samples_used == 3
+
+
+def test_sequential_stops_as_soon_as_two_agree() -> None:
+    assert sequential(["True", "True", "False", "False", "False"]) == Decision(
+        "True", 2, "True leads by 2 after 2 samples (True: 2)")
+    assert sequential([None, "False", None, "False"]).samples_used == 4
+
+
+def test_sequential_needs_a_lead_not_a_count() -> None:
+    d = sequential(["True", "False", "True", "False", "False", "False"])
+    assert (d.answer, d.samples_used) == ("False", 6)
+
+
+def test_sequential_abstains_when_samples_disagree() -> None:
+    d = sequential(["True", "False", "Uncertain", "True", "False", "Uncertain", "True", "False", "Uncertain", "True"])
+    assert d.answer is None
+    assert d.samples_used == 9  # after nine, one sample cannot give any answer a lead of 2
+    # With three samples left and no lead, a lead of 2 is still possible; with one left it is not.
+    assert sequential(["True", "False"], budget=3).samples_used == 2
+    assert sequential(["True", "False", "True", "False"], budget=4).reason.startswith("no answer can lead by 2")
+
+
+def test_sequential_reads_lazily_and_stops_at_the_budget() -> None:
+    asked: list[int] = []
+
+    def ask() -> object:
+        for i in range(100):
+            asked.append(i)
+            yield "True" if i % 2 else "False"
+
+    d = sequential(ask(), budget=10)  # type: ignore[arg-type]
+    assert d.answer is None
+    assert len(asked) <= 10
+    with pytest.raises(ValueError, match="k and budget must be at least 1"):
+        sequential([], k=0)
+
+
+def test_sequential_never_answers_without_a_verified_sample() -> None:
+    assert sequential([None] * 10).answer is None
+    assert sequential([]).answer is None
