@@ -291,7 +291,10 @@ class _Elaborator:
 
     def repair(self, rule: str, node: Expr, what: str) -> None:
         assert rule in repair.RULES, rule
-        self.changes.append(f"{rule} at line {node.line}, column {node.column}: {what}")
+        line = f"{rule} at line {node.line}, column {node.column}: {what}"
+        # A quantifier's body is read once per member: one place in the text is one repair.
+        if line not in self.changes:
+            self.changes.append(line)
 
     # ---- declarations
 
