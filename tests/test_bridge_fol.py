@@ -224,6 +224,22 @@ def test_linc_argument_repair_is_recorded_and_repaired_not_accepted() -> None:
         linc.formalise_sample(sample, repair=False)
 
 
+@pytest.mark.parametrize(("argument", "constant"), [
+    ("Asia-Pacific", "Asia_Pacific"), ("People's Republic", "Peoples_Republic"), ("42.3 billion", "42_3_billion"),
+    ("'Walden'", "Walden"),
+])
+def test_linc_argument_repairs(argument: str, constant: str) -> None:
+    f = linc.formalise_sample(linc_sample([], f"In(Rex, {argument})"))
+    assert f.changes == (f"FOL line 2: argument {argument!r} of In read as the constant {constant}",)
+    assert f"c_{constant}" in f.declarations
+
+
+@pytest.mark.parametrize("argument", ["-Tokyo", "x & y", "A | B"])
+def test_linc_arguments_that_are_not_repaired(argument: str) -> None:
+    with pytest.raises(Malformed):
+        linc.formalise_sample(linc_sample([], f"In(Rex, {argument})"))
+
+
 # ---------------------------------------------------------------------------- options of Logic-LM records
 
 

@@ -58,8 +58,8 @@ NLTK: Final = fol.Syntax(
 _FLAG: Final = "FOL:"
 # An innermost argument list, and an argument that is several words, quoted, or has an apostrophe or a dot in it.
 _ARGUMENTS: Final = re.compile(r"(\w+)\(([^()]*)\)")
-_NAMEABLE: Final = re.compile(r"[\w\s'\u2019\".]+")
-_JOIN: Final = re.compile(r"[\s.]+")
+_NAMEABLE: Final = re.compile(r"[\w\"'\u2019][\w\s'\u2019\".-]*")
+_JOIN: Final = re.compile(r"[\s.-]+")
 
 
 def _repair_arguments(body: str, number: int, changes: list[str]) -> str:
@@ -68,8 +68,10 @@ def _repair_arguments(body: str, number: int, changes: list[str]) -> str:
     LINC normalised argument lists the same way before NLTK saw them (its
     ``reformat_fol``); here every such reading is a recorded repair, so the
     verdict is REPAIRED, never ACCEPTED.  Only arguments made of word
-    characters, spaces, quotes, apostrophes and dots are joined; anything
-    else is left for the parser to refuse.
+    characters, spaces, quotes, apostrophes, dots and inner hyphens
+    (``Asia-Pacific``) are joined; a leading ``-`` (a negated term, which
+    first-order logic has not) and anything else is left for the parser to
+    refuse.
     """
 
     def one(match: re.Match[str]) -> str:
