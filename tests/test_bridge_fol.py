@@ -330,3 +330,13 @@ def test_sequential_reads_lazily_and_stops_at_the_budget() -> None:
 def test_sequential_never_answers_without_a_verified_sample() -> None:
     assert sequential([None] * 10).answer is None
     assert sequential([]).answer is None
+
+
+def test_propositions_and_functions() -> None:
+    premises = ["Raining -> Wet", "Raining", "Mother(Ann) = Bob"]
+    f = linc.formalise_sample(linc_sample(premises, "Wet & Mother(Ann) = Bob"))
+    assert "(declare-fun f_Mother (s_U) s_U)" in f.declarations
+    assert "(declare-fun p_Wet () Bool)" in f.declarations
+    assert decide(f, timeout=10).answer == "True"
+    with pytest.raises(Malformed, match="'Wet' is used as a constant here and as a predicate"):
+        linc.formalise_sample(linc_sample(["Raining -> Wet"], "Likes(Ann, Wet)"))
