@@ -214,20 +214,20 @@ class CheckStep(Protocol):
 
 class RepairStep(Protocol):
     def __call__(self, spec: Spec, givens: Mapping[str, Any], proposal: Any, *, timeout: float,
-                 store: str | Path | None) -> Verdict: ...
+                 store: str | Path | None, budget: float) -> Verdict: ...
 
 
 class OutrightStep(Protocol):
     def __call__(self, spec: Spec, givens: Mapping[str, Any], *, timeout: float,
-                 store: str | Path | None) -> Verdict: ...
+                 store: str | Path | None, budget: float) -> Verdict: ...
 
 
 @dataclass(frozen=True)
 class KernelSteps:
     """The kernel functions the loop calls; tests swap them to inject costs and faults.
 
-    ``queries`` says how many solver queries (each on both solvers) a step may
-    make beyond the spec's claims, so the loop can split the solver time left.
+    ``repair`` and ``solve_outright`` take ``timeout`` (seconds per solver
+    query) and ``budget`` (solver seconds for the whole step).
     """
 
     check: CheckStep
@@ -253,12 +253,12 @@ def kernel_steps() -> KernelSteps:
 
 
 def _no_repair(spec: Spec, givens: Mapping[str, Any], proposal: Any, *, timeout: float,
-               store: str | Path | None) -> Verdict:
+               store: str | Path | None, budget: float) -> Verdict:
     return unknown("no repairer in this kernel (assay.kernel.repair is missing)")
 
 
 def _outright_by_query(spec: Spec, givens: Mapping[str, Any], *, timeout: float,
-                       store: str | Path | None) -> Verdict:
+                       store: str | Path | None, budget: float) -> Verdict:
     """An answer from the solvers (a model of the any-solution query), accepted only by ``check``."""
     from assay.specs.queries import any_solution
     from assay.specs.terms import Unsupported
@@ -396,7 +396,8 @@ def feedback(verdict: Verdict, spec: Spec) -> str:
         return (f"Your answer could not be read: {verdict.reason}{where}. "
                 f"Reply with `{spec.proposal.name}` as one JSON value: {shape}.")
     if verdict.outcome is Outcome.REFUTED:
-        lines = [f"- line {v.line}: `{v.clause}`: {v.detail}" for v in verdict.violations[:8]]
+        lines = [f"- line {v.line}: {v.detail}" if v.detail.startswith(f"`{v.clause}`")
+                 else f"- line {v.line}: `{v.clause}`: {v.detail}" for v in verdict.violations[:8]]
         more = f"\n- ... and {len(verdict.violations) - 8} more" if len(verdict.violations) > 8 else ""
         return ("Your answer is wrong. These parts of the specification are false on it:\n"
                 + "\n".join(lines or [f"- {verdict.reason}"]) + more
@@ -615,13 +616,15 @@ class _Run:
         return verdict, self.charge("check", verdict, self.clock() - began)
 
     def repair_step(self, attempt: int, proposal: Any) -> Result | None:
+        left = min(self.solver_left(), self.wall_left())
         share = self.solver_share(self.queries("repair"))
         if share < MIN_SOLVER_SECONDS:
             self.stop(f"budget: solver seconds ({self.trace.spent.solver_seconds:.3f} of "
                       f"{self.budget.solver_seconds} used) before repair")
             return None
         began = self.clock()
-        verdict = self.steps.repair(self.spec, self.task.givens, proposal, timeout=share, store=self.store)
+        verdict = self.steps.repair(self.spec, self.task.givens, proposal, timeout=share, store=self.store,
+                                    budget=left)
         wall = self.clock() - began
         verdict, answer = self.confirm(verdict)
         self.consider(verdict)
@@ -630,6 +633,7 @@ class _Run:
         return self.finish(verdict, answer) if verdict.outcome in DECIDED else None
 
     def solver_step(self) -> Result | None:
+        left = min(self.solver_left(), self.wall_left())
         share = self.solver_share(self.queries("solver"))
         if share < MIN_SOLVER_SECONDS:
             self.stop(f"budget: solver seconds ({self.trace.spent.solver_seconds:.3f} of "
@@ -637,7 +641,8 @@ class _Run:
             return None
         self.attempt += 1
         began = self.clock()
-        verdict = self.steps.solve_outright(self.spec, self.task.givens, timeout=share, store=self.store)
+        verdict = self.steps.solve_outright(self.spec, self.task.givens, timeout=share, store=self.store,
+                                            budget=left)
         wall = self.clock() - began
         verdict, answer = self.confirm(verdict)
         self.consider(verdict)
