@@ -49,7 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     if args.command is None:
         parser.print_usage(sys.stderr)
-        print("assay: error: name a command: check, recheck, smt, demo or report", file=sys.stderr)
+        print("assay: error: name a command: check, recheck, smt, demo, report or replay", file=sys.stderr)
         return EXIT_USAGE
     try:
         return int(args.run(args))
@@ -139,7 +139,29 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--store", metavar="DIR", help="the state folder (default .assay, or $ASSAY_HOME)")
     report.add_argument("--format", choices=("text", "json"), default="text", help="text tables or one JSON object")
     report.set_defaults(run=_report)
+
+    replay = sub.add_parser(
+        "replay", help="decide recorded formalisations (Logic-LM, LINC) and score them against gold answers",
+        description="Parse each recorded formalisation (never run it), decide which answer it entails with z3 "
+                    "and cvc5, and compare with the gold answer. Recognises Logic-LM record files "
+                    "(LogicalDeduction, ProntoQA, ProofWriter, FOLIO, AR-LSAT) and LINC raw generations "
+                    "(ten samples per problem, replayed as the model's answers when asked again).")
+    replay.add_argument("files", nargs="+", metavar="FILE", help="Logic-LM *_dev_*.json or LINC *_raw.json files")
+    replay.add_argument("--gold", metavar="REFERENCES",
+                        help="gold labels for LINC generations (default: folio_references.json beside the file)")
+    replay.add_argument("--format", choices=("text", "json"), default="text",
+                        help="a table, or one JSON object per file")
+    replay.add_argument("--timeout", type=float, default=10.0, metavar="S", help="seconds per solver query")
+    replay.add_argument("--limit", type=int, default=None, metavar="N", help="only the first N problems of each file")
+    replay.add_argument("--details", metavar="FILE", help="write one JSON line per problem (verdict, reason, answer)")
+    replay.set_defaults(run=_replay)
     return parser
+
+
+def _replay(args: argparse.Namespace) -> int:
+    from assay.replay import run
+
+    return run(args)
 
 
 def _store_arguments(p: argparse.ArgumentParser) -> None:

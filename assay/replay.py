@@ -15,7 +15,7 @@ and compared with the gold answer:
 
 For files with several samples per problem (LINC), the samples are the
 model's answers when asked again: assay's policy takes them one at a time and
-stops when it can (see :func:`assay.bridges.logic.linc.policy`); the majority
+stops when it can (see :func:`assay.bridges.logic.linc_policy.sequential`); the majority
 vote over all of them (the published method) is reported beside it.
 """
 
@@ -209,18 +209,19 @@ def _replay_linc(path: Path, problems: list[list[str]], gold_path: Path | None, 
     if not isinstance(gold, list) or len(gold) != len(problems):
         raise UsageError(f"{gold_path}: expected a list of {len(problems)} gold labels (one per problem in "
                          f"{path.name}), found {len(gold) if isinstance(gold, list) else type(gold).__name__}")
-    from assay.bridges.logic import linc
+    from assay.bridges.logic import linc_policy
 
     used = available = 0
     majority = Tally(str(path), "linc-majority")
     for n, samples in enumerate(_bar(problems[:limit], progress, path.name)):
         answers = _LazyAnswers(samples, f"{path.name} problem {n}", timeout)
-        answer, k = linc.policy(answers)
+        decision = linc_policy.sequential(answers, budget=len(samples))
+        answer, k = decision.answer, decision.samples_used
         used += k
         available += len(samples)
         label = str(gold[n])
         tally.count(answer, label, "accepted" if answer is not None else "unknown")
-        vote = linc.majority_vote([answers[i] for i in range(len(samples))])
+        vote = linc_policy.majority_vote([answers[i] for i in range(len(samples))]).answer
         majority.count(vote, label, "accepted" if vote is not None else "unknown")
         if details is not None:
             details.write(json.dumps({"file": path.name, "problem": n, "gold": label, "answer": answer,
@@ -248,7 +249,7 @@ class _LazyAnswers(Sequence[str | None]):
 
             where = f"{self.source} sample {i}"
             try:
-                f = linc.formalise_sample(self.samples[i])
+                f = linc.formalise_sample(self.samples[i], where)
             except Malformed as exc:
                 self._done[i] = malformed(exc.why, Location(exc.line, exc.column, where))
             except RecursionError:

@@ -656,7 +656,7 @@ def test_usage_bad_arguments(work: Path, capsys: pytest.CaptureFixture[str], pro
     err = usage_error(capsys, "check", props)
     assert err.endswith("assay check: error: the following arguments are required: --spec\n")
     err = usage_error(capsys)
-    assert err.endswith("assay: error: name a command: check, recheck or demo\n")
+    assert err.endswith("assay: error: name a command: check, recheck, smt, demo, report or replay\n")
 
 
 def test_usage_recheck_of_nothing(work: Path, capsys: pytest.CaptureFixture[str]) -> None:
