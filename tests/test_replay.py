@@ -74,3 +74,71 @@ def test_tally_figures() -> None:
                               "accuracy", "selective_accuracy")} == {
         "total": 5, "accepted": 3, "correct": 2, "wrong": 1, "abstained": 1, "malformed": 1, "repaired": 1,
         "accuracy": 0.4, "selective_accuracy": round(2 / 3, 4)}
+
+
+def real(name: str) -> Path:
+    p = DATA / ("linc" if name.startswith("gpt-") else "logic-lm") / name
+    if not p.exists():
+        pytest.skip(f"{p} is not here (../shared/datasets)")
+    return p
+
+
+GOOD_CSP = """Domain:
+1: leftmost
+3: rightmost
+Variables:
+red [IN] [1, 2, 3]
+blue [IN] [1, 2, 3]
+green [IN] [1, 2, 3]
+Constraints:
+red == 1 ::: The red book is the leftmost.
+blue > green ::: The blue book is right of the green book.
+AllDifferentConstraint([red, blue, green]) ::: All books are in different places.
+Query:
+A) green == 2 ::: The green book is second.
+B) blue == 2 ::: The blue book is second.
+"""
+
+
+def test_hostile_records_are_malformed_nothing_runs_and_the_rest_is_replayed(tmp_path: Path) -> None:
+    marker = tmp_path / "MARKER"
+    hostile = GOOD_CSP.replace("red == 1", f"__import__('os').system('touch {marker}') == 0")
+    records = [
+        {"id": "good", "options": ["A) green second", "B) blue second"], "answer": "A",
+         "raw_logic_programs": [GOOD_CSP]},
+        {"id": "hostile", "options": ["A) x", "B) y"], "answer": "A", "raw_logic_programs": [hostile]},
+        {"id": "lambda", "options": ["A) x", "B) y"], "answer": "A",
+         "raw_logic_programs": [GOOD_CSP.replace("red == 1", "(lambda: red)() == 1")]},
+        {"id": "no-program", "options": ["A) x"], "answer": "A"},
+    ]
+    p = write(tmp_path, "LogicalDeduction_dev_mine.json", records)
+    details = tmp_path / "details.jsonl"
+    from assay.cli import main
+
+    assert main(["replay", str(p), "--format", "json", "--details", str(details)]) == 0
+    rows = {r["id"]: r for r in map(json.loads, details.read_text().splitlines())}
+    assert rows["good"]["verdict"] == "accepted" and rows["good"]["answer"] == "A"
+    assert rows["hostile"]["verdict"] == "malformed" and rows["lambda"]["verdict"] == "malformed"
+    assert "no-program" not in rows  # counted, with an error naming it, but there was nothing to decide
+    assert not marker.exists()
+    t = replay_file(p)
+    assert (t.total, t.correct, t.malformed) == (4, 1, 3)
+    assert t.errors == [f"{p} record no-program: missing field(s) raw_logic_programs"]
+
+
+@pytest.mark.parametrize("name", ["LogicalDeduction_dev_gpt-4.json", "ProntoQA_dev_gpt-4.json",
+                                  "ProofWriter_dev_gpt-4.json", "FOLIO_dev_gpt-4.json", "AR-LSAT_dev_gpt-4.json"])
+def test_real_files_replay_and_answers_are_mostly_right(name: str) -> None:
+    """The first records of each real file: the figures add up, and the kernel is right far more than wrong."""
+    t = replay_file(real(name), limit=12)
+    assert t.total == 12 == t.accepted + t.abstained + t.malformed
+    assert t.correct + t.wrong == t.accepted
+    assert t.correct >= 3 * t.wrong
+
+
+def test_linc_samples_are_read_until_the_policy_stops(tmp_path: Path) -> None:
+    p = real("gpt-3.5-turbo-16k-0613_folio-neurosymbolic-8shot_generations_raw.json")
+    t = replay_file(p, limit=6)
+    assert t.total == 6 and t.samples_available == 60
+    assert t.samples_used is not None and 12 <= t.samples_used < 60  # at least two per problem, never all
+    assert t.majority is not None and t.majority["total"] == 6
