@@ -167,27 +167,45 @@ def test_a_sub_list_sort_ranges_over_its_members_only() -> None:
 
 # ---------------------------------------------------------------- repairs: before / after / the change line
 
-def _premise(rule: str, decls: str = ROW_DECLS) -> tuple[str, tuple[str, ...]]:
+def _premise(rule: str, decls: str = ROW_DECLS + "\nfront = EnumSort([Ann, Bob])\nmate = Function([people] -> [people])"
+             ) -> tuple[str, tuple[str, ...]]:
     f = formalise(program(["is_sat(at(Ann) == 1)"], decls=decls, rules=rule), record(1))
     return f.premises[-1], f.changes
 
 
 @pytest.mark.parametrize(("written", "meant", "change"), [
     ("at(Ann) < at(Bob) < at(Cy)", "And(at(Ann) < at(Bob), at(Bob) < at(Cy))",
-     "comparison_chain at line 7, column 1: a chain of 2 comparisons -> And of each"),
+     "comparison_chain at line 9, column 1: a chain of 2 comparisons -> And of each"),
     ("at(Ann) == 1 and at(Bob) == 2", "And(at(Ann) == 1, at(Bob) == 2)",
-     "boolean_operators at line 7, column 1: Python 'and' -> And(...)"),
+     "boolean_operators at line 9, column 1: 'and' -> And(...)"),
     ("at(Ann) == 1 or at(Bob) == 2", "Or(at(Ann) == 1, at(Bob) == 2)",
-     "boolean_operators at line 7, column 1: Python 'or' -> Or(...)"),
-    ("not at(Ann) == 1", "Not(at(Ann) == 1)", "boolean_operators at line 7, column 1: Python 'not' -> Not(...)"),
+     "boolean_operators at line 9, column 1: 'or' -> Or(...)"),
+    ("not at(Ann) == 1", "Not(at(Ann) == 1)", "boolean_operators at line 9, column 1: Python 'not' -> Not(...)"),
     ("at(Ann) == 1 Or at(Bob) == 2", "Or(at(Ann) == 1, at(Bob) == 2)",
-     "infix_junction at line 7, column 1: infix Or -> Or(...)"),
-    ("at(Ann) in [1, 2]", "Or(at(Ann) == 1, at(Ann) == 2)", "in_list at line 7, column 1: 'in' a list of 2"),
-    ("at(Ann) not in [1, 2]", "And(at(Ann) != 1, at(Ann) != 2)", "in_list at line 7, column 1: 'not in' a list of 2"),
+     "infix_junction at line 9, column 1: infix Or -> Or(...)"),
+    ("at(Ann) in [1, 2]", "Or(at(Ann) == 1, at(Ann) == 2)", "in_list at line 9, column 1: 'in' a list of 2"),
+    ("at(Ann) not in [1, 2]", "And(at(Ann) != 1, at(Ann) != 2)", "in_list at line 9, column 1: 'not in' a list of 2"),
     ("Sum([at(Ann) == 1, at(Bob) == 1]) == 1", "Count([p:people], And(p != Cy, at(p) == 1)) == 1",
-     "sum_of_booleans at line 7, column 1: Sum of 2 formulas counts the true ones"),
-    ("Ann < Bob", "0 < 1", "enum_order at line 7, column 1: < between members of people compares their declaration "
+     "sum_of_booleans at line 9, column 1: Sum of 2 formulas counts the true ones"),
+    ("Ann < Bob", "0 < 1", "enum_order at line 9, column 1: < between members of people compares their declaration "
      "order"),
+    ("at(Ann) == 1 => at(Bob) == 2", "Implies(at(Ann) == 1, at(Bob) == 2)",
+     "infix_implication at line 9, column 1: infix => -> Implies(...)"),
+    ("at(Ann) == 1 && at(Bob) == 2", "And(at(Ann) == 1, at(Bob) == 2)",
+     "boolean_operators at line 9, column 1: '&&' -> And(...)"),
+    ("Iff(at(Ann) == 1, at(Bob) == 2)", "(at(Ann) == 1) == (at(Bob) == 2)",
+     "logic_spelling at line 9, column 1: Iff(...) -> =="),
+    ("IfThenElse(at(Ann) == 1, at(Bob) == 2, at(Bob) == 3)", "If(at(Ann) == 1, at(Bob) == 2, at(Bob) == 3)",
+     "logic_spelling at line 9, column 1: IfThenElse(...) -> If"),
+    ("If(at(Ann) == 1, at(Bob) == 2)", "Implies(at(Ann) == 1, at(Bob) == 2)",
+     "if_without_else at line 9, column 1: If(c, p) -> Implies(c, p)"),
+    ("And(at(Ann) != None, at(Bob) == 2)", "And(True, at(Bob) == 2)",
+     "none_comparison at line 9, column 5: ... != None -> true"),
+    ("Not(at(Ann) == 1))", "Not(at(Ann) == 1)", "extra_closing_paren at line 9, column 1: 1 unmatched ')' dropped"),
+    ("at(Ann) in places", "And(1 <= at(Ann), at(Ann) <= 3)",
+     "in_sort at line 9, column 1: 'in' sort places -> membership"),
+    ("ForAll([p:people], And(1 <= mate(p), mate(p) <= 3))", "ForAll([p:people], True)",
+     "enum_range_bounds at line 9, column 20: 1 .. 3 on people (3 members) -> true"),
 ])
 def test_each_repair_rule_gives_the_meant_formula_and_records_one_change(written: str, meant: str,
                                                                           change: str) -> None:
@@ -199,6 +217,22 @@ def test_each_repair_rule_gives_the_meant_formula_and_records_one_change(written
     if written.startswith("Sum"):  # the same count, written another way: checked by the solvers below
         return
     assert repaired == clean
+
+
+def test_numeral_member_names_are_a_recorded_repair() -> None:
+    decls = "times = EnumSort([9_AM, 1PM])\nat = Function([times] -> [bool])"
+    f = formalise(program(["is_sat(at(9_AM))"], decls=decls, rules="Not(at(1PM))"), record(1))
+    assert f.changes == ("numeral_name at line 2, column 9: member(s) 9_AM, 1PM read as names",)
+    assert decide(f).answer == "A"
+
+
+def test_none_equality_and_partial_range_bounds_stay_malformed() -> None:
+    with pytest.raises(Malformed, match="undeclared name 'None'"):
+        formalise(program(["is_sat(at(Ann) == 1)"], rules="at(Ann) == None"), record(1))
+    decls = ROW_DECLS + "\nmate = Function([people] -> [people])"
+    with pytest.raises(Malformed, match="sort mismatch: <= between int and people"):
+        formalise(program(["is_sat(at(Ann) == 1)"], decls=decls, rules="And(1 <= mate(Ann), mate(Ann) <= 2)"),
+                  record(1))
 
 
 def test_sum_of_booleans_repair_means_what_count_means() -> None:
@@ -220,7 +254,7 @@ def test_declaration_repairs_inline_enum_sort_spelling_and_bool_equals_number() 
 def test_a_repaired_program_is_repaired_never_accepted() -> None:
     v = answer(["is_valid(at(Ann) == 1 and at(Bob) == 2)", "is_valid(at(Cy) == 1)"], rules=ROW_RULES + "\nat(Cy) == 3")
     assert v.outcome is Outcome.REPAIRED and v.answer == "A"
-    assert v.changes == ("boolean_operators at line 13, column 10: Python 'and' -> And(...)",)
+    assert v.changes == ("boolean_operators at line 13, column 10: 'and' -> And(...)",)
 
 
 # ---------------------------------------------------------------- refusals with line and column

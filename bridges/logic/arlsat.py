@@ -113,6 +113,10 @@ def formalise(program: str, record: Mapping[str, Any]) -> Formalisation:
     labels = labels_of(record)
     elab = _Elaborator()
     premises: list[str] = []
+    for st in (*parsed.declarations, *parsed.constraints, *parsed.options):
+        if st.extra_closing:
+            elab.repair("extra_closing_paren", Name(st.line, st.column), f"{st.extra_closing} unmatched ')' "
+                        "dropped")
     for st in parsed.declarations:
         if st.target is not None:
             elab.declare(st)
@@ -330,6 +334,9 @@ class _Elaborator:
                 raise Malformed(f"member {i.id!r} is already the name of a sort or function", line=i.line,
                                 column=i.column)
             names.append(i.id)
+        numerals = [n for n in names if n[0].isdigit()]
+        if numerals:
+            self.repair("numeral_name", e, f"member(s) {', '.join(numerals)} read as names")
         known = [n for n in names if n in self.members]
         if known and len(known) == len(names):
             parents = {s.family for n in names for s, _ in self.members[n]}
@@ -476,11 +483,16 @@ class _Elaborator:
                 return self.term(repair.comparison_chain(e))
             return self.compare(e)
         if isinstance(e, BoolOp):
+            if e.op == "implies":
+                self.repair("infix_implication", e, f"infix {e.spelling} -> Implies(...)")
+                return self.term(repair.infix_implication(e))
             if e.spelling in ("Or", "And"):
                 self.repair("infix_junction", e, f"infix {e.spelling} -> {e.spelling}(...)")
                 return self.term(repair.infix_junction(e))
-            self.repair("boolean_operators", e, f"Python '{e.op}' -> {'And' if e.op == 'and' else 'Or'}(...)")
+            self.repair("boolean_operators", e, f"'{e.spelling}' -> {'And' if e.op == 'and' else 'Or'}(...)")
             return self.term(repair.boolean_operators(e))
+        if isinstance(e, InList) and e.sort is not None:
+            return self.in_sort(e, e.sort)
         if isinstance(e, InList):
             self.repair("in_list", e, f"'{'not in' if e.negated else 'in'}' a list of {len(e.options)}")
             return self.term(repair.in_list(e))
@@ -519,6 +531,23 @@ class _Elaborator:
             raise Malformed(f"sort {e.id!r} used as a value", line=e.line, column=e.column)
         raise Malformed(f"undeclared name {e.id!r}", line=e.line, column=e.column)
 
+    def in_sort(self, e: InList, name: Name) -> Term:
+        assert e.element is not None
+        if name.id not in self.sorts:
+            raise Malformed(f"'in' needs a list literal or a sort name on its right ({name.id!r} is neither)",
+                            line=name.line, column=name.column)
+        sort = self.sorts[name.id]
+        t = self.term(e.element)
+        if t.sort.family != sort.family:
+            raise Malformed(f"sort mismatch: a term of sort {t.sort.name} 'in' sort {sort.name}", line=e.line,
+                            column=e.column)
+        self.repair("in_sort", e, f"'{'not in' if e.negated else 'in'}' sort {sort.name} -> membership")
+        inside = self.member_of(t, sort)
+        return Term(f"(not {inside})" if e.negated else inside, BOOL)
+
+    def bound(self, name: str) -> bool:
+        return any(name in frame for frame in self.scope) or name in self.members
+
     def value_sort(self, sort: Sort) -> Sort:
         """The sort a value of ``sort`` is typed with (a sub-list's values are its parent's)."""
         return self.sorts[sort.base] if sort.base else sort
@@ -540,6 +569,12 @@ class _Elaborator:
 
     def compare(self, e: Compare) -> Term:
         op = e.ops[0]
+        nones = [isinstance(x, Name) and x.id == "None" and not self.bound("None") for x in e.operands]
+        if op == "!=" and nones.count(True) == 1:
+            other = e.operands[nones.index(False)]
+            self.term(other)  # still type-checked
+            self.repair("none_comparison", e, "... != None -> true")
+            return Term("true", BOOL)
         a, b = (self.term(x) for x in e.operands)
         fa, fb = a.sort.family, b.sort.family
         if fa != fb and "bool" in (fa, fb) and op in ("==", "!="):
@@ -573,6 +608,9 @@ class _Elaborator:
     def call(self, e: Call) -> Term:
         if e.func in self.functions:
             return self.apply(self.functions[e.func], e)
+        if e.func in ("Iff", "IfThenElse"):
+            self.repair("logic_spelling", e, f"{e.func}(...) -> {'If' if e.func == 'IfThenElse' else '=='}")
+            return self.term(repair.logic_spelling(e))
         handler = _HANDLERS.get(e.func)
         if handler is None:
             if e.func in _CHECKS or e.func in ("is_accurate_list", "is_exception"):
@@ -598,13 +636,35 @@ class _Elaborator:
         args: Sequence[Expr] = e.args
         if len(args) == 1 and isinstance(args[0], ListLit):
             args = args[0].items
+        if e.func == "And" and len(args) == 2 and self.enum_range_bounds(e, args[0], args[1]):
+            return Term("true", BOOL)
         parts = self.bools(args)
         return Term(_and(parts) if e.func == "And" else _or(parts), BOOL)
+
+    def enum_range_bounds(self, e: Call, low: Expr, high: Expr) -> bool:
+        """``And(1 <= t, t <= n)`` with t of a sort of n named members (or 0 .. n-1): a restatement, true."""
+        if not (isinstance(low, Compare) and isinstance(high, Compare) and low.ops == ("<=",) == high.ops):
+            return False
+        lo, t, t2, hi = (*low.operands, *high.operands)
+        if not (isinstance(lo, Num) and isinstance(hi, Num) and t == t2):
+            return False
+        term = self.term(t)
+        if term.sort.kind != "enum" or term.sort.numeric:
+            return False
+        n = len(self.value_sort(term.sort).members)
+        if (lo.value, hi.value) not in ((1, n), (0, n - 1)):
+            return False
+        self.repair("enum_range_bounds", e, f"{lo.value} .. {hi.value} on {term.sort.name} ({n} members) -> true")
+        return True
 
     def fixed(self, e: Call, n: int) -> list[str]:
         if len(e.args) != n:
             raise Malformed(f"{e.func} takes {n} argument(s) ({len(e.args)} given)", line=e.line, column=e.column)
         return self.bools(e.args)
+
+    def iff(self, e: Call) -> Term:
+        a, b = self.fixed(e, 2)
+        return Term(f"(= {a} {b})", BOOL)
 
     def not_(self, e: Call) -> Term:
         return Term(f"(not {self.fixed(e, 1)[0]})", BOOL)
@@ -618,6 +678,10 @@ class _Elaborator:
         return Term(f"(xor {a} {b})", BOOL)
 
     def if_(self, e: Call) -> Term:
+        if len(e.args) == 2:
+            c, p = self.bools(e.args)
+            self.repair("if_without_else", e, "If(c, p) -> Implies(c, p)")
+            return Term(f"(=> {c} {p})", BOOL)
         if len(e.args) != 3:
             raise Malformed(f"If takes 3 arguments ({len(e.args)} given)", line=e.line, column=e.column)
         c = self.formula(e.args[0])
@@ -749,7 +813,7 @@ def _int_value(e: Expr) -> int:
 
 
 _HANDLERS: Final = {
-    "And": _Elaborator.junction, "Or": _Elaborator.junction, "Not": _Elaborator.not_,
+    "_Iff": _Elaborator.iff, "And": _Elaborator.junction, "Or": _Elaborator.junction, "Not": _Elaborator.not_,
     "Implies": _Elaborator.implies, "Xor": _Elaborator.xor, "If": _Elaborator.if_, "Abs": _Elaborator.abs_,
     "Sum": _Elaborator.sum_, "ForAll": _Elaborator.quantifier, "Exists": _Elaborator.quantifier,
     "Count": _Elaborator.count, "Distinct": _Elaborator.distinct,

@@ -116,9 +116,9 @@ class Compare(Expr):
 
 @dataclass(frozen=True)
 class BoolOp(Expr):
-    """Python's ``and`` / ``or``, or an infix ``And`` / ``Or`` written between two operands (``spelling``)."""
+    """``and`` / ``or`` (also ``&&`` / ``||`` and infix ``And`` / ``Or``) or an infix ``=>``, as ``spelling`` says."""
 
-    op: str = ""  # "and" | "or"
+    op: str = ""  # "and" | "or" | "implies"
     values: tuple[Expr, ...] = ()
     spelling: str = ""
 
@@ -130,6 +130,7 @@ class InList(Expr):
     element: Expr | None = None
     options: tuple[Expr, ...] = ()
     negated: bool = False
+    sort: Name | None = None  # ``x in some_sort``: membership in a (sub-list) sort instead of a list
 
 
 @dataclass(frozen=True)
@@ -141,6 +142,7 @@ class Statement:
     comment: str
     line: int
     column: int
+    extra_closing: int = 0  # unmatched ')' after the complete statement, dropped (repair extra_closing_paren)
 
 
 @dataclass(frozen=True)
@@ -163,10 +165,10 @@ class _Token:
 
 _TOKEN: Final = re.compile(r"""
     (?P<space>[ \t\r\f]+)
-  | (?P<NAME>[A-Za-z_][A-Za-z0-9_]*)
+  | (?P<NAME>[A-Za-z_][A-Za-z0-9_]*|[0-9]+[A-Za-z_][A-Za-z0-9_]*)
   | (?P<NUM>[0-9]+)
   | (?P<STR>'[^'\n]*'|"[^"\n]*")
-  | (?P<OP>->|==|!=|<=|>=|//|\*\*|[()\[\]{},:<>+\-*/%=.;@&|^~!])
+  | (?P<OP>==>|=>|->|==|!=|<=|>=|//|\*\*|&&|\|\||[()\[\]{},:<>+\-*/%=.;@&|^~!])
 """, re.VERBOSE)
 
 _KEYWORDS: Final = frozenset({"and", "or", "not", "in", "is", "if", "else", "for", "lambda", "import", "from",
@@ -230,21 +232,32 @@ class _Parser:
     def at(self, *texts: str) -> bool:
         return self.tok.kind in ("OP", "NAME") and self.tok.text in texts
 
-    # or_test: and_test (('or' | infix 'Or') and_test)*
+    # implication: or_test (('=>' | '==>' | '->') implication)?   (right-associative, below 'or')
     def expression(self) -> Expr:
-        return self.junction("or", "Or", self.conjunction)
+        start = self.tok
+        left = self.disjunction()
+        if self.at("=>", "==>", "->"):
+            arrow = self.take().text
+            right = self.expression()
+            return BoolOp(start.line, start.column, op="implies", values=(left, right), spelling=arrow)
+        return left
+
+    # or_test: and_test (('or' | '||' | infix 'Or') and_test)*
+    def disjunction(self) -> Expr:
+        return self.junction(("or", "||"), "Or", self.conjunction)
 
     def conjunction(self) -> Expr:
-        return self.junction("and", "And", self.negation)
+        return self.junction(("and", "&&"), "And", self.negation)
 
-    def junction(self, word: str, infix: str, operand: object) -> Expr:
+    def junction(self, words: tuple[str, str], infix: str, operand: object) -> Expr:
         assert callable(operand)
         start = self.tok
         first: Expr = operand()
         values = [first]
         spelling = ""
+        word = words[0]
         # An ``Or`` / ``And`` name right after a complete operand can only be infix (a call would need an operator).
-        while self.at(word, infix):
+        while self.at(*words, infix):
             spelling = spelling or self.tok.text
             self.take()
             values.append(operand())
@@ -274,8 +287,10 @@ class _Parser:
                 if ops:
                     raise self.error("'in' inside a comparison chain is not supported")
                 container = self.arith()
+                if isinstance(container, Name):
+                    return InList(start.line, start.column, element=first, negated=negated, sort=container)
                 if not isinstance(container, ListLit):
-                    raise Malformed("'in' needs a list literal on its right", line=container.line,
+                    raise Malformed("'in' needs a list literal or a sort name on its right", line=container.line,
                                     column=container.column)
                 return InList(start.line, start.column, element=first, options=container.items, negated=negated)
             elif self.at("is"):
@@ -371,7 +386,8 @@ class _Parser:
     def signature(self) -> Expr:
         """``[a, b] -> [c]`` (Function's argument), kept as a Call of ``->``; other forms parse as arguments."""
         start = self.tok
-        left = self.item()
+        # Below implication: here '->' separates the argument sorts from the result sort.
+        left = self.disjunction()
         if self.at("->"):
             self.take()
             right = self.item()
@@ -407,9 +423,13 @@ def _parse_statement(text: str, line: int, column: int, comment: str, *, declara
         expr: Expr = Call(t.line, t.column, func="Function", args=tuple(args))
     else:
         expr = p.expression()
+    extra = 0
+    while p.at(")") and all(t.text == ")" or t.kind == "END" for t in p.toks[p.i:]):
+        p.take()
+        extra += 1
     if p.tok.kind != "END":
         raise p.error(f"unexpected {p.tok.text!r} after a complete statement")
-    return Statement(target, expr, comment, line, column)
+    return Statement(target, expr, comment, line, column, extra)
 
 
 # ---------------------------------------------------------------- the program

@@ -22,7 +22,8 @@ from typing import Final
 
 from .arlsat_parse import BoolOp, Call, Compare, Expr, InList
 
-__all__ = ["RULES", "boolean_operators", "comparison_chain", "in_list", "infix_junction"]
+__all__ = ["RULES", "boolean_operators", "comparison_chain", "in_list", "infix_implication", "infix_junction",
+           "logic_spelling"]
 
 # Every rule, with the one reading it relies on.  The elaborator and the tests use these names.
 RULES: Final = {
@@ -30,6 +31,8 @@ RULES: Final = {
     "boolean_operators": "Python's and / or / not on DSL formulas mean And / Or / Not",
     "infix_junction": "a Or b / a And b written between operands means Or(a, b) / And(a, b)",
     "in_list": "x in [a, b] means Or(x == a, x == b); x not in [...] means And(x != a, ...)",
+    "in_sort": "x in S, for a sort S (often a sub-list), means x is one of S's members",
+    "if_without_else": "If(c, p) with no else, between formulas, means Implies(c, p)",
     "sum_of_booleans": "Sum of formulas (booleans) counts the true ones, as Count does",
     "enum_order": "<, <=, >, >= between members of one enumeration compare their places in its declaration",
     "sublist_sort": "an EnumSort whose members all belong to one earlier sort is a sub-list of it; quantifying "
@@ -37,6 +40,13 @@ RULES: Final = {
     "inline_enum": "an EnumSort([...]) written inside a Function signature declares that (anonymous) sort",
     "sort_spelling": "Bool / Int / BoolSort() / IntSort() in a signature mean the DSL's bool / int",
     "bool_equals_number": "a formula compared with 1 / 0 means the formula is true / false",
+    "infix_implication": "a => b (also ==> and ->) between formulas means Implies(a, b), below or / and",
+    "extra_closing_paren": "unmatched ')' after a complete statement are dropped",
+    "numeral_name": "an enumeration member spelt with leading digits (9_AM, 1PM) is a name",
+    "logic_spelling": "Iff(a, b) means a == b between formulas; IfThenElse(c, a, b) means If(c, a, b)",
+    "none_comparison": "f(x) != None is true: a DSL function has a value at every argument",
+    "enum_range_bounds": "And(1 <= f(x), f(x) <= n) (or 0 .. n-1) on a sort of n named members only restates "
+                         "that f(x) is one of them, and is true",
 }
 
 
@@ -50,6 +60,18 @@ def comparison_chain(node: Compare) -> Call:
 def boolean_operators(node: BoolOp) -> Call:
     """``p and q`` -> ``And(p, q)``; ``p or q`` -> ``Or(p, q)`` (on formulas short-circuiting changes nothing)."""
     return Call(node.line, node.column, func="And" if node.op == "and" else "Or", args=node.values)
+
+
+def infix_implication(node: BoolOp) -> Call:
+    """``p => q`` -> ``Implies(p, q)``; the arrow binds loosest and to the right, as in logic texts."""
+    return Call(node.line, node.column, func="Implies", args=node.values)
+
+
+def logic_spelling(node: Call) -> Call:
+    """``IfThenElse(c, a, b)`` -> ``If(c, a, b)``; ``Iff(a, b)`` -> ``a == b`` (Compare, sorts checked later)."""
+    if node.func == "IfThenElse":
+        return Call(node.line, node.column, func="If", args=node.args)
+    return Call(node.line, node.column, func="_Iff", args=node.args)
 
 
 def infix_junction(node: BoolOp) -> Call:
