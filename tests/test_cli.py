@@ -733,3 +733,48 @@ def test_console_script_exit_codes(work: Path) -> None:
                            capture_output=True, text=True, env=env, check=False)
     assert (usage.returncode, usage.stderr) == (
         2, "assay check: error: proposals file not found: missing.jsonl\n")
+
+
+# --- report ----------------------------------------------------------------------------
+
+
+def _fill_ledger(store: Path) -> None:
+    from assay.kernel.backends import Completion, Prompt
+    from assay.kernel.ledger import Ledger
+    from assay.kernel.loop import PRESETS, Budget, ParsedAnswer, Task, run_task
+    from assay.specs import load
+
+    class Model:
+        name = "wrong, then right"
+
+        def complete(self, prompt: Prompt, *, timeout: float) -> Completion:
+            return Completion("[0, 0, 0]" if prompt.attempt == 1 else "[1, 1, 1]", 20, 3, 0.0)
+
+    spec = load(f"{Path(__file__).parent / 'specdefs' / 'ok.py'}:fixed_list")
+    with Ledger(store) as ledger:
+        for strategy in ("model", "reoffload"):
+            run_task(Task(spec, {"target": 3}, Budget(), "t1"), PRESETS[strategy], model=Model(),
+                     parser=lambda s, text: ParsedAnswer(json.loads(text)), ledger=ledger, run_id=strategy)
+
+
+def test_report_sums_the_ledger_per_strategy_and_spec(work: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _fill_ledger(work / "st")
+    code, out, err = run(capsys, "report", "--store", "st")
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[0] == f"ledger: {Path('st') / 'ledger.sqlite'}"
+    model = next(ln for ln in lines if ln.startswith("model "))
+    reoffload = next(ln for ln in lines if ln.startswith("reoffload "))
+    # tasks acc rep ref unk mal vac calls tokens
+    assert model.split()[1:10] == ["1", "0", "0", "1", "0", "0", "0", "1", "23"]
+    assert reoffload.split()[1:10] == ["1", "1", "0", "0", "0", "0", "0", "2", "46"]
+    assert any(ln.startswith("spec ") for ln in lines)
+    code, out, _ = run(capsys, "report", "--store", "st", "--format", "json")
+    data = json.loads(out)
+    assert code == 0 and [r["strategy"] for r in data["by_strategy"]] == ["model", "reoffload"]
+    assert data["by_spec"][0]["tasks"] == 2 and data["by_spec"][0]["model_calls"] == 3
+
+
+def test_report_without_a_ledger_is_a_usage_error(work: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    err = usage_error(capsys, "report", "--store", "empty")
+    assert err.startswith(f"assay report: error: no ledger at {Path('empty') / 'ledger.sqlite'} ")
