@@ -34,7 +34,7 @@ An option is the answer when its query expression holds in every solution
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -302,7 +302,7 @@ class _Parser:
     def _and(self, names: Mapping[str, str]) -> _Term:
         return self._junction("and", self._not, names)
 
-    def _junction(self, word: str, operand: Any, names: Mapping[str, str]) -> _Term:
+    def _junction(self, word: str, operand: Callable[[Mapping[str, str]], _Term], names: Mapping[str, str]) -> _Term:
         first = self.peek()
         parts = [operand(names)]
         while self.peek().kind == "name" and self.peek().text == word:
@@ -437,6 +437,9 @@ def _tokens(line: _Line, start: int) -> Iterator[_Token]:
 
 
 def _unexpected(tok: _Token, wanted: str) -> Malformed:
+    if tok.kind == "name" and tok.text in _REFUSED_WORDS:
+        return Malformed(f"the Python keyword {tok.text!r} is not part of the constraint language", line=tok.line,
+                         column=tok.column)
     found = "the end of the line" if tok.kind == "end" else repr(tok.text)
     return Malformed(f"expected {wanted}, found {found}", line=tok.line, column=tok.column)
 
