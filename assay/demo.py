@@ -10,7 +10,14 @@ Each line also says which verdict it should get, so the demo checks the
 kernel as much as it shows it: :func:`run` returns 0 only when every verdict
 came out as designed and the certificates it wrote recheck.
 
-No network and no model: every answer is in the file.
+Then the offload loop (``assay/demo_data/loop.jsonl``), with recorded model
+outputs served by the replay backend: a wrong schedule repaired, a farmyard
+answer cut off by the token limit re-offloaded with the parse error and right
+the second time, and a graph coloured by the solvers alone; each with what it
+cost (model calls, tokens, solver and wall seconds), recorded in the ledger
+that ``assay report`` reads.
+
+No network and no model: every answer is in the files.
 """
 
 from __future__ import annotations
@@ -27,10 +34,11 @@ from typing import Any, TextIO
 from assay.kernel import Location, Outcome, Verdict, check, malformed
 from assay.specs import Spec, load
 
-__all__ = ["DemoCase", "demo_cases", "judge", "run"]
+__all__ = ["DemoCase", "LoopCase", "demo_cases", "judge", "loop_cases", "run", "run_loop"]
 
 _LIBRARY = "assay.specs.library."
 _DATA = ("demo_data", "answers.jsonl")
+_LOOP_DATA = ("demo_data", "loop.jsonl")
 _SHOWN_VIOLATIONS = 3
 # Seconds per solver query.  The demo's proofs take well under a second each;
 # the one slow query (is the password policy satisfiable at all, asked after
@@ -105,8 +113,71 @@ def run(store: Path, out: TextIO = sys.stdout) -> int:
                   f"{', '.join(surprises)}\n")
     else:
         out.write("every verdict is the one the demo expects\n")
+    before = _certificates(store)
+    loop_ok = run_loop(store, out)
+    certificates += sorted(_certificates(store) - before - set(certificates))
     rechecked = _recheck(certificates, out)
-    return 0 if not surprises and rechecked else 1
+    return 0 if not surprises and loop_ok and rechecked else 1
+
+
+@dataclass(frozen=True)
+class LoopCase:
+    """One task for the offload loop: the strategy, the recorded model outputs, the outcome it should get."""
+
+    id: str
+    spec: str
+    givens: dict[str, Any]
+    strategy: str
+    samples: list[str]
+    expect: Outcome
+    note: str
+
+
+def loop_cases() -> list[LoopCase]:
+    """The bundled loop tasks, in file order."""
+    text = resources.files("assay").joinpath(*_LOOP_DATA).read_text(encoding="utf-8")
+    return [LoopCase(r["id"], r["spec"], r["givens"], r["strategy"], r["samples"], Outcome(r["expect"]),
+                     r.get("note", ""))
+            for r in map(json.loads, filter(str.strip, text.splitlines()))]
+
+
+def run_loop(store: Path, out: TextIO = sys.stdout) -> bool:
+    """The loop part of the demo: each task worked by its strategy with replayed model outputs; True if as designed."""
+    from assay.api import parse_answer
+    from assay.bridges.models.replay import ReplayBackend
+    from assay.kernel.ledger import Ledger
+    from assay.kernel.loop import PRESETS, Budget, Task, run_task
+
+    cases = loop_cases()
+    model = ReplayBackend({c.id: c.samples for c in cases})
+    budget = Budget(solver_seconds=30, model_calls=3, model_tokens=6000, wall_seconds=60)
+    run_id = f"demo-{time.strftime('%Y%m%dT%H%M%S')}-{time.perf_counter_ns() % 10**6:06d}"
+    out.write(f"\nthe offload loop: {len(cases)} tasks, model outputs replayed from the bundled file "
+              f"(no network); the ledger is {store / 'ledger.sqlite'}\n\n")
+    surprises = []
+    with Ledger(store) as ledger:
+        for case in cases:
+            task = Task(load(_LIBRARY + case.spec), case.givens, budget, case.id)
+            result = run_task(task, PRESETS[case.strategy].because(case.note), model=model if case.samples else None,
+                              parser=parse_answer, ledger=ledger, run_id=run_id, store=store)
+            as_designed = result.verdict.outcome is case.expect
+            if not as_designed:
+                surprises.append(case.id)
+            mark = "" if as_designed else f"   <-- expected {case.expect}"
+            out.write(f"{case.id:<30} {case.spec:<36} {result.verdict.outcome!s:<9} {case.strategy}{mark}\n")
+            out.write(f"    ({case.note})\n")
+            out.write("\n".join("  " + line for line in result.trace.text().splitlines()[1:]) + "\n")
+            for change in result.verdict.changes:
+                out.write(f"      changed: {change}\n")
+    if surprises:
+        out.write(f"NOT AS DESIGNED: {', '.join(surprises)}\n")
+    else:
+        out.write(f"every loop outcome is the one the demo expects; `assay report --store {store}` sums the ledger\n")
+    return not surprises
+
+
+def _certificates(store: Path) -> set[Path]:
+    return set((store / "certificates").rglob("*.json")) if (store / "certificates").exists() else set()
 
 
 def _show(case: DemoCase, verdict: Verdict, as_designed: bool) -> str:

@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections import Counter
 from importlib import resources
 from pathlib import Path
 
 import pytest
 from assay.kernel import Outcome
+from assay.kernel.ledger import Ledger
 from assay.specs import load
 from assay.specs.library import SPECS
 
-from assay.demo import demo_cases, run
+from assay.demo import demo_cases, loop_cases, run
 
 
 @pytest.fixture(scope="module")
@@ -72,8 +74,30 @@ def test_demo_prints_reasons_and_a_summary(demo: tuple[int, str, Path]) -> None:
 
 def test_demo_writes_certificates_that_recheck(demo: tuple[int, str, Path]) -> None:
     code, out, store = demo
-    written = sorted(store.rglob("*.json"))
+    written = sorted((store / "certificates").rglob("*.json"))
     decided = sum(1 for c in demo_cases() if c.expect is not Outcome.MALFORMED)
-    assert len(written) == decided
-    assert f"{decided} certificates: {decided} hold, 0 failed" in out, out
+    # One per decided answer of the first part, and at least one per task of the loop.
+    assert len(written) >= decided + len(loop_cases())
+    assert f"{len(written)} certificates: {len(written)} hold, 0 failed" in out, out
     assert code == 0, out
+
+
+def test_the_loop_part_repairs_re_offloads_and_solves_with_costs(demo: tuple[int, str, Path]) -> None:
+    _, out, store = demo
+    cases = loop_cases()
+    assert {c.expect for c in cases} == {Outcome.REPAIRED, Outcome.ACCEPTED}
+    assert {c.strategy for c in cases} >= {"model+repair", "reoffload", "solver"}
+    for case in cases:
+        line = next(ln for ln in out.splitlines() if ln.startswith(case.id + " "))
+        assert line.split()[2] == str(case.expect), line
+    assert "every loop outcome is the one the demo expects" in out
+    assert "changed: proposal[1]: 13 -> 12" in out
+    assert "1. model  malformed no answer in the model's text" in out
+    assert re.search(r"spent: 2 calls, \d+ tokens \(\d+ prompt, \d+ completion, [1-9]\d* of them resent history\)",
+                     out), out
+    assert re.search(r"spent: 0 calls, 0 tokens .*, solver \d+\.\d+s, wall", out)
+    with Ledger(store) as ledger:
+        decided = {d["task_id"]: d["verdict"] for d in ledger.rows("decisions")}
+        by_strategy = {r["strategy"]: r for r in ledger.summary("strategy")}
+    assert decided == {c.id: c.expect.value for c in cases}
+    assert by_strategy["reoffload"]["model_calls"] == 2 and by_strategy["solver"]["model_calls"] == 0
