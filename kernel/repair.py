@@ -20,10 +20,9 @@ the solvers did not prove by UNSAT on both is reported as found, not proved.
 Cost: every solver answer either function used is in the verdict's
 ``solvers`` (with its ``seconds``), so a ledger can sum them, and
 ``seconds`` is the wall time.  ``budget`` caps the solver seconds of the
-search; the final check() proves the spec's claims (``unique``,
-``optimal``) under ``timeout`` each, as check() always does, so the whole
-costs at most ``budget`` plus two solvers' ``timeout`` per claim (the offload
-loop's own count of a repair).
+whole call: the search gets what is left after keeping, for the final
+check(), two solvers' ``timeout`` per claim of the spec (``unique``,
+``optimal``), which is how the offload loop counts a repair.
 """
 
 from __future__ import annotations
@@ -70,8 +69,9 @@ def repair(spec: Spec, givens: Mapping[str, Any], proposal: Any, *, timeout: flo
     the solvers find a value that keeps most of its leaf fields and check()
     ACCEPTS that value (its claims included); otherwise the REFUTED verdict
     comes back with a note saying why it was not repaired.  ``timeout``
-    bounds each solver query; ``budget`` (default ``BUDGET_FACTOR * timeout``)
-    bounds the solver seconds of the search (the final check's claims aside).
+    bounds each solver query; ``budget`` bounds the solver seconds of the
+    whole call (default: ``BUDGET_FACTOR * timeout`` for the search, plus two
+    solvers' ``timeout`` per claim for the final check).
     For a ``unique`` spec the first solution found is the repair (there is
     no other); for one that maximizes or minimizes, the optimum is found
     first and the repair must reach it.
@@ -80,7 +80,8 @@ def repair(spec: Spec, givens: Mapping[str, Any], proposal: Any, *, timeout: flo
     first = check(spec, givens, proposal, store=store, timeout=timeout, vacuity=False, where=where)
     if first.outcome is not Outcome.REFUTED:
         return first
-    asker = _Asker(spec, spec.decode_givens(givens), timeout, BUDGET_FACTOR * timeout if budget is None else budget)
+    asker = _Asker(spec, spec.decode_givens(givens), timeout, budget)
+    asker.charge(first.solvers)
 
     def refused(note: str) -> Verdict:
         return with_fields(first, reason=f"{first.reason}; not repaired: {note}", solvers=tuple(asker.answers),
@@ -102,7 +103,10 @@ def repair(spec: Spec, givens: Mapping[str, Any], proposal: Any, *, timeout: flo
     if found.value is None:
         return refused(found.note)
     repaired = spec.proposal.domain.encode(found.value)
-    accepted = check(spec, givens, repaired, store=store, timeout=timeout)
+    limit = asker.claims_timeout()
+    if limit < MIN_QUERY_SECONDS:
+        return refused(f"budget: {asker.spent:.3f} of {asker.budget:g} solver seconds spent before the final check")
+    accepted = check(spec, givens, repaired, store=store, timeout=limit)
     if accepted.outcome is not Outcome.ACCEPTED:
         return refused(f"check() did not accept the nearest solution {repaired!r}: {accepted.reason}")
     changes = q.field_changes(spec.proposal.domain, value, found.value)
@@ -119,7 +123,7 @@ def solve_outright(spec: Spec, givens: Mapping[str, Any], *, timeout: float = 10
     solvers found (for a spec that maximizes or minimizes, improved until
     both solvers prove nothing better exists); VACUOUS when both prove no
     proposal meets the spec; UNKNOWN, with the reason, on a timeout, a spent
-    ``budget`` (default ``BUDGET_FACTOR * timeout`` solver seconds) or an
+    ``budget`` (solver seconds, as for :func:`repair`) or an
     unsupported spec.  A value check() refutes (a ``unique`` spec with two
     solutions) comes back with check's verdict.
     """
@@ -128,7 +132,7 @@ def solve_outright(spec: Spec, givens: Mapping[str, Any], *, timeout: float = 10
         decoded = spec.decode_givens(givens)
     except DecodeError as exc:
         return malformed(f"the givens are not valid: {exc.path}: {exc.why}", Location(path=exc.path))
-    asker = _Asker(spec, decoded, timeout, BUDGET_FACTOR * timeout if budget is None else budget)
+    asker = _Asker(spec, decoded, timeout, budget)
 
     def done(v: Verdict) -> Verdict:
         return with_fields(v, solvers=(*asker.answers, *v.solvers), seconds=time.perf_counter() - start)
@@ -144,7 +148,7 @@ def solve_outright(spec: Spec, givens: Mapping[str, Any], *, timeout: float = 10
         return done(unknown(f"{note}: the solvers found no solution"
                             if value is None else f"{note}: the solvers found a solution but not the optimum"))
     answer = spec.proposal.domain.encode(value)
-    verdict = check(spec, givens, answer, store=store, timeout=timeout)
+    verdict = check(spec, givens, answer, store=store, timeout=max(asker.claims_timeout(), MIN_QUERY_SECONDS))
     if verdict.outcome is Outcome.ACCEPTED:
         return done(with_fields(verdict, reason=f"the solvers found it ({asker.queries} queries); {verdict.reason}",
                                 answer=answer))
@@ -157,8 +161,12 @@ def solve_outright(spec: Spec, givens: Mapping[str, Any], *, timeout: float = 10
 class _Asker:
     """Asks z3 and cvc5 through the chokepoint, within a budget of solver seconds, keeping every answer."""
 
-    def __init__(self, spec: Spec, givens: dict[str, Any], timeout: float, budget: float) -> None:
-        self.spec, self.givens, self.timeout, self.budget = spec, givens, timeout, budget
+    def __init__(self, spec: Spec, givens: dict[str, Any], timeout: float, budget: float | None) -> None:
+        self.spec, self.givens, self.timeout = spec, givens, timeout
+        self.claims = int(spec.unique) + int(spec.sense is not None)
+        # Kept back for the final check(), which proves each claim on both solvers.
+        self.reserve = 2 * self.claims * timeout
+        self.budget = BUDGET_FACTOR * timeout + self.reserve if budget is None else budget
         self.answers: list[dict[str, Any]] = []
         self.spent = 0.0
         self.queries = 0
@@ -168,8 +176,12 @@ class _Asker:
         self.spent += sum(float(a.get("seconds", 0.0)) for a in answers)
 
     def query_timeout(self) -> float:
-        """Each solver's time for the next query: both run at once, so half of what is left."""
-        return min(self.timeout, (self.budget - self.spent) / 2)
+        """Each solver's time for the next search query: both run at once, so half of what is left."""
+        return min(self.timeout, (self.budget - self.reserve - self.spent) / 2)
+
+    def claims_timeout(self) -> float:
+        """Each solver's time for each claim of the final check(), from what is left."""
+        return min(self.timeout, (self.budget - self.spent) / max(1, 2 * self.claims))
 
     def solution(self, query: Query, claim: str) -> tuple[str, Any, str]:
         """``("sat", value, "")`` with a value the evaluator accepts, ``("unsat", None, how)`` or
@@ -200,8 +212,8 @@ def _best(asker: _Asker) -> tuple[str, Any, str]:
     """Any solution, then (for a spec with an objective) better ones until UNSAT says it is optimal.
 
     ``("sat", value, how)`` when done; ``("unsat", None, how)`` when there is
-    no solution; ``(why, best so far or None, why)`` when the solvers or the
-    budget gave out.
+    no solution; ``("unknown", best so far or None, why)`` when the solvers
+    or the budget gave out.
     """
     spec, givens = asker.spec, asker.givens
     status, value, note = asker.solution(q.any_solution(spec, givens), "solve")
@@ -212,9 +224,9 @@ def _best(asker: _Asker) -> tuple[str, Any, str]:
         if status == "unsat":
             return "sat", value, f"optimal: {note}"
         if status != "sat":
-            return note, value, note
+            return "unknown", value, note
         if not _improves(spec, givens, better, value):
-            return "solver-model-rejected", value, "solver-model-rejected: a 'better' solution is not better"
+            return "unknown", value, "solver-model-rejected: a 'better' solution is not better"
         value = better
 
 
@@ -276,20 +288,28 @@ def _fewest_changes(asker: _Asker, value: Any, ask: Ask) -> _Found:
     total = len(encode(asker.spec, asker.givens).variables) + q.leaf_count(domain, value)
     lo, k = 1, 1  # the proposal itself is refuted: at least one field must change
     lo_how = "the proposal itself is refuted"
-    found = _Found()
-    while found.value is None:
-        status, got, note = ask(k, None)
+    gave_out = ""  # a query that timed out on the way up: minimality cannot be proved below it
+    while True:
+        status, got, note = _within(ask, domain, value, k, None)
+        if status == "sat":
+            found = _Found(got, _changed(domain, value, got))
+            break
         if status == "unsat":
             if k >= total:
                 return _Found(note=f"no proposal meets the spec, whatever changes ({note})")
-            lo, lo_how, k = k + 1, f"none with at most {k} changed: {note}", min(2 * k, total)
-        elif status == "sat":
-            found = _Found(got, _changed(domain, value, got))
+            lo, lo_how = k + 1, f"none with at most {k} changed: {note}"
         else:
-            return _Found(note=f"{note}, asking for a solution within {k} changed fields")
+            gave_out = f"{note}, asking for a solution with at most {k} changed"
+            # Only a timeout is worth a larger k (an easier query); a rejected model or a spent budget is not.
+            if k >= total or not note.startswith("timeout"):
+                return _Found(note=gave_out)
+        k = min(2 * k, total)
+    if gave_out:
+        found.minimal = f"not proved minimal: {gave_out}"
+        return found
     while lo < found.changed:
         mid = (lo + found.changed - 1) // 2
-        status, got, note = ask(mid, None)
+        status, got, note = _within(ask, domain, value, mid, None)
         if status == "unsat":
             lo, lo_how = mid + 1, f"none with at most {mid} changed: {note}"
         elif status == "sat":
@@ -305,12 +325,10 @@ def _least_distance(value: Any, found: _Found, ask: Ask, spec: Spec) -> None:
     """Among solutions with ``found.changed`` changes, binary search the least total int change."""
     domain = spec.proposal.domain
     found.distance = _distance(domain, value, found.value)
-    if found.distance == 0:
-        return
     lo = 0
     while lo < found.distance:
         mid = (lo + found.distance - 1) // 2
-        status, got, note = ask(found.changed, mid)
+        status, got, note = _within(ask, domain, value, found.changed, mid)
         if status == "unsat":
             lo = mid + 1
         elif status == "sat":
@@ -320,6 +338,19 @@ def _least_distance(value: Any, found: _Found, ask: Ask, spec: Spec) -> None:
             found.least = f"not proved least: {note}, asking for a total change of at most {mid}"
             return
     found.least = "the least (UNSAT below it on z3 and cvc5)" if found.distance else ""
+
+
+def _within(ask: Ask, domain: Any, value: Any, changed: int, distance: int | None) -> tuple[str, Any, str]:
+    """``ask``, with the solution's changes counted again here: a solver's word on them is a hint."""
+    status, got, note = ask(changed, distance)
+    if status != "sat":
+        return status, got, note
+    count, moved = _changed(domain, value, got), _distance(domain, value, got)
+    if count > changed or (distance is not None and moved > distance):
+        return "unknown", None, (f"solver-model-rejected: asked for at most {changed} changed fields"
+                                 f"{'' if distance is None else f' and a change of at most {distance}'}, "
+                                 f"its solution has {count} and {moved}")
+    return status, got, note
 
 
 def _changed(domain: Any, old: Any, new: Any) -> int:
