@@ -123,9 +123,11 @@ def linc_file(replayer: Replayer, shots: int, limit: int | None, k: int, saved: 
     mv = [linc_policy.majority_vote(row) for row in answers]
     p9 = [linc_policy.majority_vote([x if x != "Error" else None for x in labels]) for labels in prc]
     seq = [linc_policy.sequential(row, k=k) for row in answers]
+    strict = [linc_policy.sequential(row, k=k, at_budget="abstain") for row in answers]
     print(f"  per-sample agreement with Prover9's label (Error = no answer): {agree} of {n * len(raw[0])}")
     for name, ds in (("majority vote, assay verdicts", mv), ("majority vote, Prover9 labels", p9),
-                     (f"sequential k={k}, assay verdicts", seq)):
+                     (f"sequential k={k} (plurality at budget), assay verdicts", seq),
+                     (f"sequential k={k} (abstain at budget), assay verdicts", strict)):
         correct = sum(d.answer == g for d, g in zip(ds, gold, strict=True))
         answered = sum(d.answer is not None for d in ds)
         mean = sum(d.samples_used for d in ds) / n

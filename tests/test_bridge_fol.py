@@ -304,12 +304,25 @@ def test_sequential_needs_a_lead_not_a_count() -> None:
 
 
 def test_sequential_abstains_when_samples_disagree() -> None:
-    d = sequential(["True", "False", "Uncertain", "True", "False", "Uncertain", "True", "False", "Uncertain", "True"])
+    spread = ["True", "False", "Uncertain", "True", "False", "Uncertain", "True", "False", "Uncertain", "False"]
+    d = sequential(spread, at_budget="abstain")
     assert d.answer is None
     assert d.samples_used == 9  # after nine, one sample cannot give any answer a lead of 2
-    # With three samples left and no lead, a lead of 2 is still possible; with one left it is not.
-    assert sequential(["True", "False"], budget=3).samples_used == 2
-    assert sequential(["True", "False", "True", "False"], budget=4).reason.startswith("no answer can lead by 2")
+    assert sequential(["True", "False"], budget=3, at_budget="abstain").samples_used == 2
+    assert sequential(["True", "False", "True", "False"], budget=4,
+                      at_budget="abstain").reason.startswith("no answer can lead by 2")
+    # The plurality rule abstains on a tie at the budget, and answers a unique plurality.
+    assert sequential(spread[:9]) == Decision(None, 9, "no answer leads by 2 after 9 samples "
+                                                       "(True: 3, False: 3, Uncertain: 3)")
+    assert sequential(spread).answer == "False"
+
+
+def test_sequential_plurality_stops_once_the_budget_cannot_change_it() -> None:
+    # After four, True leads by 2 with one sample left: no lead of 3, but the plurality is settled.
+    d = sequential(["True", "False", "True", "True", "False"], k=3, budget=5)
+    assert (d.answer, d.samples_used) == ("True", 4)
+    # After three, True leads by 1 with one left: the last sample could still make a tie.
+    assert sequential(["True", "False", "True", "False"], budget=4).answer is None
 
 
 def test_sequential_reads_lazily_and_stops_at_the_budget() -> None:
@@ -323,8 +336,10 @@ def test_sequential_reads_lazily_and_stops_at_the_budget() -> None:
     d = sequential(ask(), budget=10)  # type: ignore[arg-type]
     assert d.answer is None
     assert len(asked) <= 10
-    with pytest.raises(ValueError, match="k and budget must be at least 1"):
+    with pytest.raises(ValueError, match="need k >= 1"):
         sequential([], k=0)
+    with pytest.raises(ValueError, match="at_budget 'plurality' or 'abstain'"):
+        sequential([], at_budget="guess")
 
 
 def test_sequential_never_answers_without_a_verified_sample() -> None:

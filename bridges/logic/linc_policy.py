@@ -10,10 +10,11 @@ policies read the samples in the order the model gave them:
   frequent answer (ties go to the answer seen first, as Python's
   ``Counter.most_common`` does in LINC's code);
 * :func:`sequential`, assay's: take samples one at a time and answer as soon
-  as one answer leads every other by ``k`` verified samples; stop early,
-  abstaining, as soon as the samples left cannot give any answer that lead.
-  Disagreement costs more samples; persistent disagreement is an abstention,
-  not a coin toss.
+  as one answer leads every other by ``k`` verified samples (two agreeing
+  samples settle it when nothing disagrees).  Disagreement costs more
+  samples; when the budget is spent the unique plurality answers and a tie
+  abstains (or, with ``at_budget="abstain"``, any remaining disagreement
+  abstains).
 
 Both are pure functions of the per-sample answers, so a replay of recorded
 samples and a live loop (which asks for the next sample only when the policy
@@ -58,15 +59,21 @@ def majority_vote(answers: Sequence[str | None]) -> Decision:
                     + (f" (next: {rest[0][0]} in {rest[0][1]})" if rest else ""))
 
 
-def sequential(answers: Iterable[str | None], *, k: int = 2, budget: int = 10) -> Decision:
-    """Read samples one by one; answer once an answer leads all others by ``k``; abstain once none can.
+def sequential(answers: Iterable[str | None], *, k: int = 2, budget: int = 10,
+               at_budget: str = "plurality") -> Decision:
+    """Read samples one by one; answer as soon as one answer leads every other by ``k`` verified samples.
 
-    ``answers`` may be lazy (a generator that asks the model for the next
-    sample): at most ``budget`` are read.  A sample with no answer
-    (malformed, vacuous, undecided) counts as read and adds no vote.
+    When the budget is spent without such a lead, ``at_budget="plurality"``
+    answers the unique most frequent answer (abstaining on a tie) and
+    ``"abstain"`` abstains.  Either way the policy stops early once the rest
+    of the budget cannot change what it would decide.  ``answers`` may be
+    lazy (a generator that asks the model for the next sample): at most
+    ``budget`` are read.  A sample with no answer (malformed, vacuous,
+    undecided) counts as read and adds no vote.
     """
-    if k < 1 or budget < 1:
-        raise ValueError(f"k and budget must be at least 1, got k={k}, budget={budget}")
+    if k < 1 or budget < 1 or at_budget not in ("plurality", "abstain"):
+        raise ValueError(f"need k >= 1, budget >= 1 and at_budget 'plurality' or 'abstain'; got k={k}, "
+                         f"budget={budget}, at_budget={at_budget!r}")
     counts: Counter[str] = Counter()
     used = 0
     for answer in answers:
@@ -74,16 +81,23 @@ def sequential(answers: Iterable[str | None], *, k: int = 2, budget: int = 10) -
         if answer is not None:
             counts[answer] += 1
         ranked = counts.most_common(2)
-        lead = ranked[0][1] - (ranked[1][1] if len(ranked) > 1 else 0) if ranked else 0
-        if lead >= k:
-            return Decision(ranked[0][0], used, f"{ranked[0][0]} leads by {lead} after {used} samples "
-                            f"({_show(counts)})")
+        top = ranked[0] if ranked else ("", 0)
+        lead = top[1] - (ranked[1][1] if len(ranked) > 1 else 0)
         left = budget - used
+        if lead >= k:
+            return Decision(top[0], used, f"{top[0]} leads by {lead} after {used} samples ({_show(counts)})")
         # The leader gains at most one vote per sample left; any other answer is at most as well placed.
-        if lead + left < k:
+        if at_budget == "abstain" and lead + left < k:
             return Decision(None, used, f"no answer can lead by {k} with {left} sample(s) left ({_show(counts)})")
+        if at_budget == "plurality" and top[1] and lead > left:
+            return Decision(top[0], used, f"{top[0]} leads by {lead} with {left} sample(s) left, so it has the "
+                            f"plurality at the budget ({_show(counts)})")
         if used >= budget:
             break
+    ranked = counts.most_common(2)
+    if at_budget == "plurality" and ranked and (len(ranked) == 1 or ranked[0][1] > ranked[1][1]):
+        return Decision(ranked[0][0], used, f"{ranked[0][0]} has the plurality after {used} samples "
+                        f"({_show(counts)})")
     return Decision(None, used, f"no answer leads by {k} after {used} samples ({_show(counts)})")
 
 
