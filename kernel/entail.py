@@ -17,7 +17,8 @@ solvers, which option that is, or says why it cannot:
 
 A check is settled only when z3 and cvc5 agree on it, for "unsat" and "sat"
 alike (a "sat" from z3 may be confirmed by cvc5 with finite model finding,
-which plain cvc5 often cannot do on quantified formulas).  Every script is
+an "unsat" by cvc5 with exhaustive quantifier instantiation: on quantified
+formulas plain cvc5 often gives up where those settle it).  Every script is
 hygiene-checked before a solver sees it, so a bridge cannot smuggle options,
 resets or foreign theories into a query.
 """
@@ -182,12 +183,19 @@ def _script(f: Formalisation, extra: str | None) -> str:
 
 
 def _settle_all(scripts: Sequence[str], timeout: float) -> list[_Settled]:
-    """Each script asked of z3 and cvc5 at once; a z3 "sat" that cvc5 leaves open goes to cvc5-fmf."""
+    """Each script asked of z3 and cvc5 at once; an answer of z3's that cvc5 leaves open is asked again.
+
+    A "sat" goes to cvc5 with finite model finding, an "unsat" to cvc5 with
+    exhaustive quantifier instantiation; each retry counts only for the answer
+    it was asked to confirm.
+    """
     answers = solvers.ask_scripts([(s, name) for s in scripts for name in ("z3", "cvc5")], timeout=timeout)
     pairs = [(answers[2 * i], answers[2 * i + 1]) for i in range(len(scripts))]
-    retry = [i for i, (z, c) in enumerate(pairs) if z.status == "sat" and c.status == "unknown"]
-    extra = dict(zip(retry, solvers.ask_scripts([(scripts[i], "cvc5-fmf") for i in retry], timeout=timeout),
-                     strict=True)) if retry else {}
+    # z3 has answered and cvc5 could not: ask cvc5 again in the configuration made for that answer.
+    retry = [(i, "cvc5-fmf" if z.status == "sat" else "cvc5-saturate") for i, (z, c) in enumerate(pairs)
+             if z.status in ("sat", "unsat") and c.status == "unknown"]
+    extra = dict(zip((i for i, _ in retry), solvers.ask_scripts([(scripts[i], name) for i, name in retry],
+                                                                timeout=timeout), strict=True)) if retry else {}
     out = []
     for i, (z, c) in enumerate(pairs):
         tried: tuple[solvers.SolverAnswer, ...] = (z, c) if i not in extra else (z, c, extra[i])
@@ -196,11 +204,15 @@ def _settle_all(scripts: Sequence[str], timeout: float) -> list[_Settled]:
 
 
 def _agree(answers: tuple[solvers.SolverAnswer, ...]) -> _Settled:
-    z, c, *fmf = answers
+    z, c, *again = answers
     if z.status == c.status and z.status != "unknown":
         return _Settled(z.status, f"z3 and cvc5: {z.status}", answers)
-    if fmf and z.status == "sat" and fmf[0].status == "sat":
+    if again and z.status == again[0].status == "sat" and again[0].options and \
+            again[0].options.get("finite-model-find") == "true":
         return _Settled("sat", "z3: sat; cvc5 (finite-model-find): sat", answers)
+    if again and z.status == again[0].status == "unsat" and again[0].options and \
+            again[0].options.get("full-saturate-quant") == "true":
+        return _Settled("unsat", "z3: unsat; cvc5 (full-saturate-quant): unsat", answers)
     if {z.status, c.status} == {"sat", "unsat"}:
         return _Settled("unknown", f"solver-disagreement: z3 says {z.status}, cvc5 says {c.status}", answers)
     reasons = "; ".join(f"{a.solver}: {a.reason or a.status}" for a in answers)

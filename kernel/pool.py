@@ -116,6 +116,10 @@ CONFIGS: Final[Mapping[str, Config]] = {
     # where plain cvc5 often answers "unknown" to a satisfiable question.  Its
     # "sat" comes with a finite model; callers use it only to confirm a "sat".
     "cvc5-fmf": Config("cvc5-fmf", "cvc5", (("finite-model-find", "true"),)),
+    # Exhaustive instantiation of quantifiers, for unsatisfiable quantified
+    # questions where plain cvc5 gives up ("unknown (INCOMPLETE)") for want
+    # of ground terms.  Callers use it only to confirm an "unsat".
+    "cvc5-saturate": Config("cvc5-saturate", "cvc5", (("full-saturate-quant", "true"),)),
 }
 
 

@@ -117,3 +117,13 @@ def test_a_kernel_that_trusted_one_solver_would_be_caught(monkeypatch: pytest.Mo
     f = Formalisation(ROW, (*ROW_PREMISES, "(< bob cy)"), options(("A", "(= ann 2)"), ("B", "(= bob 2)")))
     v = decide(f)
     assert v.outcome is not Outcome.ACCEPTED and v.answer is None, v
+
+
+def test_quantified_questions_plain_cvc5_gives_up_on_are_settled_by_the_retry() -> None:
+    """Everything is p and nothing is p: unsat, but plain cvc5 finds no ground term to start from."""
+    decl = "(declare-sort s_U 0)\n(declare-fun p (s_U) Bool)\n"
+    premises = ("(forall ((x s_U)) (p x))", "(forall ((x s_U)) (not (p x)))")
+    v = decide(Formalisation(decl, premises, (Option("True", (Check("entailed", "true"),)),)))
+    assert v.outcome is Outcome.VACUOUS, v
+    retried = [a for a in v.solvers if (a.get("options") or {}).get("full-saturate-quant") == "true"]
+    assert [a["result"] for a in retried] == ["unsat"]
