@@ -28,7 +28,7 @@ ANSWER = '{"chickens": 23, "rabbits": 12}'
 def ask(**kw: Any) -> Prompt:
     return Prompt(messages=(Message("system", "Answer with JSON only."),
                             Message("user", "35 heads and 94 legs: how many chickens and rabbits?")),
-                  spec=chickens_and_rabbits, task="farm", max_tokens=64, temperature=0.7, **kw)
+                  **{"spec": chickens_and_rabbits, "task": "farm", "max_tokens": 64, "temperature": 0.7, **kw})
 
 
 @dataclass
@@ -166,3 +166,69 @@ def test_a_failure_is_a_backend_error_with_its_kind_and_cost(case: Case) -> None
     assert e.prompt_tokens == prompt_tokens if prompt_tokens is not None else e.prompt_tokens > 0
     assert e.completion_tokens == completion_tokens if completion_tokens is not None else e.completion_tokens > 0
     assert e.seconds >= 0 and str(e).startswith(f"{kind}: ")
+
+
+# --- what only replay does ----------------------------------------------------------------------
+
+
+def test_replay_serves_each_task_its_own_outputs_in_order() -> None:
+    backend = ReplayBackend({"a": ["1", "2"], "b": [RecordedOutput("x", 5, 7)]}, name="rec")
+    assert [backend.complete(ask(task=t), timeout=1).text for t in ("a", "b", "a")] == ["1", "x", "2"]
+    assert backend.remaining("a") == 0
+    with pytest.raises(BackendError) as info:
+        backend.complete(ask(task="a"), timeout=1)
+    assert info.value.detail == "no more recorded outputs for task 'a' (2 served)"
+    with pytest.raises(BackendError, match="exhausted: no more recorded outputs for task 'zzz' \\(0 served\\)"):
+        backend.complete(ask(task="zzz"), timeout=1)
+
+
+def test_replay_uses_recorded_counts_and_estimates_the_missing_ones() -> None:
+    backend = ReplayBackend({"farm": [RecordedOutput("abcdefghi", 40, 3), RecordedOutput("abcdefghi", 40),
+                                      "abcdefghi"]})
+    counted, half, none = (backend.complete(ask(), timeout=1) for _ in range(3))
+    assert (counted.prompt_tokens, counted.completion_tokens, counted.estimated) == (40, 3, False)
+    # The estimate is UTF-8 bytes / 4 rounded up: 9 bytes -> 3; the prompt's two messages are 75 bytes -> 19.
+    assert (half.prompt_tokens, half.completion_tokens, half.estimated) == (40, 3, True)
+    assert (none.prompt_tokens, none.completion_tokens, none.estimated) == (19, 3, True)
+    assert none.model == "replay"
+
+
+def test_replay_of_a_blank_output_is_empty_with_its_cost() -> None:
+    with pytest.raises(BackendError) as info:
+        ReplayBackend({"farm": [RecordedOutput(" \n", 12, 1)]}).complete(ask(), timeout=1)
+    assert (info.value.kind, info.value.prompt_tokens, info.value.completion_tokens) == ("empty", 12, 1)
+
+
+def test_replay_reads_jsonl(tmp_path: Any) -> None:
+    path = tmp_path / "outputs.jsonl"
+    path.write_text('{"task": "farm", "text": "one", "prompt_tokens": 10, "completion_tokens": 2}\n\n'
+                    '{"task": "farm", "text": "two"}\n', encoding="utf-8")
+    backend = ReplayBackend.from_jsonl(path)
+    first, second = backend.complete(ask(), timeout=1), backend.complete(ask(), timeout=1)
+    assert (first.text, first.prompt_tokens, first.estimated, second.text, second.estimated) == \
+        ("one", 10, False, "two", True)
+
+
+@pytest.mark.parametrize(("line", "why"), [
+    ("{nope", "not JSON (Expecting property name enclosed in double quotes at column 2)"),
+    ("[1]", "expected an object with task and text, got list"),
+    ('{"task": "t"}', "text must be a string, got None"),
+    ('{"task": 3, "text": "x"}', "task must be a string, got 3"),
+    ('{"task": "t", "text": "x", "prompt_tokens": -1}', "prompt_tokens must be a non-negative integer, got -1"),
+    ('{"task": "t", "text": "x", "completion_tokens": true}',
+     "completion_tokens must be a non-negative integer, got True"),
+    ('{"task": "t", "text": "x", "score": 1}', "unexpected field 'score'"),
+])
+def test_a_bad_jsonl_line_is_named_by_file_and_line(tmp_path: Any, line: str, why: str) -> None:
+    from assay.bridges.models.replay import ReplayFileError
+
+    path = tmp_path / "outputs.jsonl"
+    path.write_text('{"task": "t", "text": "fine"}\n' + line + "\n", encoding="utf-8")
+    with pytest.raises(ReplayFileError) as info:
+        ReplayBackend.from_jsonl(path)
+    assert str(info.value) == f"{path}:2: {why}"
+
+
+def test_replay_refuses_a_string_where_a_list_of_outputs_belongs() -> None:
+    with pytest.raises(TypeError, match="outputs\\['farm'\\] must be a sequence of outputs, not a single string"):
+        ReplayBackend({"farm": "oops"})
