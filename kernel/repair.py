@@ -5,9 +5,12 @@
   encoding) as it can, and then, among those, moves its ints by the least
   total amount.  It is a MaxSMT by bounded search through the one solver
   chokepoint, never an optimizer object in this process: "is there a solution
-  with at most ``k`` changed fields?" for ``k = 1, 2, 4, ...`` until one is
-  found, then a binary search between the last UNSAT and the changes of the
-  best solution found; the same for the total change of the ints.
+  with at most ``k`` changed fields?" for ``k = 1, 2, 4``, then for any ``k``,
+  until one is found, then a binary search between the last UNSAT and the
+  changes of the best solution found; the same for the total change of the
+  ints.  Minimality is proved when the bound below the answer is UNSAT on
+  both solvers (or is 0: the proposal itself is refuted); a timeout there
+  leaves the repair "not proved minimal".
 * :func:`solve_outright` asks the solvers for any solution, and, for a spec
   that maximizes or minimizes, improves it until no better one exists.
 
@@ -55,6 +58,8 @@ __all__ = ["BUDGET_FACTOR", "repair", "solve_outright"]
 BUDGET_FACTOR: Final = 4.0
 # A query given less time than this is not worth starting.
 MIN_QUERY_SECONDS: Final = 0.01
+# The largest bound on the changed fields tried before asking for any solution at all.
+GALLOP: Final = 4
 # How many changes a reason lists before it says "and N more".
 SHOWN_CHANGES: Final = 5
 
@@ -90,16 +95,15 @@ def repair(spec: Spec, givens: Mapping[str, Any], proposal: Any, *, timeout: flo
     value = spec.decode_proposal(proposal)
     if spec.unique and not spec.out_of_bounds(value) and spec.holds({**asker.givens, spec.proposal.name: value}):
         return refused("the proposal meets the spec but is not its only solution, so no repair can be unique")
-    impossible, _, answers = _claims.no_solution(spec, asker.givens, timeout=timeout, store=store)
-    asker.charge(answers)
-    if impossible:
-        vacuous = check(spec, givens, proposal, store=store, timeout=timeout, vacuity=True,
-                        vacuity_timeout=timeout, where=where)
-        return with_fields(vacuous, solvers=tuple(asker.answers), seconds=time.perf_counter() - start)
     try:
         found = _nearest(asker, value)
     except (Unsupported, Undefined) as exc:
         return refused(f"unsupported: {exc}")
+    if found.impossible:
+        # Both solvers proved that no proposal meets the spec: check() says so with its certificate.
+        vacuous = check(spec, givens, proposal, store=store, timeout=timeout, vacuity=True,
+                        vacuity_timeout=timeout, where=where)
+        return with_fields(vacuous, solvers=(*asker.answers, *vacuous.solvers), seconds=time.perf_counter() - start)
     if found.value is None:
         return refused(found.note)
     repaired = spec.proposal.domain.encode(found.value)
@@ -248,6 +252,7 @@ class _Found:
     distance: int = 0
     least: str = ""  # the same for the total change of the ints ("" when it has none)
     note: str = ""  # why nothing was found
+    impossible: bool = False  # both solvers proved that nothing meets the spec
 
 
 def _nearest(asker: _Asker, value: Any) -> _Found:
@@ -257,7 +262,8 @@ def _nearest(asker: _Asker, value: Any) -> _Found:
     if spec.sense is not None:
         status, best, note = _best(asker)
         if status != "sat":
-            return _Found(note=f"{note}: the optimum, which a repair must reach, was not found")
+            return _Found(note=f"{note}: the optimum, which a repair must reach, was not found",
+                          impossible=status == "unsat")
         objective = q.objective_value(spec, givens, best)
 
     def ask(changed: int | None, distance: int | None) -> tuple[str, Any, str]:
@@ -269,7 +275,7 @@ def _nearest(asker: _Asker, value: Any) -> _Found:
         # A unique spec has one solution: the first found is the nearest, and check() proves it the only one.
         status, got, note = ask(None, None)
         if status != "sat":
-            return _Found(note=f"{note}, asking for any solution")
+            return _Found(note=f"{note}, asking for any solution", impossible=status == "unsat")
         return _Found(got, _changed(spec.proposal.domain, value, got),
                       minimal="minimal: it is the only solution (the unique claim below)")
     found = _fewest_changes(asker, value, ask)
@@ -283,7 +289,11 @@ Ask = Callable[[int | None, int | None], tuple[str, Any, str]]
 
 
 def _fewest_changes(asker: _Asker, value: Any, ask: Ask) -> _Found:
-    """Gallop up k = 1, 2, 4, ... to the first solution, then binary search down to the least k."""
+    """Ask for k = 1, 2, 4 changed fields, then any number, to the first solution; binary search down from it.
+
+    Model answers are mostly near misses, found at small k; past :data:`GALLOP` one
+    unbounded query finds a solution to search down from, or proves there is none.
+    """
     domain = asker.spec.proposal.domain
     total = len(encode(asker.spec, asker.givens).variables) + q.leaf_count(domain, value)
     lo, k = 1, 1  # the proposal itself is refuted: at least one field must change
@@ -296,14 +306,14 @@ def _fewest_changes(asker: _Asker, value: Any, ask: Ask) -> _Found:
             break
         if status == "unsat":
             if k >= total:
-                return _Found(note=f"no proposal meets the spec, whatever changes ({note})")
+                return _Found(note=f"no proposal meets the spec, whatever changes ({note})", impossible=True)
             lo, lo_how = k + 1, f"none with at most {k} changed: {note}"
         else:
             gave_out = f"{note}, asking for a solution with at most {k} changed"
             # Only a timeout is worth a larger k (an easier query); a rejected model or a spent budget is not.
             if k >= total or not note.startswith("timeout"):
                 return _Found(note=gave_out)
-        k = min(2 * k, total)
+        k = 2 * k if 2 * k <= GALLOP else total
     if gave_out:
         found.minimal = f"not proved minimal: {gave_out}"
         return found
