@@ -274,6 +274,26 @@ def test_token_bytes_of_a_byte_level_tokenizer_join_to_the_text() -> None:
     assert any(p is not None and not _is_utf8(p) for p in pieces)
 
 
+def test_token_bytes_of_a_sentencepiece_tokenizer_read_spaces_and_byte_fallbacks() -> None:
+    """Llama-2-style: ``▁`` for a space, ``<0xNN>`` for bytes with no token of their own."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers
+
+    vocab = {"<unk>": 0, "<s>": 1, "</s>": 2} | {f"<0x{b:02X}>": 3 + b for b in range(256)}
+    for piece in ["\u2581", "t", "h", "e", "1", "2", "\u2581t", "he", "\u2581the", "12"]:
+        vocab[piece] = len(vocab)
+    merges = [("\u2581", "t"), ("h", "e"), ("\u2581t", "he"), ("1", "2")]
+    tok = Tokenizer(models.BPE(vocab=vocab, merges=merges, byte_fallback=True, unk_token="<unk>"))
+    tok.pre_tokenizer = pre_tokenizers.Metaspace(replacement="\u2581", prepend_scheme="first")
+    tok.decoder = decoders.Sequence([decoders.Replace("\u2581", " "), decoders.ByteFallback(), decoders.Fuse(),
+                                     decoders.Strip(" ", 1, 0)])
+    tokenizer = transformers.PreTrainedTokenizerFast(tokenizer_object=tok, bos_token="<s>", eos_token="</s>",
+                                                     unk_token="<unk>")
+    pieces = token_bytes(tokenizer)
+    ids = tokenizer("the 12 日本", add_special_tokens=False)["input_ids"]
+    assert [pieces[i] for i in ids] == [b" the", b" ", b"12", b" ", *(bytes((b,)) for b in "日本".encode())]
+    assert pieces[tokenizer.eos_token_id] is None and pieces[tokenizer.bos_token_id] is None
+
+
 def _is_utf8(data: bytes) -> bool:
     try:
         data.decode("utf-8")
