@@ -17,7 +17,8 @@ Rows (all on the same tasks and the same seeded samples):
 * ``policy``: the allocator's choice per task.
 
 Every accepted or repaired answer is checked again here with the spec's own
-evaluator: the ``wrong`` column must be 0 for every verified row.
+evaluator (and, for knapsack, against the known optimum): the ``wrong``
+column must be 0 for every verified row.
 
     python bench/bench_loop.py [--error-rate 0.5] [--seeds 2] [--latency 0.8] [--json out.json]
 """
@@ -139,14 +140,21 @@ def perturb(value: Any, rng: random.Random) -> Any:
     return copy
 
 
-def holds(spec: Spec, givens: dict[str, Any], answer: Any) -> bool:
-    """The spec's own evaluator on an answer (JSON), or False when it does not decode."""
+def correct(spec: Spec, givens: dict[str, Any], answer: Any, known: Any) -> bool:
+    """Whether an answer (JSON) is right: the spec's own evaluator holds on it and, for a spec that
+    maximizes or minimizes, its objective equals the known solution's (a feasible answer is not enough)."""
+    from assay.specs.queries import objective_value
+
     try:
         value = spec.decode_proposal(answer)
-        env = {**spec.decode_givens(givens), spec.proposal.name: value}
+        decoded = spec.decode_givens(givens)
     except ValueError:
         return False
-    return not spec.out_of_bounds(value) and spec.holds(env)
+    if spec.out_of_bounds(value) or not spec.holds({**decoded, spec.proposal.name: value}):
+        return False
+    if spec.sense is None:
+        return True
+    return objective_value(spec, decoded, value) == objective_value(spec, decoded, spec.decode_proposal(known))
 
 
 @dataclass
@@ -196,7 +204,7 @@ def run(error_rate: float, seeds: int, latency: float, budget: Budget) -> list[R
                     text = model.answer(tid)
                     clock.offset += latency
                     found = parse_answer(spec, text)
-                    ok = hasattr(found, "value") and holds(spec, givens, found.value)
+                    ok = hasattr(found, "value") and correct(spec, givens, found.value, known[tid])
                     row.right += ok
                     row.wrong += not ok
                     row.calls += 1
@@ -209,7 +217,7 @@ def run(error_rate: float, seeds: int, latency: float, budget: Budget) -> list[R
                 result = run_task(task, choice, model=None if name == "solver" else model, parser=parse_answer,
                                   clock=clock)
                 if result.ok:
-                    if holds(spec, givens, result.answer):
+                    if correct(spec, givens, result.answer, known[tid]):
                         row.right += 1
                     else:
                         row.wrong += 1
