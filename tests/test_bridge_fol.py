@@ -91,6 +91,29 @@ def test_free_variables_are_closed_universally() -> None:
         "(forall ((v_x s_U)) (forall ((v_y s_U)) (p_Likes v_x v_y)))"
 
 
+def test_free_variable_conclusion_is_false_only_when_no_instance_holds() -> None:
+    # Prover9 closes the negated goal on its own: with y free, False means "for all y, not C(y)", not merely
+    # "not every y satisfies C".  Rex is a dog and Max is not: neither every individual nor none is a dog.
+    assert folio_answer(["Dog(rex)", "¬Dog(max)"], "Dog(y)") == "C"
+    assert linc_answer(["Dog(Rex)", "-Dog(Max)"], "Dog(y)") == "Uncertain"
+    # When no individual is a dog, every instance of the conclusion fails: False.
+    assert folio_answer(["∀x ¬Dog(x)"], "Dog(y)") == "B"
+    assert linc_answer(["all x. -Dog(x)"], "Dog(y)") == "False"
+    # When every individual is a dog: True (the conclusion's universal closure is entailed).
+    assert folio_answer(["∀x Dog(x)"], "Dog(y) ∧ Animal(y) ∨ Dog(y)") == "A"
+
+
+def test_free_variable_conclusion_checks_each_closure() -> None:
+    f = fol.open_world([fol.parse_formula("Dog(rex)", folio.UNICODE)], fol.parse_formula("Dog(y)", folio.UNICODE))
+    false, uncertain = f.options[1], f.options[2]
+    assert [c.formula for c in false.checks] == ["(forall ((v_y s_U)) (not (p_Dog v_y)))"]
+    assert [c.formula for c in uncertain.checks] == ["(not (forall ((v_y s_U)) (p_Dog v_y)))",
+                                                    "(not (forall ((v_y s_U)) (not (p_Dog v_y))))"]
+    # A closed conclusion keeps the plain negation.
+    closed = fol.open_world([], fol.parse_formula("Dog(rex)", folio.UNICODE))
+    assert [c.formula for c in closed.options[1].checks] == ["(not (p_Dog c_rex))"]
+
+
 def test_nltk_quantifier_stops_before_a_binary_connective() -> None:
     parsed = fol.parse_formula("all x. P(x) -> Q(x)", linc.NLTK)
     assert isinstance(parsed, fol.Binary)

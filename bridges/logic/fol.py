@@ -509,9 +509,14 @@ def open_world(premises: Sequence[Formula], conclusion: Formula, *, labels: Mapp
     """The three-valued open-world question: is the conclusion True, False or Uncertain given the premises?
 
     True: the premises entail the conclusion; False: they entail its
-    negation; Uncertain: both the conclusion and its negation are consistent
-    with them.  Every formula is universally closed first, so "False" means
-    the closed conclusion is refuted (not that each instance is).
+    negation; Uncertain: neither.  Free variables are closed universally the
+    way Prover9 closes them (the engine behind both published pipelines): the
+    conclusion ``C`` becomes ``∀x C`` and its negation ``∀x ¬C``, each closed
+    on its own.  So with a free variable, True says every instance holds and
+    False that no instance does; an answer about ``¬∀x C`` alone (some
+    instance fails) is not False but Uncertain.  That keeps True and False
+    right whether the model meant the free variable universally or
+    existentially.  For a closed conclusion the two negations coincide.
     ``labels`` maps "True"/"False"/"Uncertain" to the option labels of the
     dataset (default: themselves).  Raises :class:`Malformed` on a signature
     clash.
@@ -523,11 +528,16 @@ def open_world(premises: Sequence[Formula], conclusion: Formula, *, labels: Mapp
                          f"missing {', '.join(missing)}")
     sig = signature([*premises, conclusion])
     goal = to_smtlib(close(conclusion))
-    negated = f"(not {goal})"
+    if free_variables(conclusion):
+        negated = to_smtlib(close(Not(conclusion, conclusion.line, conclusion.column)))
+        undecided = (Check("consistent", f"(not {goal})"), Check("consistent", f"(not {negated})"))
+    else:
+        negated = f"(not {goal})"
+        undecided = (Check("consistent", goal), Check("consistent", negated))
     options = (
         Option(names["True"], (Check("entailed", goal),)),
         Option(names["False"], (Check("entailed", negated),)),
-        Option(names["Uncertain"], (Check("consistent", goal), Check("consistent", negated))),
+        Option(names["Uncertain"], undecided),
     )
     return Formalisation(declarations(sig), tuple(to_smtlib(close(p)) for p in premises), options,
                          tuple(changes), source)
