@@ -266,9 +266,11 @@ def _nearest(asker: _Asker, value: Any) -> _Found:
                           impossible=status == "unsat")
         objective = q.objective_value(spec, givens, best)
 
+    enc = encode(spec, givens)
+
     def ask(changed: int | None, distance: int | None) -> tuple[str, Any, str]:
         query = q.nearest_solution(spec, givens, value, max_changed=changed, max_distance=distance,
-                                   objective=objective)
+                                   objective=objective, encoding=enc)
         return asker.solution(query, "repair")
 
     if spec.unique:
@@ -278,7 +280,7 @@ def _nearest(asker: _Asker, value: Any) -> _Found:
             return _Found(note=f"{note}, asking for any solution", impossible=status == "unsat")
         return _Found(got, _changed(spec.proposal.domain, value, got),
                       minimal="minimal: it is the only solution (the unique claim below)")
-    found = _fewest_changes(asker, value, ask)
+    found = _fewest_changes(asker, value, ask, len(enc.variables))
     if found.value is not None:
         _least_distance(value, found, ask, spec)
     return found
@@ -288,14 +290,14 @@ def _nearest(asker: _Asker, value: Any) -> _Found:
 Ask = Callable[[int | None, int | None], tuple[str, Any, str]]
 
 
-def _fewest_changes(asker: _Asker, value: Any, ask: Ask) -> _Found:
+def _fewest_changes(asker: _Asker, value: Any, ask: Ask, variables: int) -> _Found:
     """Ask for k = 1, 2, 4 changed fields, then any number, to the first solution; binary search down from it.
 
     Model answers are mostly near misses, found at small k; past :data:`GALLOP` one
     unbounded query finds a solution to search down from, or proves there is none.
     """
     domain = asker.spec.proposal.domain
-    total = len(encode(asker.spec, asker.givens).variables) + q.leaf_count(domain, value)
+    total = variables + q.leaf_count(domain, value)  # no repair changes more than every field
     lo, k = 1, 1  # the proposal itself is refuted: at least one field must change
     lo_how = "the proposal itself is refuted"
     gave_out = ""  # a query that timed out on the way up: minimality cannot be proved below it

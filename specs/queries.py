@@ -112,16 +112,19 @@ class FieldChange:
 
 
 def nearest_solution(spec: Spec, givens: Mapping[str, Any], value: Any, *, max_changed: int | None = None,
-                     max_distance: int | None = None, objective: int | None = None) -> Query:
+                     max_distance: int | None = None, objective: int | None = None,
+                     encoding: Encoding | None = None) -> Query:
     """Is there a proposal meeting the spec within ``max_changed`` leaf changes of ``value``?
 
     ``value`` is a decoded proposal (it may break the spec and its domain's
     bounds).  ``max_distance`` also bounds the total absolute change of its
     int leaves; ``objective``, for a spec with an objective, asks for one at
     least this good (``>=`` when maximizing, ``<=`` when minimizing).  A model
-    decodes (:meth:`Query.witness`) into the repaired proposal.
+    decodes (:meth:`Query.witness`) into the repaired proposal.  ``encoding``
+    is ``encode(spec, givens)`` when the caller has it already (a search asks
+    many bounds of one task).
     """
-    enc = encode(spec, givens)
+    enc = encode(spec, givens) if encoding is None else encoding
     changed, distance = _departure(enc, value)
     parts = [enc.spec_term]
     if objective is not None:
