@@ -327,7 +327,7 @@ def test_every_solver_answer_is_listed_with_its_seconds() -> None:
 # --- the property: a repair always meets the spec, and its changes are exact ------------------
 
 
-@settings(max_examples=10, deadline=None)
+@settings(max_examples=8, deadline=None)
 @given(st.lists(st.integers(0, 11), min_size=5, max_size=5))
 def test_repaired_answers_meet_the_spec_with_exact_changes(xs: list[int]) -> None:
     v = repair(all_equal, {}, xs)
@@ -352,7 +352,6 @@ def test_repaired_answers_meet_the_spec_with_exact_changes(xs: list[int]) -> Non
     ("colouring:graph_colouring", {"vertices": 4, "edges": [[0, 1], [1, 2], [2, 3], [3, 0]], "colours": 2}),
     ("scheduling:meeting_schedule", {"meetings": MEETINGS, "precedence": [{"first": 1, "then": 2}]}),
     ("word_problem:chickens_and_rabbits", {"heads": 10, "legs": 28}),
-    ("knapsack:knapsack", {"items": ITEMS, "capacity": 10}),
     ("sorting:sorting", {"numbers": [5, -3, 9, 1, 5]}),
 ])
 def test_solve_outright_finds_an_accepted_answer(ref: str, givens: dict[str, Any]) -> None:
@@ -367,6 +366,8 @@ def test_solve_outright_finds_an_accepted_answer(ref: str, givens: dict[str, Any
 
 def test_solve_outright_reaches_the_knapsack_optimum() -> None:
     v = solve_outright(load(LIB + "knapsack:knapsack"), {"items": ITEMS, "capacity": 10})
+    assert v.outcome is Outcome.ACCEPTED, v.reason
+    assert v.reason.startswith("the solvers found it (")
     assert v.answer == [False, True, False, True]
     assert [(c.name, c.status) for c in v.claims] == [("optimal", "proved")]
 
@@ -395,3 +396,10 @@ def test_solve_outright_with_bad_givens_is_malformed() -> None:
     assert v.outcome is Outcome.MALFORMED
     assert v.where is not None
     assert v.where.path == "givens.n"
+
+
+def test_solve_outright_on_an_ambiguous_unique_spec_is_not_accepted() -> None:
+    v = solve_outright(load(f"{OK}:chained"), {"lo": 0, "hi": 5})  # 1 and 3 both meet it
+    assert v.outcome is Outcome.REFUTED
+    assert re.fullmatch(r"the solvers' answer [13]: the unique claim fails: another proposal also meets the spec: [13]",
+                        v.reason), v.reason
