@@ -379,3 +379,25 @@ def test_a_model_object_needs_its_tokenizer_and_a_known_device() -> None:
         HFBackend(object())
     with pytest.raises(ValueError, match="device must be None, 'cpu', 'cuda' or 'auto', got 'tpu'"):
         HFBackend(object(), device="tpu")
+
+
+@pytest.mark.parametrize("prefix", [b'{"username": "', b'{"username": "ab\\\\', "{\"username\": \"日本".encode()[:-1],
+                                    b'{"username": "' + b"x" * 30, b'{"username": "' + b"x" * 32,
+                                    b'{"username": "a", "password": "p', b"{", b'{"username": "a"'])
+def test_the_mask_allows_exactly_the_tokens_that_stay_in_the_language(prefix: bytes) -> None:
+    """The trie walk and the whole-vocabulary shortcut inside strings against feeding every token one by one."""
+    from assay.bridges.models.hf import Vocabulary, _Masker
+
+    tokenizer = tiny_tokenizer()
+    masker = _Masker(Grammar.for_spec(account_policy), Vocabulary.of(tokenizer, [tokenizer.eos_token_id]))
+    g = masker.grammar
+    state = g.feed_bytes(g.start(), prefix)
+    assert state is not None
+    expected = {}
+    for i, piece in enumerate(masker.vocab.pieces):
+        after = g.feed_bytes(state, piece) if piece is not None and i != tokenizer.eos_token_id else None
+        if after is not None:
+            expected[i] = g.min_remaining(after)
+    ids, due = masker.successors(state)
+    assert dict(zip(ids.tolist(), due.tolist(), strict=True)) == expected
+    assert len(ids) == len(set(ids.tolist()))

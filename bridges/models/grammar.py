@@ -25,6 +25,7 @@ every output completable within its token budget.
 from __future__ import annotations
 
 import json
+import sys
 from typing import Any
 
 from assay.specs.domains import (
@@ -38,7 +39,7 @@ from assay.specs.domains import (
     TupleDomain,
 )
 
-__all__ = ["Grammar", "GrammarError", "State"]
+__all__ = ["Grammar", "GrammarError", "State", "string_chars"]
 
 # What a node's ``feed`` answers: the byte is consumed and the node moves on;
 # the node moves on and a child starts, which must consume the byte; or the
@@ -449,7 +450,36 @@ class Grammar:
         """The length in bytes of the shortest completion of ``state`` (0 when it is accepting)."""
         return sum(node.min_remaining(local) for node, local in state)
 
+    def string_room(self, state: State) -> int | None:
+        """Inside a string, between characters: how many more characters fit (``sys.maxsize`` when
+        unbounded); None in any other state.  With :func:`string_chars` it decides a whole vocabulary
+        at once, where stepping byte by byte through tens of thousands of tokens would be slow."""
+        node, local = state[-1]
+        if not isinstance(node, _Str) or local[0] != _INSIDE or local[2]:
+            return None
+        return sys.maxsize if node.max_len is None else node.max_len - local[1]
+
     def matches(self, data: bytes) -> bool:
         """Whether ``data`` is a whole value of this grammar's language."""
         state = self.feed_bytes(self.start(), data)
         return state is not None and self.accepting(state)
+
+
+_ANY_STRING = _Str(None)
+
+
+def string_chars(piece: bytes) -> int | None:
+    """How many characters ``piece`` adds inside a string when it stays inside and ends between characters
+    (no unescaped quote, no dangling backslash or partial UTF-8 character); None otherwise.
+
+    From any state where :meth:`Grammar.string_room` is ``r``, such a piece
+    is allowed exactly when its count is at most ``r``, and leaves the shortest
+    completion as it was (the closing quote and what follows the string).
+    """
+    local: Any = (_INSIDE, 0, 0, 0, 0)
+    for b in piece:
+        step = _ANY_STRING.feed(local, b)
+        if step is None or step[0] != _OK or step[1][0] != _INSIDE:
+            return None
+        local = step[1]
+    return None if local[2] else int(local[1])

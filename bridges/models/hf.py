@@ -36,7 +36,7 @@ except ImportError as e:  # pragma: no cover - exercised only where the extra is
 
 from assay.kernel.backends import BackendError, Completion, Prompt
 
-from .grammar import Grammar, State
+from .grammar import Grammar, State, string_chars
 
 __all__ = ["GrammarLogitsProcessor", "HFBackend", "Vocabulary", "token_bytes"]
 
@@ -95,6 +95,13 @@ def token_bytes(tokenizer: Any) -> list[bytes | None]:
     return [b if b else None for b in out]
 
 
+def _insert(trie: tuple[dict[int, Any], list[int]], piece: bytes, token: int) -> None:
+    node = trie
+    for b in piece:
+        node = node[0].setdefault(b, ({}, []))
+    node[1].append(token)
+
+
 class Vocabulary:
     """A tokenizer's tokens as bytes, in a trie, with its end-of-text ids."""
 
@@ -106,13 +113,17 @@ class Vocabulary:
         # A trie node: (children by byte, ids of the tokens that end here).
         self.trie: tuple[dict[int, Any], list[int]] = ({}, [])
         for i, piece in enumerate(self.pieces):
-            if piece is None or i in self.eos_ids:
-                continue
-            node = self.trie
-            for b in piece:
-                node = node[0].setdefault(b, ({}, []))
-            node[1].append(i)
+            if piece is not None and i not in self.eos_ids:
+                _insert(self.trie, piece, i)
         self.single_bytes = {p[0] for p in self.pieces if p is not None and len(p) == 1}
+        # Tokens that are plain string content, with their length in characters; the rest in a trie of their own.
+        plain = [(i, string_chars(p)) for i, p in enumerate(self.pieces) if p is not None and i not in self.eos_ids]
+        self.plain_ids = torch.tensor([i for i, n in plain if n is not None], dtype=torch.long)
+        self.plain_chars = torch.tensor([n for _, n in plain if n is not None], dtype=torch.long)
+        self.other_trie: tuple[dict[int, Any], list[int]] = ({}, [])
+        for i, n in plain:
+            if n is None:
+                _insert(self.other_trie, self.pieces[i] or b"", i)
 
     @classmethod
     def of(cls, tokenizer: Any, eos_ids: Sequence[int]) -> Vocabulary:
@@ -133,7 +144,9 @@ class _Masker:
             return hit
         ids: list[int] = []
         due: list[int] = []
-        stack = [(self.vocab.trie, state)]
+        room = self.grammar.string_room(state)
+        trie = self.vocab.trie if room is None else self.vocab.other_trie
+        stack = [(trie, state)]
         while stack:
             (children, _), s = stack.pop()
             for b, child in children.items():
@@ -147,6 +160,10 @@ class _Masker:
                 if child[0]:
                     stack.append((child, t))
         hit = (torch.tensor(ids, dtype=torch.long), torch.tensor(due, dtype=torch.long))
+        if room is not None:  # inside a string: plain content is decided at once by its length
+            fits = self.vocab.plain_ids[self.vocab.plain_chars <= room]
+            unchanged = torch.full_like(fits, self.grammar.min_remaining(state))
+            hit = (torch.cat([hit[0], fits]), torch.cat([hit[1], unchanged]))
         if len(self._cache) < _CACHE_STATES:
             self._cache[state] = hit
         return hit
