@@ -401,3 +401,16 @@ def test_the_mask_allows_exactly_the_tokens_that_stay_in_the_language(prefix: by
     ids, due = masker.successors(state)
     assert dict(zip(ids.tolist(), due.tolist(), strict=True)) == expected
     assert len(ids) == len(set(ids.tolist()))
+
+
+@pytest.mark.parametrize("device", ["cpu", "auto"])
+def test_a_model_loads_from_a_local_path(tmp_path: Any, device: str) -> None:
+    """The path a user takes: save_pretrained's folder (or a hub id), placed by accelerate when "auto"."""
+    pytest.importorskip("accelerate")
+    tokenizer = tiny_tokenizer()
+    tiny_model(tokenizer).save_pretrained(tmp_path)
+    tokenizer.save_pretrained(tmp_path)
+    backend = HFBackend(str(tmp_path), device=device, seed=0)
+    assert backend.name == f"hf:{tmp_path}" and backend.device.type == "cpu"
+    c = backend.complete(ask(chickens_and_rabbits, temperature=1.0), timeout=120)
+    assert in_domain(chickens_and_rabbits, c.text), c.text
