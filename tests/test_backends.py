@@ -232,3 +232,15 @@ def test_a_bad_jsonl_line_is_named_by_file_and_line(tmp_path: Any, line: str, wh
 def test_replay_refuses_a_string_where_a_list_of_outputs_belongs() -> None:
     with pytest.raises(TypeError, match="outputs\\['farm'\\] must be a sequence of outputs, not a single string"):
         ReplayBackend({"farm": "oops"})
+
+
+def test_only_the_transformers_backend_loads_model_libraries() -> None:
+    """Replay, HTTP and the grammar work where torch is absent; the package names every backend lazily."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from assay.bridges.models import ReplayBackend, OpenAIBackend, RecordedOutput; "
+            "import assay.bridges.models.grammar; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in {'torch', 'transformers', 'accelerate'}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
