@@ -85,30 +85,39 @@ def test_free_variables_are_closed_universally() -> None:
     # "Dog(x)" with x free says every individual is a dog (Prover9's reading), so Rex is one.
     assert linc_answer(["Dog(x)"], "Dog(Rex)") == "True"
     assert folio_answer(["Dog(x)"], "Dog(rex)") == "A"
-    # A free variable in the conclusion: "every individual is a dog" is not entailed by "Rex is a dog".
-    assert linc_answer(["Dog(Rex)"], "Dog(x)") == "Uncertain"
+    # A free variable in the conclusion: "Rex is a cat" settles neither "every x is a dog" nor "some x is".
+    assert linc_answer(["Cat(Rex)"], "Dog(x)") == "Uncertain"
     assert fol.to_smtlib(fol.close(fol.parse_formula("Likes(x, y)", linc.NLTK))) == \
         "(forall ((v_x s_U)) (forall ((v_y s_U)) (p_Likes v_x v_y)))"
 
 
-def test_free_variable_conclusion_is_false_only_when_no_instance_holds() -> None:
-    # Prover9 closes the negated goal on its own: with y free, False means "for all y, not C(y)", not merely
-    # "not every y satisfies C".  Rex is a dog and Max is not: neither every individual nor none is a dog.
-    assert folio_answer(["Dog(rex)", "¬Dog(max)"], "Dog(y)") == "C"
-    assert linc_answer(["Dog(Rex)", "-Dog(Max)"], "Dog(y)") == "Uncertain"
-    # When no individual is a dog, every instance of the conclusion fails: False.
+def test_free_variable_conclusion_answers_only_what_both_readings_give() -> None:
+    # A free y in the conclusion may mean "every y" or "some y"; an answer must be the same under both.
+    # Every individual a dog: True either way.  No individual a dog: False either way.
+    assert folio_answer(["∀x Dog(x)"], "Dog(y)") == "A"
     assert folio_answer(["∀x ¬Dog(x)"], "Dog(y)") == "B"
     assert linc_answer(["all x. -Dog(x)"], "Dog(y)") == "False"
-    # When every individual is a dog: True (the conclusion's universal closure is entailed).
-    assert folio_answer(["∀x Dog(x)"], "Dog(y) ∧ Animal(y) ∨ Dog(y)") == "A"
+    assert folio_answer(["Cat(rex)"], "Dog(y)") == "C"
 
 
-def test_free_variable_conclusion_checks_each_closure() -> None:
+@pytest.mark.parametrize(("premises", "why"), [
+    (["Dog(rex)", "¬Dog(max)"], "False for every y (the old reading), True for some y"),
+    (["Dog(rex)"], "Uncertain for every y, True for some y"),
+    (["¬Dog(max)"], "False for every y, Uncertain for some y"),
+])
+def test_free_variable_conclusion_abstains_where_the_readings_part(premises: list[str], why: str) -> None:
+    f = folio.formalise(folio_program(premises, "Dog(y)"), {"id": "hand", "options": OPTIONS})
+    v = decide(f, timeout=10)
+    assert (v.outcome, v.answer) == (Outcome.UNKNOWN, None), why
+    assert "no option holds" in v.reason
+
+
+def test_free_variable_conclusion_negation_is_closed_on_its_own() -> None:
     f = fol.open_world([fol.parse_formula("Dog(rex)", folio.UNICODE)], fol.parse_formula("Dog(y)", folio.UNICODE))
-    false, uncertain = f.options[1], f.options[2]
-    assert [c.formula for c in false.checks] == ["(forall ((v_y s_U)) (not (p_Dog v_y)))"]
-    assert [c.formula for c in uncertain.checks] == ["(not (forall ((v_y s_U)) (p_Dog v_y)))",
-                                                    "(not (forall ((v_y s_U)) (not (p_Dog v_y))))"]
+    goal, negated = "(forall ((v_y s_U)) (p_Dog v_y))", "(forall ((v_y s_U)) (not (p_Dog v_y)))"
+    assert [c.formula for c in f.options[0].checks] == [goal]
+    assert [c.formula for c in f.options[1].checks] == [negated]
+    assert [(c.kind, c.formula) for c in f.options[2].checks] == [("consistent", goal), ("consistent", negated)]
     # A closed conclusion keeps the plain negation.
     closed = fol.open_world([], fol.parse_formula("Dog(rex)", folio.UNICODE))
     assert [c.formula for c in closed.options[1].checks] == ["(not (p_Dog c_rex))"]

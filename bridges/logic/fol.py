@@ -509,17 +509,18 @@ def open_world(premises: Sequence[Formula], conclusion: Formula, *, labels: Mapp
     """The three-valued open-world question: is the conclusion True, False or Uncertain given the premises?
 
     True: the premises entail the conclusion; False: they entail its
-    negation; Uncertain: neither.  Free variables are closed universally the
-    way Prover9 closes them (the engine behind both published pipelines): the
-    conclusion ``C`` becomes ``∀x C`` and its negation ``∀x ¬C``, each closed
-    on its own.  So with a free variable, True says every instance holds and
-    False that no instance does; an answer about ``¬∀x C`` alone (some
-    instance fails) is not False but Uncertain.  That keeps True and False
-    right whether the model meant the free variable universally or
-    existentially.  For a closed conclusion the two negations coincide.
-    ``labels`` maps "True"/"False"/"Uncertain" to the option labels of the
-    dataset (default: themselves).  Raises :class:`Malformed` on a signature
-    clash.
+    negation; Uncertain: both are consistent with them.  A free variable in
+    the conclusion is closed universally on each side on its own, the way
+    Prover9 (behind both published pipelines) closes a goal and its negated
+    goal: True means ``∀x C`` is entailed, False that ``∀x ¬C`` is, and
+    Uncertain that both are consistent.  A model that leaves ``x`` free may
+    mean "every x" or "some x"; those three are exactly the answers that are
+    the same under both meanings.  When the meanings part (premise "Rex is a
+    dog", conclusion ``Dog(x)``: Uncertain for "every x", True for "some x")
+    no option holds and the kernel abstains.  For a closed conclusion this is the plain
+    three-valued question.  ``labels`` maps "True"/"False"/"Uncertain" to the
+    option labels of the dataset (default: themselves).  Raises
+    :class:`Malformed` on a signature clash.
     """
     names = dict(labels) if labels is not None else {v: v for v in OPEN_WORLD_LABELS}
     missing = [v for v in OPEN_WORLD_LABELS if v not in names]
@@ -528,16 +529,11 @@ def open_world(premises: Sequence[Formula], conclusion: Formula, *, labels: Mapp
                          f"missing {', '.join(missing)}")
     sig = signature([*premises, conclusion])
     goal = to_smtlib(close(conclusion))
-    if free_variables(conclusion):
-        negated = to_smtlib(close(Not(conclusion, conclusion.line, conclusion.column)))
-        undecided = (Check("consistent", f"(not {goal})"), Check("consistent", f"(not {negated})"))
-    else:
-        negated = f"(not {goal})"
-        undecided = (Check("consistent", goal), Check("consistent", negated))
+    negated = to_smtlib(close(Not(conclusion, conclusion.line, conclusion.column)))
     options = (
         Option(names["True"], (Check("entailed", goal),)),
         Option(names["False"], (Check("entailed", negated),)),
-        Option(names["Uncertain"], undecided),
+        Option(names["Uncertain"], (Check("consistent", goal), Check("consistent", negated))),
     )
     return Formalisation(declarations(sig), tuple(to_smtlib(close(p)) for p in premises), options,
                          tuple(changes), source)
