@@ -19,6 +19,15 @@ The notation, as read here: ``¬ ∧ ∨ ⊕ → ↔ ∀ ∃ = ≠`` with the us
 precedence (¬ tightest, then ∧, ∨, ⊕, →, ↔; → and ↔ group to the right, the
 others to the left), and a quantifier reaching as far right as it can
 (``∀x P(x) → Q(x)`` is ``∀x (P(x) → Q(x))``, Logic-LM's grammar ``S -> Q F``).
+Logic-LM itself ran these programs through a grammar in which every binary
+connective has one precedence and groups to the left (``A → B ∧ C`` was
+``(A → B) ∧ C``) and expanded ``A ⊕ B`` to ``(A ∧ ¬B) ∨ (¬A ∧ B)``, the
+exclusive or read here too.  The grouping is read the usual way here, which
+is what the models meant where the two differ (``Wedding(x) ∧ July(x) →
+Travel(x, paris) ∧ Honeymoon(x, paris)``); on the recorded GPT-4 and
+GPT-3.5 programs no answer depends on the choice.  Quantifiers nested
+inside a connective, equality and propositions, which Logic-LM's grammar
+could not parse, are read here.  Free variables follow :func:`fol.open_world`.
 Arithmetic (``>``, ``≤``, numbers with a decimal point), set membership
 (``∈``), lists and quoted strings are not first-order logic over individuals:
 they are :class:`Malformed`, as they were not executable for Logic-LM either.
