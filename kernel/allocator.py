@@ -70,10 +70,12 @@ POLICY: tuple[Rule, ...] = (
     Rule(False, True, None, "solver", "no model: the solvers compute the answer from the spec"),
     Rule(False, False, None, "solver", "no model and the spec does not encode: only the solvers could "
                                        "try, and they will say why they cannot"),
+    # Racing pays only with idle cores: on two shared cores (bench/README.md, the loop benchmark) it spent
+    # more solver and wall time than escalating.
     Rule(True, True, True, "race", "a unique or optimal answer is hard to guess and the solvers can find it: "
-                                   "race the model against them on two cores", min_cores=2),
+                                   "race the model against them on idle cores", min_cores=4),
     Rule(True, True, True, "escalate", "a unique or optimal answer is hard to guess: the model first, its wrong "
-                                       "answer repaired, then the solvers", attempts=1),
+                                       "answer repaired, re-offloaded once, then the solvers", attempts=2),
     Rule(True, True, False, "escalate", "the model first (cheap when right), a wrong answer repaired, "
                                         "re-offloaded with feedback, the solvers last", attempts=2),
     Rule(True, False, None, "reoffload", "the spec does not encode for the solvers: the model, "

@@ -24,8 +24,8 @@ def task(budget: Budget | None = None) -> Task:
 @pytest.mark.parametrize(("caps", "strategy"), [
     (Capabilities(has_model=False, solvable=True, has_claims=False), "solver"),
     (Capabilities(has_model=False, solvable=False, has_claims=True), "solver"),
-    (Capabilities(has_model=True, solvable=True, has_claims=True, cores=2), "race"),
-    (Capabilities(has_model=True, solvable=True, has_claims=True, cores=1), "escalate"),
+    (Capabilities(has_model=True, solvable=True, has_claims=True, cores=4), "race"),
+    (Capabilities(has_model=True, solvable=True, has_claims=True, cores=2), "escalate"),
     (Capabilities(has_model=True, solvable=True, has_claims=False), "escalate"),
     (Capabilities(has_model=True, solvable=False, has_claims=False), "reoffload"),
 ])
