@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from assay.bridges.logic import arlsat_repair
-from assay.bridges.logic.arlsat import accurate_list_checks, formalise, labels_of, rule_counts
+from assay.bridges.logic.arlsat import accurate_list_checks, formalise, labels_of, question_intent, rule_counts
 from assay.bridges.logic.arlsat_parse import parse_program
 from assay.bridges.logic.common import Malformed
 from assay.kernel.entail import Check, Formalisation, decide
@@ -32,11 +32,11 @@ def program(options: list[str], *, decls: str = ROW_DECLS, rules: str = ROW_RULE
     return "\n".join(lines) + "\n"
 
 
-def record(n: int, question: str = "Which one of the following must be true?") -> dict[str, Any]:
+def record(n: int, question: str = "Which one of the following is the answer?") -> dict[str, Any]:
     return {"id": "hand", "question": question, "options": [f"{chr(65 + i)}) option" for i in range(n)]}
 
 
-def answer(options: list[str], question: str = "Which one of the following must be true?", **kw: str) -> Any:
+def answer(options: list[str], question: str = "Which one of the following is the answer?", **kw: str) -> Any:
     f = formalise(program(options, **kw), record(len(options), question))
     return decide(f, timeout=10)
 
@@ -339,11 +339,62 @@ def test_real_records_are_decided_with_their_gold_answer(rid: str, gold: str) ->
     assert v.answer == r["answer"] == gold, v
 
 
-def test_a_real_program_that_asks_the_wrong_check_is_an_abstention() -> None:
-    # "could be a complete and accurate list" written with is_valid: no option holds in every solution.
+def test_a_real_program_that_asks_the_wrong_check_is_read_as_its_question_asks() -> None:
+    # "could be a complete and accurate list" written with is_valid: no option holds in every solution; the
+    # question_check rule reads it as is_sat and the gold option is the one consistent with the premises.
     r = _record("AR-LSAT_dev_gpt-4.json", "ar_lsat_200006_1-G_2_7")
-    v = decide(formalise(r["raw_logic_programs"][0], r))
-    assert v.outcome is Outcome.UNKNOWN and v.answer is None and v.reason == "ambiguous: no option holds", v
+    f = formalise(r["raw_logic_programs"][0], r)
+    assert rule_counts(f.changes)["question_check"] == 5, f.changes
+    v = decide(f)
+    assert v.outcome is Outcome.REPAIRED and v.answer == r["answer"], v
+    plain = dataclasses.replace(f, options=tuple(
+        dataclasses.replace(o, checks=tuple(Check("entailed", c.formula) for c in o.checks)) for o in f.options))
+    assert decide(plain).reason == "ambiguous: no option holds"
+
+
+@pytest.mark.parametrize(("question", "intent"), [
+    ("Which one of the following must be true?", "must"),
+    ("If Ann is first, which one of the following could be true?", "could"),
+    ("Which one of the following CANNOT be true?", "cannot"),
+    ("Which one of the following must be false?", "cannot"),
+    ("Each of the following must be true EXCEPT:", "must-EXCEPT"),
+    ("Any of the following could be true EXCEPT:", "could-EXCEPT"),
+    ("Which one of the following is an acceptable schedule?", "could"),
+    ("Which one of the following is NOT allowed for an issue?", "cannot"),
+    ("If Ann must be first, which one of the following could be true?", None),
+    ("Rana is a major if which one of the following is true?", None),
+])
+def test_question_intent_reads_one_modal_or_none(question: str, intent: str | None) -> None:
+    assert question_intent(question) == intent
+
+
+@pytest.mark.parametrize(("question", "options", "gold"), [
+    # "could" written with is_valid: nothing is true in every solution, Cy at 2 is possible.
+    ("Which one of the following could be true?",
+     ["is_valid(at(Bob) == 1)", "is_valid(at(Ann) == 3)", "is_valid(at(Cy) == 2)"], "C"),
+    # "must" written with is_sat: Bob at 2 or 3 are both possible, only "Bob is not at 1" must hold.
+    ("Which one of the following must be true?",
+     ["is_sat(at(Bob) == 2)", "is_sat(at(Bob) != 1)", "is_sat(at(Bob) == 3)"], "B"),
+    # "must ... EXCEPT" written as is_exception(is_sat): the answer is the one not entailed.
+    ("Each of the following must be true EXCEPT:",
+     ["is_exception(is_sat(at(Bob) != 1))", "is_exception(is_sat(at(Ann) != 3))",
+      "is_exception(is_sat(at(Cy) != 3))"], "C"),
+])
+def test_question_check_reads_the_option_as_the_question_asks(question: str, options: list[str], gold: str) -> None:
+    f = formalise(program(options), record(len(options), question))
+    assert rule_counts(f.changes)["question_check"] == len(options), f.changes
+    v = decide(f, timeout=10)
+    assert v.outcome is Outcome.REPAIRED and v.answer == gold, v
+    # Without the rule the model's own checks give no single answer.
+    unread = decide(formalise(program(options), record(len(options))), timeout=10)
+    assert unread.answer is None, unread
+
+
+@pytest.mark.parametrize("option", ["is_valid(Not(at(Bob) == 1))", "is_valid(Implies(at(Cy) == 1, at(Ann) == 2))",
+                                    "is_sat(at(Bob) == 2)", "is_accurate_list([at(Bob) == 2])"])
+def test_question_check_leaves_negations_conditions_matches_and_lists_alone(option: str) -> None:
+    f = formalise(program([option]), record(1, "Which one of the following could be true?"))
+    assert "question_check" not in rule_counts(f.changes), f.changes
 
 
 def test_real_records_that_the_bridge_reads_are_never_answered_wrongly_on_a_sample() -> None:

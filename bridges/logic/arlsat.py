@@ -55,7 +55,7 @@ from .arlsat_parse import (
 )
 from .common import Malformed, symbol
 
-__all__ = ["accurate_list_checks", "formalise", "labels_of", "rule_of"]
+__all__ = ["accurate_list_checks", "formalise", "labels_of", "question_intent", "rule_of"]
 
 # A formalisation over this many characters of SMT-LIB is refused (quantifier expansion is a product).
 MAX_SMT_CHARS: Final = 4_000_000
@@ -172,9 +172,78 @@ def _options(elab: _Elaborator, statements: Sequence[Statement], labels: list[st
         if m and m.group(1).upper() != label:
             raise Malformed(f"option line {label} is marked ({m.group(1)}): which option it stands for is "
                             "ambiguous", line=st.line, column=st.column)
-        exception, checks = _option_checks(elab, st.expr, question, candidates)
+        exception, checks = _option_checks(elab, _question_check(elab, st.expr, question), question, candidates)
         out.append(Option(label, checks, exception=exception))
     return out
+
+
+# What makes an option the answer, as (negated, check): is_valid -> (False, "entailed"), is_exception(is_sat) ->
+# (True, "consistent"); "not consistent" is "inconsistent" and the other way round, so those normalise.
+_INTENTS: Final = {
+    "must": (False, "is_valid"), "could": (False, "is_sat"), "cannot": (False, "is_unsat"),
+    "must-EXCEPT": (True, "is_valid"), "could-EXCEPT": (False, "is_unsat"), "cannot-EXCEPT": (False, "is_sat"),
+}
+
+
+def question_intent(question: str) -> str | None:
+    """The check the question's words ask of each option: ``must``, ``could``, ``cannot`` (``-EXCEPT``), or None.
+
+    None when the question names no modal, or more than one ("If X must ..., which could ..."): then the
+    model's own checks stand.
+    """
+    q = " ".join(question.lower().split())
+    found = set()
+    rest = q
+    if re.search(r"\b(cannot|can't|could not|couldn't|must be false|must not|is not allowed|not be true)\b", q):
+        found.add("cannot")
+        rest = re.sub(r"\b(cannot|can't|could not|couldn't|must be false|must not|is not allowed|not be true)\b",
+                      " ", q)
+    if re.search(r"\bmust\b", rest):
+        found.add("must")
+    if re.search(r"\b(could|can|may|might|acceptable|allowable|permissible|possible)\b", rest):
+        found.add("could")
+    if len(found) != 1:
+        return None
+    return found.pop() + ("-EXCEPT" if re.search(r"\bexcept\b", q) else "")
+
+
+def _normal(negated: bool, check: str) -> tuple[bool, str]:
+    if check == "is_sat" and negated:
+        return False, "is_unsat"
+    if check == "is_unsat" and negated:
+        return False, "is_sat"
+    return negated, check
+
+
+def _question_check(elab: _Elaborator, e: Expr, question: str) -> Expr:
+    """Rule ``question_check``: an option whose check contradicts the question's words is read as the question asks.
+
+    "Which one could be true?" written ``is_valid(p)`` asks whether p is true in every situation, which no
+    option of a "could" question is meant to be; the question's reading is ``is_sat(p)``.  Only a check of one
+    formula p that is not itself a ``Not`` or an ``Implies`` is re-read (those may carry the question's
+    negation or its condition inside p, where the words and the check no longer line up one to one); lists
+    and questions without a single modal keep the model's checks.
+    """
+    intent = question_intent(question)
+    if intent is None:
+        return e
+    negated, inner = False, e
+    if isinstance(inner, Call) and inner.func == "is_exception" and len(inner.args) == 1:
+        negated, inner = True, inner.args[0]
+    if not (isinstance(inner, Call) and inner.func in _CHECKS and len(inner.args) == 1):
+        return e
+    body = inner.args[0]
+    if (isinstance(body, Call) and body.func in ("Not", "Implies")) or \
+            (isinstance(body, Unary) and body.op == "not") or (isinstance(body, BoolOp) and body.op == "implies"):
+        return e
+    want = _normal(*_INTENTS[intent])
+    if _normal(negated, inner.func) == want:
+        return e
+    check = Call(inner.line, inner.column, func=want[1], args=inner.args)
+    wrote = f"is_exception({inner.func}(...))" if negated else f"{inner.func}(...)"
+    meant = f"is_exception({want[1]}(...))" if want[0] else f"{want[1]}(...)"
+    elab.repair("question_check", e, f"a '{intent}' question: {wrote} -> {meant}")
+    return Call(e.line, e.column, func="is_exception", args=(check,)) if want[0] else check
 
 
 def _option_checks(elab: _Elaborator, e: Expr, question: str,

@@ -45,6 +45,8 @@ RULES: Final = {
     "numeral_name": "an enumeration member spelt with leading digits (9_AM, 1PM) is a name",
     "logic_spelling": "Iff(a, b) means a == b between formulas; IfThenElse(c, a, b) means If(c, a, b)",
     "none_comparison": "f(x) != None is true: a DSL function has a value at every argument",
+    "question_check": "an option's check that contradicts the question's single modal (must / could / cannot, "
+                      "with or without EXCEPT) is the check the question asks, on the same formula",
     "enum_range_bounds": "And(1 <= f(x), f(x) <= n) (or 0 .. n-1) on a sort of n named members only restates "
                          "that f(x) is one of them, and is true",
 }
