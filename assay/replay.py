@@ -215,7 +215,7 @@ def _replay_linc(path: Path, problems: list[list[str]], gold_path: Path | None, 
     majority = Tally(str(path), "linc-majority")
     for n, samples in enumerate(_bar(problems[:limit], progress, path.name)):
         answers = _LazyAnswers(samples, f"{path.name} problem {n}", timeout)
-        decision = linc_policy.sequential(answers, budget=len(samples))
+        decision = linc_policy.bayes_sequential(answers, budget=len(samples))
         answer, k = decision.answer, decision.samples_used
         used += k
         available += len(samples)

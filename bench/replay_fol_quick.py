@@ -3,6 +3,7 @@
     python bench/replay_fol_quick.py                       # every file, both datasets
     python bench/replay_fol_quick.py --only logic-lm --limit 40
     python bench/replay_fol_quick.py --only linc --shots 8 --save /tmp/linc_answers.json
+    python bench/replay_fol_quick.py --policies /tmp/linc_answers.json   # offline, from saved answers
 
 Per Logic-LM file: records, accepted (or repaired), correct, wrong, abstained
 (UNKNOWN or VACUOUS), malformed, accuracy over all records and selective
@@ -110,12 +111,14 @@ def linc_file(replayer: Replayer, shots: int, limit: int | None, k: int, saved: 
     gold = json.loads((DATA / "linc" / "folio_references.json").read_text())[:limit]
     start, before = time.perf_counter(), replayer.unknown_checks
     answers: list[list[str | None]] = []
+    outcomes: list[list[str]] = []
     flat: list[tuple[Verdict | None, str]] = []
     for i, samples in enumerate(raw):
         row = [replayer.verdict(lambda s=s, i=i, j=j: linc.formalise_sample(s, f"problem {i} sample {j}"))
                for j, s in enumerate(samples)]
         flat += row
         answers.append([linc_policy.sample_answer(v) if v else None for v, _ in row])
+        outcomes.append([v.outcome.name if v else "MALFORMED" for v, _ in row])
     _show(f"LINC {shots}-shot samples", _tally(flat, [g for g in gold for _ in range(len(raw[0]))]))
     agree = sum(1 for row, labels in zip(answers, prc, strict=True) for a, p in zip(row, labels, strict=True)
                 if (a or "Error") == p)
@@ -135,7 +138,65 @@ def linc_file(replayer: Replayer, shots: int, limit: int | None, k: int, saved: 
               f"selective {100 * correct / max(answered, 1):.1f} %, mean samples {mean:.2f}")
     print(f"  unknown checks: {replayer.unknown_checks - before}; {time.perf_counter() - start:.1f} s"
           + (f"; published: {PUBLISHED[f'linc {shots}']}" if f"linc {shots}" in PUBLISHED else ""))
-    saved[str(shots)] = {"answers": answers, "gold": gold, "prover9": prc}
+    saved[str(shots)] = {"answers": answers, "outcomes": outcomes, "gold": gold, "prover9": prc}
+
+
+SELECTION, HELD_OUT = ("1", "2", "4"), "8"
+
+
+def _policies() -> dict[str, Callable[[list[str | None], linc_policy.Calibration], linc_policy.Decision]]:
+    """The candidate re-offload policies, each a function of one problem's answers and a calibration."""
+    out: dict[str, Callable[[list[str | None], linc_policy.Calibration], linc_policy.Decision]] = {
+        "majority vote (10)": lambda row, cal: linc_policy.majority_vote(row)}
+    for k in (1, 2, 3):
+        out[f"sequential k={k}"] = lambda row, cal, k=k: linc_policy.sequential(row, k=k)
+    for t in (0.6, 0.7, 0.75, 0.8, 0.85, 0.9):
+        out[f"bayes threshold={t}"] = lambda row, cal, t=t: linc_policy.bayes_sequential(
+            row, calibration=cal, threshold=t)
+    return out
+
+
+def _score(decisions: list[linc_policy.Decision], gold: list[str]) -> tuple[float, float]:
+    return (sum(d.answer == g for d, g in zip(decisions, gold, strict=True)) / len(gold),
+            sum(d.samples_used for d in decisions) / len(gold))
+
+
+def policies(path: Path, cap: float) -> None:
+    """Choose a policy on the 1-, 2- and 4-shot files, then report it once on the held-out 8-shot file.
+
+    Each selection file is scored with a calibration fitted on the other two
+    (leave one file out), so no file is scored with counts from itself.  The
+    chosen policy is the most accurate on average whose mean samples stay at
+    or under ``cap`` on every selection file; the 8-shot file is scored with
+    the calibration fitted on all three selection files.
+    """
+    saved = json.loads(path.read_text())
+    table: dict[str, list[tuple[float, float]]] = {}
+    for name, policy in _policies().items():
+        for shots in SELECTION:
+            rows = [a for s in SELECTION if s != shots for a in saved[s]["answers"]]
+            cal = linc_policy.calibrate(rows, [g for s in SELECTION if s != shots for g in saved[s]["gold"]])
+            table.setdefault(name, []).append(_score([policy(r, cal) for r in saved[shots]["answers"]],
+                                                     saved[shots]["gold"]))
+    print("policy | " + " | ".join(f"{s}-shot acc, samples" for s in SELECTION) + " | mean acc, samples")
+    for name, cells in table.items():
+        print(f"{name} | " + " | ".join(f"{100 * a:.1f} %, {m:.2f}" for a, m in cells)
+              + f" | {100 * sum(a for a, _ in cells) / 3:.1f} %, {sum(m for _, m in cells) / 3:.2f}")
+    fit = [n for n, cells in table.items() if all(m <= cap for _, m in cells)]
+    chosen = max(fit, key=lambda n: sum(a for a, _ in table[n]))
+    print(f"chosen on {', '.join(SELECTION)}-shot (mean samples <= {cap} on each): {chosen}")
+    cal = linc_policy.calibrate([a for s in SELECTION for a in saved[s]["answers"]],
+                                [g for s in SELECTION for g in saved[s]["gold"]])
+    print(f"  calibration fitted on all selection files equals LINC_GPT35: {cal == linc_policy.LINC_GPT35}")
+    if HELD_OUT in saved:
+        held = saved[HELD_OUT]
+        acc, mean = _score([_policies()[chosen](r, cal) for r in held["answers"]], held["gold"])
+        base, _ = _score([linc_policy.majority_vote(r) for r in held["answers"]], held["gold"])
+        p9, _ = _score([linc_policy.majority_vote([x if x != "Error" else None for x in labels])
+                        for labels in held["prover9"]], held["gold"])
+        print(f"held-out {HELD_OUT}-shot, {chosen}: accuracy {100 * acc:.1f} %, mean samples {mean:.2f} "
+              f"(majority vote over all 10: assay verdicts {100 * base:.1f} %, Prover9 labels {100 * p9:.1f} %; "
+              f"published {PUBLISHED['linc 8']})")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -146,7 +207,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--timeout", type=float, default=10.0, help="seconds per solver query")
     ap.add_argument("--k", type=int, default=2, help="lead the sequential policy waits for")
     ap.add_argument("--save", type=Path, help="write LINC per-sample answers (JSON) here")
+    ap.add_argument("--policies", type=Path, help="choose a re-offload policy offline from answers saved by --save")
+    ap.add_argument("--cap", type=float, default=4.5, help="most mean samples per problem a chosen policy may read")
     args = ap.parse_args(argv)
+    if args.policies:
+        policies(args.policies, args.cap)
+        return 0
     replayer = Replayer(args.timeout)
     if args.only in (None, "logic-lm"):
         logic_lm(replayer, args.limit)

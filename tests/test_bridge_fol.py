@@ -13,7 +13,17 @@ from pathlib import Path
 import pytest
 from assay.bridges.logic import fol, folio, linc
 from assay.bridges.logic.common import Malformed
-from assay.bridges.logic.linc_policy import Decision, majority_vote, sample_answer, sequential
+from assay.bridges.logic.linc_policy import (
+    LINC_GPT35,
+    Decision,
+    bayes_sequential,
+    calibrate,
+    from_counts,
+    majority_vote,
+    posterior,
+    sample_answer,
+    sequential,
+)
 from assay.kernel.entail import Check, Formalisation, Option, decide
 from assay.kernel.verdicts import Outcome
 
@@ -387,3 +397,66 @@ def test_propositions_and_functions() -> None:
     assert decide(f, timeout=10).answer == "True"
     with pytest.raises(Malformed, match="'Wet' is used as a constant here and as a predicate"):
         linc.formalise_sample(linc_sample(["Raining -> Wet"], "Likes(Ann, Wet)"))
+
+
+def test_calibrate_counts_answers_per_gold_label_with_smoothing() -> None:
+    cal = calibrate([["a", "a", None], ["b", "a"]], ["a", "b"], alpha=1.0)
+    assert cal.prior == {"a": 0.5, "b": 0.5}
+    # Under gold "a": a twice, None once, b never; three kinds (a, b, None), add-one smoothing.
+    assert cal.likelihood["a"] == {"a": 3 / 6, "b": 1 / 6, None: 2 / 6}
+    assert cal.likelihood["b"] == {"a": 2 / 5, "b": 2 / 5, None: 1 / 5}
+    assert cal == from_counts({"a": 1, "b": 1}, {"a": {"a": 2, None: 1}, "b": {"a": 1, "b": 1}})
+
+
+def test_calibrate_rejects_what_it_cannot_fit() -> None:
+    with pytest.raises(ValueError, match="not among the gold labels"):
+        calibrate([["maybe"]], ["True"])
+    with pytest.raises(ValueError, match="one gold label per row"):
+        calibrate([["True"], ["True"]], ["True"])
+    with pytest.raises(ValueError, match="alpha > 0"):
+        from_counts({"a": 1}, {"a": {"a": 1}}, alpha=0)
+
+
+def test_posterior_weighs_answers_by_how_reliable_they_are() -> None:
+    cal = calibrate([["a", "a"], ["a", "b"]], ["a", "b"])
+    post = posterior(["b"], cal)
+    assert abs(sum(post.values()) - 1) < 1e-12
+    assert post["b"] > post["a"]
+    assert posterior([], cal) == {"a": 0.5, "b": 0.5}
+    assert posterior(["unheard of"], cal) == {"a": 0.5, "b": 0.5}  # an unknown answer is no evidence
+
+
+def test_bayes_sequential_trusts_a_proof_more_than_uncertain() -> None:
+    # On LINC's GPT-3.5 samples a verified "False" is almost never wrong and "Uncertain" often is, so one
+    # "False" settles a problem and two "Uncertain" do not (the old rule, a lead of two, answered there).
+    assert sequential(["Uncertain", "Uncertain", "False"]).answer == "Uncertain"
+    d = bayes_sequential(["Uncertain", "Uncertain", "False"])
+    assert (d.answer, d.samples_used) == ("False", 3)
+    assert bayes_sequential(["False", "Uncertain"]).samples_used == 1
+    assert bayes_sequential(["Uncertain"] * 10).samples_used == 3
+    assert bayes_sequential(["Uncertain", "Uncertain"]).answer == "Uncertain"  # most probable at the end
+
+
+def test_bayes_sequential_abstains_without_evidence_and_reads_lazily() -> None:
+    assert bayes_sequential([None] * 10) == Decision(None, 10, "no sample of 10 has a verified answer")
+    assert bayes_sequential([]).answer is None
+    read: list[int] = []
+
+    def ask() -> object:
+        for i in range(100):
+            read.append(i)
+            yield None
+
+    assert bayes_sequential(ask(), budget=4).samples_used == 4  # type: ignore[arg-type]
+    assert len(read) == 4
+    with pytest.raises(ValueError, match="threshold"):
+        bayes_sequential([], threshold=0)
+    with pytest.raises(ValueError, match="budget"):
+        bayes_sequential([], budget=0)
+
+
+def test_linc_calibration_is_the_documented_one() -> None:
+    assert set(LINC_GPT35.prior) == {"True", "False", "Uncertain"}
+    for label, dist in LINC_GPT35.likelihood.items():
+        assert abs(sum(dist.values()) - 1) < 1e-12, label
+    assert LINC_GPT35.likelihood["Uncertain"]["False"] < LINC_GPT35.likelihood["False"]["False"] / 100
