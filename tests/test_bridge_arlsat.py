@@ -417,3 +417,36 @@ def test_real_records_that_the_bridge_reads_are_never_answered_wrongly_on_a_samp
 def test_formalisation_is_a_kernel_object() -> None:
     f = formalise(program(["is_sat(at(Ann) == 1)"]), record(1))
     assert isinstance(f, Formalisation) and f.source == "AR-LSAT record hand" and f.changes == ()
+
+
+# ---------------------------------------------------------------- enum_arithmetic
+
+DAY_DECLS = """days = EnumSort([Mon, Tue, Wed])
+people = EnumSort([Ann, Bob, Cy])
+on = Function([people] -> [days])
+busy = Function([days] -> [bool])"""
+
+
+def test_enum_arithmetic_moves_along_the_declaration_order() -> None:
+    # Bob the day after Ann, Cy the day after Bob: Ann Mon, Bob Tue, Cy Wed.
+    rules = "Distinct([p:people], on(p))\non(Bob) == on(Ann) + 1\non(Cy) - 1 == on(Bob)"
+    opts = ["is_valid(on(Ann) == Tue)", "is_valid(on(Cy) == Wed)", "is_valid(on(Bob) == Mon)"]
+    f = formalise(program(opts, decls=DAY_DECLS, rules=rules), record(3))
+    assert rule_counts(f.changes)["enum_arithmetic"] == 2, f.changes
+    v = decide(f, timeout=10)
+    assert v.outcome is Outcome.REPAIRED and v.answer == "B", v
+
+
+def test_enum_arithmetic_past_the_end_is_no_member_and_no_function_argument() -> None:
+    # Wed + 1 is past the end: no one is on it, so "Cy on Wed + 1" cannot hold.
+    rules = "on(Cy) == Wed + 1"
+    v = decide(formalise(program(["is_sat(on(Ann) == Mon)"], decls=DAY_DECLS, rules=rules), record(1)), timeout=10)
+    assert v.outcome is Outcome.VACUOUS, v
+    with pytest.raises(Malformed, match="past its ends"):
+        formalise(program(["is_sat(on(Ann) == Mon)"], decls=DAY_DECLS,
+                          rules="ForAll([d:days], Implies(busy(d), busy(d + 1)))"), record(1))
+    # Inside the sort, a constant place is a member.
+    f = formalise(program(["is_sat(busy(Mon + 1))"], decls=DAY_DECLS, rules="busy(Tue)"), record(1))
+    assert decide(f, timeout=10).outcome is Outcome.REPAIRED
+    with pytest.raises(Malformed, match="one reading"):
+        formalise(program(["is_sat(on(Ann) == Mon)"], decls=DAY_DECLS, rules="on(Ann) == 1 - Mon"), record(1))

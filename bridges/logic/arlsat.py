@@ -66,7 +66,7 @@ class Sort:
     """A DSL sort: ``bool``, ``int``, or a finite enumeration (named members, or integer values)."""
 
     name: str
-    kind: str  # "bool" | "int" | "enum"
+    kind: str  # "bool" | "int" | "enum" | "place" (a named enumeration's place plus or minus a number)
     members: tuple[str, ...] = ()  # a named enumeration's members, in declaration order
     values: tuple[int, ...] = ()  # a numeric enumeration's values
     base: str = ""  # a sub-list's parent sort name ("" for a sort of its own)
@@ -634,7 +634,33 @@ class _Elaborator:
         if e.op not in ops:
             raise Malformed(f"operator {e.op!r} is not supported (integer division has two readings)", line=e.line,
                             column=e.column)
+        if e.op in ("+", "-"):
+            a, b = self.term(e.left), self.term(e.right)
+            placed = [t for t in (a, b) if t.sort.kind in ("enum", "place") and not t.sort.numeric]
+            if placed:
+                return self.place_arith(e, a, b, placed[0].sort.family)
         return Term(f"({ops[e.op]} {self.number(e.left).smt} {self.number(e.right).smt})", INT)
+
+    def place_arith(self, e: BinOp, a: Term, b: Term, family: str) -> Term:
+        """Rule ``enum_arithmetic``: ``d + 1`` / ``d - 1`` on a named member is the member one place later / earlier.
+
+        ``d - e`` between two members is the (integer) distance of their places.  A place past either end is
+        no member: comparing it with a member is false, and passing it to a function is refused unless it is a
+        constant inside the sort (see :meth:`apply`), so it never gives a function a value nobody declared.
+        """
+        same = [t for t in (a, b) if t.sort.family == family and t.sort.kind in ("enum", "place")]
+        if len(same) == 2 and e.op == "-":
+            self.repair("enum_arithmetic", e, f"difference of two places of {family}")
+            return Term(f"(- {a.smt} {b.smt})", INT)
+        other = b if same[0] is a else a
+        if len(same) != 1 or not other.sort.numeric or (e.op == "-" and other is a):
+            raise Malformed(f"{e.op} on members of {family} (only a member plus or minus a number, or the difference "
+                            "of two members, has one reading)", line=e.line, column=e.column)
+        self.repair("enum_arithmetic", e, f"{e.op} a number on a member of {family} moves along its declaration order")
+        smt = f"({e.op} {same[0].smt} {other.smt})"
+        value = _constant(smt)
+        return Term(str(value) if value is not None and value >= 0 else smt, Sort(f"place of {family}", "place",
+                                                                                    base=family))
 
     def compare(self, e: Compare) -> Term:
         op = e.ops[0]
@@ -697,6 +723,13 @@ class _Elaborator:
             if t.sort.family != want.family:
                 raise Malformed(f"argument {k + 1} of {f.name} must be of sort {want.name}, found "
                                 f"{t.sort.name}", line=a.line, column=a.column)
+            if t.sort.kind == "place":
+                value = _constant(t.smt)
+                if value is None or value not in self.indices(want):
+                    raise Malformed(f"argument {k + 1} of {f.name} is a place of {want.name} that may lie past its "
+                                    "ends (the function has no value there)", line=a.line, column=a.column)
+                parts.append(str(value))
+                continue
             parts.append(t.smt)
         smt = f"({f.smt} {' '.join(parts)})" if parts else f.smt
         return Term(smt, self.value_sort(f.result))
@@ -865,6 +898,17 @@ class _Elaborator:
         if len(terms) < 2:
             return Term("true", BOOL)
         return Term(f"(distinct {' '.join(t.smt for t in terms)})", BOOL)
+
+
+def _constant(smt: str) -> int | None:
+    """The value of a ground sum ``(+ 3 1)`` / ``(- 3 1)`` / ``3`` of literals (None when it is not one)."""
+    m = re.fullmatch(r"\(([+-]) (\d+) (\d+)\)|(\d+)", smt)
+    if m is None:
+        return None
+    if m.group(4) is not None:
+        return int(m.group(4))
+    x, y = int(m.group(2)), int(m.group(3))
+    return x + y if m.group(1) == "+" else x - y
 
 
 def _plus(parts: Sequence[str]) -> str:

@@ -47,6 +47,9 @@ RULES: Final = {
     "none_comparison": "f(x) != None is true: a DSL function has a value at every argument",
     "question_check": "an option's check that contradicts the question's single modal (must / could / cannot, "
                       "with or without EXCEPT) is the check the question asks, on the same formula",
+    "enum_arithmetic": "m + k / m - k on a member of a named enumeration is the member k places later / earlier in "
+                       "its declaration; m - n of two members is the distance of their places; a place past the "
+                       "ends is no member (a function is never applied there)",
     "enum_range_bounds": "And(1 <= f(x), f(x) <= n) (or 0 .. n-1) on a sort of n named members only restates "
                          "that f(x) is one of them, and is true",
 }
