@@ -464,7 +464,8 @@ def _demo(args: argparse.Namespace) -> int:
 # --- report ----------------------------------------------------------------------
 
 _REPORT_COLUMNS = (("tasks", "tasks"), ("accepted", "acc"), ("repaired", "rep"), ("refuted", "ref"),
-                   ("unknown", "unk"), ("malformed", "mal"), ("vacuous", "vac"), ("model_calls", "calls"),
+                   ("unknown", "unk"), ("malformed", "mal"), ("vacuous", "vac"), ("undecided", "undec"),
+                   ("model_calls", "calls"),
                    ("tokens", "tokens"), ("solver_seconds", "solver s"), ("wall_seconds", "wall s"))
 
 

@@ -34,6 +34,8 @@ __all__ = ["POLICY", "Capabilities", "Choice", "Rule", "capabilities", "choose",
 
 # History needs this many decided-or-not tasks of one strategy on one spec before it overrides the table.
 MIN_HISTORY = 5
+# Below this many solver seconds a repair or an outright solve is not worth starting.
+MIN_SOLVER_BUDGET = 0.5
 # A model right on fewer than this share of a spec's tasks is not worth its tokens when the solver can do it.
 POOR_ACCURACY = 0.2
 
@@ -109,11 +111,14 @@ def choose(task: Task, caps: Capabilities, ledger: Ledger | None = None,
     A model budget of no calls (or too few tokens) counts as no model.
     """
     budget = task.budget
+    note = ""
     if caps.has_model and (budget.model_calls < 1 or budget.model_tokens < 64):
         caps = Capabilities(False, caps.solvable, caps.has_claims, caps.cores)
         note = " (the budget allows no model call)"
-    else:
-        note = ""
+    elif caps.has_model and caps.solvable and budget.solver_seconds < MIN_SOLVER_BUDGET:
+        # The solvers' expected cost does not fit: a repair or an outright solve needs seconds, not less.
+        caps = Capabilities(True, False, caps.has_claims, caps.cores)
+        note = f" (the budget's {budget.solver_seconds}s of solver time is too little to solve or repair)"
     rule = next((r for r in policy if r.matches(caps)), None)
     if rule is None:
         return PRESETS["solver"].because(f"no rule of the policy matches {caps}; the solvers by default")

@@ -43,6 +43,13 @@ def test_no_model_budget_means_no_model() -> None:
     assert choice.strategy == "solver" and "the budget allows no model call" in choice.reason
 
 
+def test_too_little_solver_time_means_the_model_alone() -> None:
+    caps = Capabilities(has_model=True, solvable=True, has_claims=False)
+    choice = choose(task(Budget(solver_seconds=0.2)), caps)
+    assert choice.strategy == "reoffload"
+    assert choice.reason.endswith("(the budget's 0.2s of solver time is too little to solve or repair)")
+
+
 def test_a_policy_is_data_and_the_first_matching_rule_wins() -> None:
     policy = (Rule(True, None, None, "model", "always the model"), *POLICY)
     choice = choose(task(), Capabilities(True, True, False), policy=policy)

@@ -765,9 +765,9 @@ def test_report_sums_the_ledger_per_strategy_and_spec(work: Path, capsys: pytest
     assert lines[0] == f"ledger: {Path('st') / 'ledger.sqlite'}"
     model = next(ln for ln in lines if ln.startswith("model "))
     reoffload = next(ln for ln in lines if ln.startswith("reoffload "))
-    # tasks acc rep ref unk mal vac calls tokens
-    assert model.split()[1:10] == ["1", "0", "0", "1", "0", "0", "0", "1", "23"]
-    assert reoffload.split()[1:10] == ["1", "1", "0", "0", "0", "0", "0", "2", "46"]
+    # tasks acc rep ref unk mal vac undec calls tokens
+    assert model.split()[1:11] == ["1", "0", "0", "1", "0", "0", "0", "0", "1", "23"]
+    assert reoffload.split()[1:11] == ["1", "1", "0", "0", "0", "0", "0", "0", "2", "46"]
     assert any(ln.startswith("spec ") for ln in lines)
     code, out, _ = run(capsys, "report", "--store", "st", "--format", "json")
     data = json.loads(out)
