@@ -127,7 +127,9 @@ def _parser() -> argparse.ArgumentParser:
     demo = sub.add_parser(
         "demo", help="check bundled model answers against the library's specs",
         description="Check a bundled file of model answers (right, subtly wrong, malformed) "
-                    "against the spec library, write certificates, and recheck them.")
+                    "against the spec library, then work three tasks through the offload loop with "
+                    "recorded model outputs (repair, re-offload with feedback, the solvers alone), "
+                    "write certificates and the ledger, and recheck the certificates.")
     demo.add_argument("--store", metavar="DIR",
                       help="where certificates go (default .assay in the current folder, or $ASSAY_HOME)")
     demo.set_defaults(run=_demo)
