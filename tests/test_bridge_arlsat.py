@@ -450,3 +450,23 @@ def test_enum_arithmetic_past_the_end_is_no_member_and_no_function_argument() ->
     assert decide(f, timeout=10).outcome is Outcome.REPAIRED
     with pytest.raises(Malformed, match="one reading"):
         formalise(program(["is_sat(on(Ann) == Mon)"], decls=DAY_DECLS, rules="on(Ann) == 1 - Mon"), record(1))
+
+
+# ---------------------------------------------------------------- missing_closing_paren
+
+def test_a_line_its_comment_ends_gets_its_missing_closing_paren() -> None:
+    # The constraint's last ')' is missing; the ':::' comment says the statement ends on that line.
+    rules = ("Distinct([p:people], at(p)) ::: one person a place\nat(Ann) < at(Bob)\n"
+             "Not(Or(at(Cy) == 2, at(Cy) == 3) ::: cut short")
+    opts = ["is_valid(at(Ann) == 3)", "is_valid(at(Bob) == 3)", "is_valid(at(Cy) == 2)"]
+    f = formalise(program(opts, rules=rules), record(3))
+    assert rule_counts(f.changes)["missing_closing_paren"] == 1, f.changes
+    v = decide(f, timeout=10)
+    assert v.outcome is Outcome.REPAIRED and v.answer == "B", v
+
+
+def test_an_open_bracket_mid_line_is_not_closed_by_guessing() -> None:
+    # The line does not end in ')': where the bracket should close is not clear, so it stays Malformed.
+    rules = "And(at(Ann) < at(Bob), at(Cy) == 1 ::: cut short"
+    with pytest.raises(Malformed):
+        formalise(program(["is_valid(at(Bob) == 3)"], rules=rules), record(1))

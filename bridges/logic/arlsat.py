@@ -117,6 +117,9 @@ def formalise(program: str, record: Mapping[str, Any]) -> Formalisation:
         if st.extra_closing:
             elab.repair("extra_closing_paren", Name(st.line, st.column), f"{st.extra_closing} unmatched ')' "
                         "dropped")
+        if st.missing_closing:
+            elab.repair("missing_closing_paren", Name(st.line, st.column), f"{st.missing_closing} missing ')' "
+                        "added where the ':::' comment ends the line")
     for st in parsed.declarations:
         if st.target is not None:
             elab.declare(st)

@@ -29,6 +29,7 @@ them into the DSL is the job of the named repair rules in
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from typing import Final
@@ -143,6 +144,7 @@ class Statement:
     line: int
     column: int
     extra_closing: int = 0  # unmatched ')' after the complete statement, dropped (repair extra_closing_paren)
+    missing_closing: int = 0  # ')' added at the end of a line a ':::' comment ends (repair missing_closing_paren)
 
 
 @dataclass(frozen=True)
@@ -480,15 +482,19 @@ def parse_program(program: str) -> Program:
         if current == "options" and code.strip().startswith("Question"):
             question = comment
             continue
-        # A statement whose brackets are still open goes on over the next lines.
+        # A statement whose brackets are still open goes on over the next lines, unless a ':::' comment ended it.
+        missing = 0
+        if _depth(code) > 0 and ":::" in raw[len(code):len(code) + 3] and _depth(code.strip()[-1]) < 0:
+            missing = _depth(code)
+            code += ")" * missing
         while _depth(code) > 0 and i < len(lines):
             more, more_comment = _strip_comment(lines[i])
             code, comment, i = code + "\n" + more, more_comment or comment, i + 1
         if not code.strip():
             continue
         column = len(code) - len(code.lstrip()) + 1
-        sections[current].append(_parse_statement(code.strip(), lineno, column, comment,
-                                                   declarations=current == "declarations"))
+        st = _parse_statement(code.strip(), lineno, column, comment, declarations=current == "declarations")
+        sections[current].append(dataclasses.replace(st, missing_closing=missing) if missing else st)
     if not sections["options"]:
         raise Malformed("the program has no '# Options' section (or it is empty)")
     return Program(tuple(sections["declarations"]), tuple(sections["constraints"]), tuple(sections["options"]),

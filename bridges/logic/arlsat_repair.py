@@ -42,6 +42,8 @@ RULES: Final = {
     "bool_equals_number": "a formula compared with 1 / 0 means the formula is true / false",
     "infix_implication": "a => b (also ==> and ->) between formulas means Implies(a, b), below or / and",
     "extra_closing_paren": "unmatched ')' after a complete statement are dropped",
+    "missing_closing_paren": "a line that ends in ')' and then its ':::' comment, with brackets still open, ends "
+                             "there: the missing ')' close it at the end (the run of ')' the model cut short)",
     "numeral_name": "an enumeration member spelt with leading digits (9_AM, 1PM) is a name",
     "logic_spelling": "Iff(a, b) means a == b between formulas; IfThenElse(c, a, b) means If(c, a, b)",
     "none_comparison": "f(x) != None is true: a DSL function has a value at every argument",
