@@ -281,7 +281,9 @@ def _progress(total: int | None, out: TextIO) -> Iterator[tuple[Any, TextIO]]:
     report goes to a terminal too, each write clears the bar first, so rows and bar do not
     share a line.
     """
-    if not (sys.stderr.isatty() and not os.environ.get("CI")):
+    from assay.replay import show_progress
+
+    if not show_progress():
         yield None, out
         return
     from tqdm import tqdm

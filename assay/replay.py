@@ -175,28 +175,30 @@ def _replay_logiclm(path: Path, records: list[dict[str, Any]], fmt: str, tally: 
 
 def _judge(bridge: Any, program: str, record: Any, source: str, fmt: str, *, timeout: float) -> Any:
     """The kernel's verdict on one program: the bridge parses, the kernel decides."""
+    if fmt in ("ProntoQA", "ProofWriter"):
+        return _decide(lambda: bridge.formalise(program, record, closed_world=fmt == "ProntoQA"), source,
+                       timeout=timeout)
+    return _decide(lambda: bridge.formalise(program, record), source, timeout=timeout)
+
+
+def _decide(read: Callable[[], Any], source: str, *, timeout: float, what: str = "program") -> Any:
+    """``read()`` builds the formalisation (a bridge's parse); MALFORMED where it cannot, else the kernel decides."""
+    import dataclasses
+
     from assay.bridges.logic.common import Malformed
     from assay.kernel.check import malformed
     from assay.kernel.entail import decide
     from assay.kernel.verdicts import Location
 
     try:
-        if fmt in ("ProntoQA", "ProofWriter"):
-            formalisation = bridge.formalise(program, record, closed_world=fmt == "ProntoQA")
-        else:
-            formalisation = bridge.formalise(program, record)
+        formalisation = read()
     except Malformed as exc:
         return malformed(exc.why, Location(exc.line, exc.column, source))
     except RecursionError:
-        return malformed("the program nests too deeply to read", Location(path=source))
-    formalisation = _with_source(formalisation, source)
+        return malformed(f"the {what} nests too deeply to read", Location(path=source))
+    if not formalisation.source:
+        formalisation = dataclasses.replace(formalisation, source=source)
     return decide(formalisation, timeout=timeout)
-
-
-def _with_source(f: Any, source: str) -> Any:
-    import dataclasses
-
-    return f if f.source else dataclasses.replace(f, source=source)
 
 
 def _replay_linc(path: Path, problems: list[list[str]], gold_path: Path | None, tally: Tally, *, timeout: float,
@@ -242,20 +244,10 @@ class _LazyAnswers(Sequence[str | None]):
     def verdict(self, i: int) -> Any:
         if i not in self._done:
             from assay.bridges.logic import linc
-            from assay.bridges.logic.common import Malformed
-            from assay.kernel.check import malformed
-            from assay.kernel.entail import decide
-            from assay.kernel.verdicts import Location
 
             where = f"{self.source} sample {i}"
-            try:
-                f = linc.formalise_sample(self.samples[i], where)
-            except Malformed as exc:
-                self._done[i] = malformed(exc.why, Location(exc.line, exc.column, where))
-            except RecursionError:
-                self._done[i] = malformed("the sample nests too deeply to read", Location(path=where))
-            else:
-                self._done[i] = decide(_with_source(f, where), timeout=self.timeout)
+            self._done[i] = _decide(lambda: linc.formalise_sample(self.samples[i], where), where,
+                                    timeout=self.timeout, what="sample")
         return self._done[i]
 
     def outcome(self, i: int) -> str:
@@ -263,9 +255,11 @@ class _LazyAnswers(Sequence[str | None]):
         return str(v.answer) if v.answer is not None else v.outcome.value
 
     def __getitem__(self, i: Any) -> Any:
-        if isinstance(i, slice):
+        if isinstance(i, slice):  # Sequence's contract; the policies only index and iterate
             return [self[j] for j in range(*i.indices(len(self)))]
-        return self.verdict(i).answer
+        from assay.bridges.logic.linc_policy import sample_answer
+
+        return sample_answer(self.verdict(i))
 
     def __len__(self) -> int:
         return len(self.samples)

@@ -109,7 +109,7 @@ def decide(f: Formalisation, *, timeout: float = 10.0) -> Verdict:
 
     def done(outcome: Outcome, reason: str, claims: Sequence[Claim], **fields: object) -> Verdict:
         return make(outcome, reason, claims=tuple(claims), solvers=every, seconds=time.perf_counter() - start,
-                    **fields)
+                    changes=tuple(f.changes), **fields)
 
     if consistency.status == "unsat":
         return done(Outcome.VACUOUS, "the premises are inconsistent (no model, by z3 and cvc5): anything "
@@ -126,23 +126,21 @@ def decide(f: Formalisation, *, timeout: float = 10.0) -> Verdict:
     # An entailment from premises with no model proves nothing: some "sat" must show they have one.
     if len(holds) == 1 and not undecided and not any(s.status == "sat" for s in settled):
         return done(Outcome.UNKNOWN, f"undecided: option {holds[0]} holds, but the premises could not be shown "
-                    f"consistent ({consistency.reason})", claims, changes=tuple(f.changes))
+                    f"consistent ({consistency.reason})", claims)
     if len(holds) == 1 and not undecided:
         if f.changes:
             return done(Outcome.REPAIRED, f"option {holds[0]} is entailed (after {len(f.changes)} repair(s) of "
-                        "the formalisation); every other option is ruled out", claims, answer=holds[0],
-                        changes=tuple(f.changes))
+                        "the formalisation); every other option is ruled out", claims, answer=holds[0])
         return done(Outcome.ACCEPTED, f"option {holds[0]} is entailed; every other option is ruled out", claims,
                     answer=holds[0])
     if undecided:
         why = f"undecided: option(s) {', '.join(undecided)} could not be settled"
         if holds:
             why += f" (option(s) {', '.join(holds)} hold)"
-        return done(Outcome.UNKNOWN, why, claims, changes=tuple(f.changes))
+        return done(Outcome.UNKNOWN, why, claims)
     if holds:
-        return done(Outcome.UNKNOWN, f"ambiguous: options {', '.join(holds)} all hold", claims,
-                    changes=tuple(f.changes))
-    return done(Outcome.UNKNOWN, "ambiguous: no option holds", claims, changes=tuple(f.changes))
+        return done(Outcome.UNKNOWN, f"ambiguous: options {', '.join(holds)} all hold", claims)
+    return done(Outcome.UNKNOWN, "ambiguous: no option holds", claims)
 
 
 def _option_status(option: Option, results: list[_Settled], claims: list[Claim]) -> str:

@@ -11,9 +11,10 @@ program text, and the caller turns that into a MALFORMED verdict.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Final
 
-__all__ = ["Malformed", "symbol"]
+__all__ = ["Cursor", "Malformed", "Token", "symbol"]
 
 
 class Malformed(Exception):
@@ -41,3 +42,31 @@ def symbol(name: str, kind: str = "u") -> str:
     for ch in name:
         out.append(ch if _PLAIN.match(ch) else f".x{ord(ch):x}.")
     return "".join(out)
+
+
+@dataclass(frozen=True)
+class Token:
+    """One token of a line of program text; a line's tokens end with one of kind ``end``."""
+
+    kind: str
+    text: str
+    line: int
+    column: int
+
+
+class Cursor:
+    """A position in one line's tokens, for the bridges' recursive-descent parsers."""
+
+    def __init__(self, tokens: list[Token]) -> None:
+        self.tokens = tokens
+        self.at = 0
+
+    def peek(self) -> Token:
+        return self.tokens[self.at]
+
+    def advance(self) -> Token:
+        """The current token; the cursor moves past it, but never past the ``end`` token."""
+        tok = self.tokens[self.at]
+        if tok.kind != "end":
+            self.at += 1
+        return tok

@@ -40,7 +40,7 @@ from typing import Any, Final
 
 from assay.kernel.entail import Check, Formalisation, Option
 
-from .common import Malformed, symbol
+from .common import Cursor, Malformed, Token, symbol
 
 __all__ = ["SECTIONS", "formalise", "option_letters"]
 
@@ -61,14 +61,6 @@ _REFUSED_WORDS: Final = frozenset({
 })
 _COMPARISONS: Final = {"==": "=", "!=": "distinct", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 _OPTION: Final = re.compile(r"\s*([A-Za-z])\s*\)")
-
-
-@dataclass(frozen=True)
-class _Token:
-    kind: str  # "int" | "name" | "op" | "end"
-    text: str
-    line: int
-    column: int
 
 
 @dataclass(frozen=True)
@@ -247,23 +239,13 @@ def _options(queries: Sequence[tuple[str, str, _Line]], letters: Sequence[str],
 
 # ---- expressions ------------------------------------------------------------------------------------------
 
-class _Parser:
-    """Recursive descent over one line's tokens, translating to SMT-LIB as it goes."""
+class _Parser(Cursor):
+    """Recursive descent over one line's tokens (kinds int, name, op, end), translating to SMT-LIB as it goes."""
 
     def __init__(self, line: _Line, start: int = 0) -> None:
-        self.tokens = list(_tokens(line, start))
-        self.at = 0
+        super().__init__(list(_tokens(line, start)))
 
-    def peek(self) -> _Token:
-        return self.tokens[self.at]
-
-    def advance(self) -> _Token:
-        tok = self.tokens[self.at]
-        if tok.kind != "end":
-            self.at += 1
-        return tok
-
-    def expect(self, kind: str, what: str) -> _Token:
+    def expect(self, kind: str, what: str) -> Token:
         tok = self.peek()
         if tok.kind != kind:
             raise _unexpected(tok, what)
@@ -328,7 +310,7 @@ class _Parser:
     def _comparison(self, names: Mapping[str, str]) -> _Term:
         starts = [self.peek()]
         operands = [self._sum(names)]
-        ops: list[_Token] = []
+        ops: list[Token] = []
         while self.peek().kind == "op" and self.peek().text in _COMPARISONS:
             ops.append(self.advance())
             starts.append(self.peek())
@@ -347,27 +329,23 @@ class _Parser:
         return _Term(links[0] if len(links) == 1 else f"(and {' '.join(links)})", "Bool")
 
     def _sum(self, names: Mapping[str, str]) -> _Term:
+        return self._left_assoc(("+", "-"), self._product, names)
+
+    def _product(self, names: Mapping[str, str]) -> _Term:
+        return self._left_assoc(("*",), self._unary, names)
+
+    def _left_assoc(self, ops: tuple[str, ...], operand: Callable[[Mapping[str, str]], _Term],
+                    names: Mapping[str, str]) -> _Term:
+        """``operand (op operand)*`` over integers, grouped to the left as Python does."""
         first = self.peek()
-        acc = self._product(names)
-        while self.peek().kind == "op" and self.peek().text in ("+", "-"):
+        acc = operand(names)
+        while self.peek().kind == "op" and self.peek().text in ops:
             op = self.advance()
             nxt = self.peek()
-            right = self._product(names)
+            right = operand(names)
             _need_int(acc, first, f"the left side of '{op.text}'")
             _need_int(right, nxt, f"the right side of '{op.text}'")
             acc = _Term(f"({op.text} {acc.smt} {right.smt})", "Int")
-        return acc
-
-    def _product(self, names: Mapping[str, str]) -> _Term:
-        first = self.peek()
-        acc = self._unary(names)
-        while self.peek().kind == "op" and self.peek().text == "*":
-            op = self.advance()
-            nxt = self.peek()
-            right = self._unary(names)
-            _need_int(acc, first, f"the left side of '{op.text}'")
-            _need_int(right, nxt, f"the right side of '{op.text}'")
-            acc = _Term(f"(* {acc.smt} {right.smt})", "Int")
         return acc
 
     def _unary(self, names: Mapping[str, str]) -> _Term:
@@ -395,7 +373,7 @@ class _Parser:
             return self._name(tok, names)
         raise _unexpected(tok, "a number, a variable or '('")
 
-    def _name(self, tok: _Token, names: Mapping[str, str]) -> _Term:
+    def _name(self, tok: Token, names: Mapping[str, str]) -> _Term:
         if tok.text in ("True", "False"):
             return _Term(tok.text.lower(), "Bool")
         if tok.text == "abs":
@@ -422,7 +400,7 @@ class _Parser:
         raise Malformed(f"{tok.text} is not a declared variable", line=tok.line, column=tok.column)
 
 
-def _tokens(line: _Line, start: int) -> Iterator[_Token]:
+def _tokens(line: _Line, start: int) -> Iterator[Token]:
     pos = start
     code = line.code
     while pos < len(code):
@@ -431,12 +409,12 @@ def _tokens(line: _Line, start: int) -> Iterator[_Token]:
             raise Malformed(f"unexpected character {code[pos]!r}", line=line.number, column=pos + 1)
         kind = m.lastgroup or ""
         if kind != "ws":
-            yield _Token(kind, m.group(), line.number, pos + 1)
+            yield Token(kind, m.group(), line.number, pos + 1)
         pos = m.end()
-    yield _Token("end", "", line.number, len(code) + 1)
+    yield Token("end", "", line.number, len(code) + 1)
 
 
-def _unexpected(tok: _Token, wanted: str) -> Malformed:
+def _unexpected(tok: Token, wanted: str) -> Malformed:
     if tok.kind == "name" and tok.text in _REFUSED_WORDS:
         return Malformed(f"the Python keyword {tok.text!r} is not part of the constraint language", line=tok.line,
                          column=tok.column)
@@ -444,17 +422,17 @@ def _unexpected(tok: _Token, wanted: str) -> Malformed:
     return Malformed(f"expected {wanted}, found {found}", line=tok.line, column=tok.column)
 
 
-def _need_bool(term: _Term, at: _Token, role: str) -> None:
+def _need_bool(term: _Term, at: Token, role: str) -> None:
     if term.sort != "Bool":
         raise Malformed(f"{role} must be a truth value, not a number", line=at.line, column=at.column)
 
 
-def _need_int(term: _Term, at: _Token, role: str) -> None:
+def _need_int(term: _Term, at: Token, role: str) -> None:
     if term.sort != "Int":
         raise Malformed(f"{role} must be a number, not a truth value", line=at.line, column=at.column)
 
 
-def _truth(term: _Term, at: _Token) -> str:
+def _truth(term: _Term, at: Token) -> str:
     _need_bool(term, at, "a constraint or query")
     return term.smt
 

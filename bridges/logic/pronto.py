@@ -74,7 +74,7 @@ from typing import Any, Final
 
 from assay.kernel.entail import Check, Formalisation, Option
 
-from .common import Malformed, symbol
+from .common import Cursor, Malformed, Token, symbol
 
 __all__ = ["ANSWERS", "SECTIONS", "Program", "formalise", "option_labels", "parse", "statement_polarity"]
 
@@ -122,14 +122,6 @@ class Program:
     rules: list[Rule] = field(default_factory=list)
     query: Atom | None = None
     changes: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class _Token:
-    kind: str  # "var" | "name" | "op" | "end"
-    text: str
-    line: int
-    column: int
 
 
 def formalise(program: str, record: Mapping[str, Any], *, closed_world: bool | None = None,
@@ -237,24 +229,14 @@ def parse(program: str) -> Program:
 
 # ---- parsing ----------------------------------------------------------------------------------------------
 
-class _Parser:
-    """One line's tokens, parsed into the program (arities checked as atoms are read)."""
+class _Parser(Cursor):
+    """One line's tokens (kinds var, name, op, end), parsed into the program (arities checked as atoms are read)."""
 
     def __init__(self, code: str, line: int, program: Program) -> None:
-        self.tokens = list(_tokens(code, line))
-        self.at = 0
+        super().__init__(list(_tokens(code, line)))
         self.program = program
 
-    def peek(self) -> _Token:
-        return self.tokens[self.at]
-
-    def advance(self) -> _Token:
-        tok = self.tokens[self.at]
-        if tok.kind != "end":
-            self.at += 1
-        return tok
-
-    def expect(self, kind: str, text: str | None, what: str) -> _Token:
+    def expect(self, kind: str, text: str | None, what: str) -> Token:
         tok = self.peek()
         if tok.kind != kind or (text is not None and tok.text != text):
             found = "the end of the line" if tok.kind == "end" else repr(tok.text)
@@ -314,7 +296,7 @@ class _Parser:
             self.advance()
         name = self.expect("name", None, "a predicate name")
         self.expect("op", "(", f"'(' after {name.text}")
-        args: list[_Token] = [self._arg()]
+        args: list[Token] = [self._arg()]
         while self.peek().text == ",":
             self.advance()
             args.append(self._arg())
@@ -335,7 +317,7 @@ class _Parser:
             return flipped
         return atom
 
-    def _arg(self) -> _Token:
+    def _arg(self) -> Token:
         tok = self.peek()
         if tok.kind not in ("name", "var"):
             found = "the end of the line" if tok.kind == "end" else repr(tok.text)
@@ -343,14 +325,14 @@ class _Parser:
                             column=tok.column)
         return self.advance()
 
-    def _arity(self, name: _Token, arity: int) -> None:
+    def _arity(self, name: Token, arity: int) -> None:
         known = self.program.arities.setdefault(name.text, arity)
         if known != arity:
             raise Malformed(f"{name.text} takes {known} argument(s) before its truth value elsewhere, {arity} here",
                             line=name.line, column=name.column)
 
 
-def _tokens(code: str, line: int) -> Iterator[_Token]:
+def _tokens(code: str, line: int) -> Iterator[Token]:
     pos = 0
     while pos < len(code):
         m = _TOKEN.match(code, pos)
@@ -358,9 +340,9 @@ def _tokens(code: str, line: int) -> Iterator[_Token]:
             raise Malformed(f"unexpected character {code[pos]!r}", line=line, column=pos + 1)
         kind = m.lastgroup or ""
         if kind != "ws":
-            yield _Token(kind, m.group(), line, pos + 1)
+            yield Token(kind, m.group(), line, pos + 1)
         pos = m.end()
-    yield _Token("end", "", line, len(code) + 1)
+    yield Token("end", "", line, len(code) + 1)
 
 
 def _flip(atom: Atom) -> Atom:
