@@ -48,10 +48,16 @@ KINDS: Final = {
 
 @dataclass(frozen=True)
 class Check:
-    """One question about the premises: is ``formula`` entailed, consistent, or inconsistent with them?"""
+    """One question about the premises: is ``formula`` entailed, consistent, or inconsistent with them?
+
+    ``without`` names premises (by index) the question leaves out: "would
+    this constraint, put in place of premise 3, have the same effect?" asks
+    about the other premises only.
+    """
 
     kind: str
     formula: str
+    without: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -68,6 +74,9 @@ class Option:
     label: str
     checks: tuple[Check, ...]
     exception: bool = False
+    # The option holds because the premises settle neither way (the open world's "Unknown"): a premise the
+    # model left out makes it hold as well, so a caller may want a second formalisation to agree first.
+    open_question: bool = False
 
 
 @dataclass(frozen=True)
@@ -93,10 +102,13 @@ def decide(f: Formalisation, *, timeout: float = 10.0) -> Verdict:
     start = time.perf_counter()
     if not f.options:
         return malformed("the formalisation has no answer options", seconds=time.perf_counter() - start)
-    questions = [None, *[c.assertion() for o in f.options for c in o.checks]]
+    for check in (c for o in f.options for c in o.checks):
+        if any(not 0 <= i < len(f.premises) for i in check.without):
+            raise ValueError(f"check leaves out premise(s) {check.without}; there are {len(f.premises)}")
+    questions = [(None, ()), *[(c.assertion(), c.without) for o in f.options for c in o.checks]]
     scripts = []
-    for extra in questions:
-        text = _script(f, extra)
+    for extra, without in questions:
+        text = _script(f, extra, without)
         try:
             check_smtlib(text)
         except SmtlibRefused as exc:
@@ -171,9 +183,9 @@ def _claim_status(holds: bool, settled: _Settled) -> str:
     return "proved" if holds else "refuted"
 
 
-def _script(f: Formalisation, extra: str | None) -> str:
+def _script(f: Formalisation, extra: str | None, without: tuple[int, ...] = ()) -> str:
     lines = [f.declarations.strip()]
-    lines += [f"(assert {p})" for p in f.premises]
+    lines += [f"(assert {p})" for i, p in enumerate(f.premises) if i not in without]
     if extra is not None:
         lines.append(f"(assert {extra})")
     lines.append("(check-sat)")

@@ -77,6 +77,20 @@ def test_consistency_checks_and_exceptions() -> None:
     assert decide(Formalisation(ROW, ROW_PREMISES, plain)).answer == "A"
 
 
+def test_a_check_may_leave_premises_out() -> None:
+    # "Would 'Cy is third' in place of 'Bob is left of Cy' have the same effect?" asks about the others only.
+    rows = (*ROW_PREMISES, "(< bob cy)")
+    same = Option("same", (Check("entailed", "(= (< bob cy) (= cy 3))", without=(3,)),))
+    other = Option("other", (Check("entailed", "(= (< bob cy) (= ann 1))", without=(3,)),))
+    v = decide(Formalisation(ROW, rows, (other, same)))
+    assert v.outcome is Outcome.ACCEPTED and v.answer == "same", v
+    # Kept in, the replaced premise makes every consequence of it "equivalent": both options would hold.
+    kept = tuple(Option(o.label, (dataclasses.replace(o.checks[0], without=()),)) for o in (other, same))
+    assert decide(Formalisation(ROW, rows, kept)).reason == "ambiguous: options other, same all hold"
+    with pytest.raises(ValueError, match="leaves out premise"):
+        decide(Formalisation(ROW, rows, (Option("x", (Check("entailed", "true", without=(9,)),)),)))
+
+
 def test_a_repaired_formalisation_is_repaired_never_accepted() -> None:
     f = Formalisation(ROW, (*ROW_PREMISES, "(< bob cy)"), options(("A", "(= ann 1)"), ("B", "(= ann 2)")),
                       changes=("arity: Left(ann) read as (< ann bob)",))

@@ -533,7 +533,7 @@ def open_world(premises: Sequence[Formula], conclusion: Formula, *, labels: Mapp
     options = (
         Option(names["True"], (Check("entailed", goal),)),
         Option(names["False"], (Check("entailed", negated),)),
-        Option(names["Uncertain"], (Check("consistent", goal), Check("consistent", negated))),
+        Option(names["Uncertain"], (Check("consistent", goal), Check("consistent", negated)), open_question=True),
     )
     return Formalisation(declarations(sig), tuple(to_smtlib(close(p)) for p in premises), options,
                          tuple(changes), source)

@@ -152,7 +152,8 @@ def formalise(program: str, record: Mapping[str, Any], *, closed_world: bool | N
     premises += enc.distinct()
     premises += enc.disjoint() if separate_polarities else []
     checks = _checks(query, opposite, closed_world, separate_polarities)
-    options = tuple(Option(letter, checks[answer]) for letter, answer in labels.items())
+    options = tuple(Option(letter, checks[answer], open_question=answer == "Unknown")
+                    for letter, answer in labels.items())
     return Formalisation(enc.declarations(), tuple(premises), options, changes=tuple(parsed.changes),
                          source=str(record.get("id", "")))
 
