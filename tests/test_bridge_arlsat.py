@@ -72,6 +72,75 @@ def test_two_options_holding_is_an_abstention_not_an_answer() -> None:
     assert v.outcome is Outcome.UNKNOWN and v.answer is None and v.reason.startswith("ambiguous"), v
 
 
+def test_is_max_and_is_min_need_the_value_reached_and_never_passed() -> None:
+    # Bob's place is 2 or 3: the maximum is 3, the minimum 2.
+    v = answer(["is_max(at(Bob), 2)", "is_max(at(Bob), 3)", "is_max(at(Bob) == 1)"])
+    assert v.outcome is Outcome.ACCEPTED and v.answer == "B", v
+    v = answer(["is_min(at(Bob) == 1)", "is_min(at(Bob) == 2)", "is_min(at(Bob), 3)"])
+    assert v.outcome is Outcome.ACCEPTED and v.answer == "B", v
+    with pytest.raises(Malformed, match="is_max takes a quantity and its value"):
+        formalise(program(["is_max(at(Bob))", "is_max(at(Cy))"]), record(2))
+
+
+def test_is_equivalent_asks_about_the_other_constraints_only() -> None:
+    # With Cy at 3, "Ann is left of Bob" has the same effect as "Ann is at 1", and no other option does.
+    rules = ROW_RULES + "\nat(Cy) == 3"
+    opts = ["is_equivalent(at(Ann) < at(Bob), at(Bob) != 3)", "is_equivalent(at(Ann) < at(Bob), at(Ann) == 1)",
+            "is_equivalent(at(Ann) < at(Bob), at(Cy) == 3)"]
+    f = formalise(program(opts, rules=rules), record(3))
+    assert all(c.without for o in f.options for c in o.checks)
+    v = decide(f)
+    assert v.outcome is Outcome.ACCEPTED and v.answer == "B", v
+    # Kept among the premises, the replaced constraint makes every option "equivalent".
+    kept = dataclasses.replace(f, options=tuple(dataclasses.replace(o, checks=tuple(
+        dataclasses.replace(c, without=()) for c in o.checks)) for o in f.options))
+    assert decide(kept).reason == "ambiguous: options A, B, C all hold"
+    with pytest.raises(Malformed, match="not one of the program's constraints"):
+        formalise(program(["is_equivalent(at(Bob) > at(Ann), at(Ann) == 1)"], rules=rules), record(1))
+
+
+def test_is_determined_means_exactly_one_solution() -> None:
+    # Cy at 1 leaves only Ann 2, Bob 3; Ann at 1 or Bob at 3 each leave two solutions.
+    v = answer(["is_determined(at(Ann) == 1)", "is_determined(at(Cy) == 1)", "is_determined(at(Bob) == 3)"])
+    assert v.outcome is Outcome.ACCEPTED and v.answer == "B", v
+    # A condition no solution meets determines nothing.
+    v = answer(["is_determined(at(Bob) == 1)", "is_determined(at(Cy) == 1)"])
+    assert v.outcome is Outcome.ACCEPTED and v.answer == "B", v
+    with pytest.raises(Malformed, match="takes an int"):
+        formalise(program(["is_determined(n(1) == 2)"], decls=ROW_DECLS + "\nn = Function([int] -> [int])"),
+                  record(1))
+
+
+def test_checks_spelt_by_their_meaning_and_bare_formulas_are_repaired() -> None:
+    rules = ROW_RULES + "\nat(Cy) == 1"
+    v = answer(["is_must(at(Ann) == 3)", "is_required(at(Bob) == 3)"], rules=rules)
+    assert v.outcome is Outcome.REPAIRED and v.answer == "B", v
+    assert rule_counts(v.changes) == {"check_synonym": 2}
+    v = answer(["is_valid_schedule([at(Ann) == 1, at(Bob) == 2, at(Cy) == 3])",
+                "is_valid_schedule([at(Ann) == 2, at(Bob) == 1, at(Cy) == 3])"],
+               "Which one of the following is an acceptable schedule?")
+    assert v.outcome is Outcome.REPAIRED and v.answer == "A", v
+    v = answer(["at(Ann) == 3", "at(Bob) == 3"], "Which one of the following must be true?", rules=rules)
+    assert v.outcome is Outcome.REPAIRED and v.answer == "B" and rule_counts(v.changes) == {"bare_option": 2}, v
+    with pytest.raises(Malformed, match="an option must be"):
+        formalise(program(["at(Ann) == 3", "at(Bob) == 3"], rules=rules), record(2))
+
+
+def test_a_condition_every_option_repeats_is_the_questions_condition() -> None:
+    opts = ["is_valid(And(at(Cy) == 1, at(Ann) == 3))", "is_valid(And(at(Cy) == 1, at(Bob) == 3))",
+            "is_valid(And(at(Cy) == 1, at(Cy) == 2))"]
+    v = answer(opts, "If Cy is at place 1, which one of the following must be true?")
+    assert v.outcome is Outcome.REPAIRED and v.answer == "B", v
+    assert rule_counts(v.changes) == {"question_condition": 1}
+    # Not a conditional question: the conjunction is asked as written, and no option holds.
+    v = answer(opts, "Which one of the following must be true?")
+    assert v.outcome is Outcome.UNKNOWN and v.reason == "ambiguous: no option holds", v
+    # is_sat alone: moving the condition would change nothing, so nothing is recorded.
+    sat = [o.replace("is_valid", "is_sat") for o in opts]
+    f = formalise(program(sat), record(3, "If Cy is at place 1, which one of the following could be true?"))
+    assert not f.changes
+
+
 def test_wrong_mapping_of_is_exception_or_is_sat_changes_the_answer() -> None:
     """Meta: the mapping is what decides; a bridge that got it wrong would fail the tests above."""
     opts = ["is_exception(is_sat(at(Bob) == 2))", "is_exception(is_sat(at(Bob) == 1))",

@@ -18,7 +18,11 @@ How the DSL maps to SMT-LIB (everything is finite but ``int``):
 * Options: ``is_valid(p)`` -> entailed, ``is_sat(p)`` -> consistent,
   ``is_unsat(p)`` -> inconsistent, ``is_exception(check)`` -> the option is
   the answer when its check fails, ``is_accurate_list([p1, ...])`` -> see
-  :func:`accurate_list_checks` (its reading depends on the question's words).
+  :func:`accurate_list_checks` (its reading depends on the question's words);
+  ``is_max(q, k)`` / ``is_min(q == k)``: q can be k and never passes it;
+  ``is_equivalent(c, d)``: the premises other than the constraint c entail
+  ``c == d``; ``is_determined(p)``: with p, exactly one solution (a primed
+  copy of every function that differs somewhere is inconsistent).
 
 Everything the published pipeline could not run but whose meaning is clear is
 repaired by a named rule (:data:`assay.bridges.logic.arlsat_repair.RULES`)
@@ -125,12 +129,11 @@ def formalise(program: str, record: Mapping[str, Any]) -> Formalisation:
             elab.declare(st)
         else:
             premises.append(elab.formula(st.expr))
-    for st in parsed.constraints:
-        premises.append(elab.formula(st.expr))
+    constraints = [elab.formula(st.expr) for st in parsed.constraints]
+    premises = elab.range_axioms() + premises + constraints
     question = str(record.get("question") or parsed.question)
-    options = _options(elab, parsed.options, labels, question)
+    options = _options(elab, parsed.options, labels, question, premises)
     declarations = elab.declarations()
-    premises = elab.range_axioms() + premises
     size = len(declarations) + sum(map(len, premises)) + sum(len(c.formula) for o in options for c in o.checks)
     if size > MAX_SMT_CHARS:
         raise Malformed(f"the program expands to {size} characters of SMT-LIB (the limit is {MAX_SMT_CHARS}): "
@@ -162,22 +165,109 @@ def rule_of(change: str) -> str:
 _CHECKS: Final = {"is_valid": "entailed", "is_sat": "consistent", "is_unsat": "inconsistent"}
 
 
-def _options(elab: _Elaborator, statements: Sequence[Statement], labels: list[str], question: str) -> list[Option]:
+def _options(elab: _Elaborator, statements: Sequence[Statement], labels: list[str], question: str,
+             premises: list[str]) -> list[Option]:
+    """Each option line's checks; ``premises`` (all of them, SMT-LIB) may gain the question's condition."""
     if len(statements) != len(labels):
         where = statements[len(labels)] if len(statements) > len(labels) else statements[-1]
         raise Malformed(f"the program has {len(statements)} option line(s) but the record has {len(labels)} "
                         "option(s)", line=where.line, column=where.column)
-    lists = [st.expr for st in statements]
-    candidates = _list_candidates(elab, lists)
+    exprs = _question_condition(elab, [st.expr for st in statements], question, premises)
+    candidates = _list_candidates(elab, exprs)
     out = []
-    for st, label in zip(statements, labels, strict=True):
+    for st, written, label in zip(statements, exprs, labels, strict=True):
         m = re.fullmatch(r"\(?([A-Za-z])\)?", st.comment.strip())
         if m and m.group(1).upper() != label:
             raise Malformed(f"option line {label} is marked ({m.group(1)}): which option it stands for is "
                             "ambiguous", line=st.line, column=st.column)
-        exception, checks = _option_checks(elab, _question_check(elab, st.expr, question), question, candidates)
+        e = _question_check(elab, _check_synonym(elab, written, question), question)
+        exception, checks = _option_checks(elab, e, question, candidates, premises)
         out.append(Option(label, checks, exception=exception))
     return out
+
+
+def _unwrap(e: Expr) -> tuple[Call | None, Call | None]:
+    """``(is_exception call or None, check call)`` of an option ``[is_exception(]check(...)[)]``."""
+    outer = None
+    if isinstance(e, Call) and e.func == "is_exception" and len(e.args) == 1:
+        outer, e = e, e.args[0]
+    return outer, e if isinstance(e, Call) else None
+
+
+def _question_condition(elab: _Elaborator, exprs: list[Expr], question: str, premises: list[str]) -> list[Expr]:
+    """Rule ``question_condition``: the conjuncts every option's formula starts with, in a question that opens with
+    "If ...", are the question's condition: they join the premises and leave the options.
+
+    ``is_valid(And(c, p))`` asks for c itself to follow, which a condition the question only supposes never
+    does; the question asks whether p follows once c is supposed.  For ``is_sat`` and ``is_unsat`` moving c
+    changes nothing (c and p are asserted together either way).
+    """
+    if not re.match(r"\s*if\b", question, re.IGNORECASE) or len(exprs) < 2:
+        return exprs
+    bodies: list[tuple[Expr, ...]] = []
+    for e in exprs:
+        _, check = _unwrap(e)
+        if check is None or check.func not in _CHECKS or len(check.args) != 1:
+            return exprs
+        body = check.args[0]
+        if not (isinstance(body, Call) and body.func == "And" and len(body.args) >= 2):
+            return exprs
+        bodies.append(body.args)
+    probe = _Elaborator.fork(elab)
+    texts = [[probe.formula(c) for c in b] for b in bodies]
+    shared = 0
+    while all(shared < len(t) - 1 and t[shared] == texts[0][shared] for t in texts):
+        shared += 1
+    asks_valid = question_intent(question) in ("must", "must-EXCEPT") or \
+        any(_unwrap(e)[1].func == "is_valid" for e in exprs)  # type: ignore[union-attr]
+    if shared == 0 or not asks_valid:  # for is_sat / is_unsat alone the move would change nothing
+        return exprs
+    first = bodies[0]
+    elab.repair("question_condition", first[0], f"{shared} conjunct(s) shared by every option are the question's "
+                "condition: they join the premises")
+    premises.extend(elab.formula(c) for c in first[:shared])
+    out: list[Expr] = []
+    for e, body in zip(exprs, bodies, strict=True):
+        outer, check = _unwrap(e)
+        assert check is not None
+        rest = body[shared:]
+        inner: Expr = rest[0] if len(rest) == 1 else Call(rest[0].line, rest[0].column, func="And", args=rest)
+        new: Expr = Call(check.line, check.column, func=check.func, args=(inner,))
+        if outer is not None:
+            new = Call(outer.line, outer.column, func="is_exception", args=(new,))
+        out.append(new)
+    return out
+
+
+# Option checks the DSL lacks whose name says which check they mean.
+_SYNONYMS: Final = {"is_must": "is_valid", "is_required": "is_valid", "is_necessary": "is_valid",
+                    "is_possible": "is_sat", "is_valid_schedule": "is_sat", "is_acceptable": "is_sat"}
+
+
+def _check_synonym(elab: _Elaborator, e: Expr, question: str) -> Expr:
+    """Rules ``check_synonym`` and ``bare_option``: a check spelt by its meaning, or a bare formula in a question
+    with a single modal, is the DSL's check; a list given to one of the spelt checks is the And of its items."""
+    outer, check = _unwrap(e)
+    if check is not None and check.func in _SYNONYMS and len(check.args) == 1:
+        arg = check.args[0]
+        if isinstance(arg, ListLit) and arg.items:
+            arg = Call(arg.line, arg.column, func="And", args=arg.items)
+        elab.repair("check_synonym", check, f"{check.func}(...) -> {_SYNONYMS[check.func]}(...)")
+        new: Expr = Call(check.line, check.column, func=_SYNONYMS[check.func], args=(arg,))
+        return Call(outer.line, outer.column, func="is_exception", args=(new,)) if outer is not None else new
+    intent = question_intent(question)
+    if outer is None and intent is not None and not intent.endswith("EXCEPT") and _is_formula_call(e):
+        want = _INTENTS[intent][1]
+        elab.repair("bare_option", e, f"a formula with no check, in a '{intent}' question -> {want}(...)")
+        return Call(e.line, e.column, func=want, args=(e,))
+    return e
+
+
+def _is_formula_call(e: Expr) -> bool:
+    """A bare formula where an option check belongs (``Or(...)``, ``a == b``), not a misspelt check."""
+    if isinstance(e, Call):
+        return e.func in ("And", "Or", "Not", "Implies", "Exists", "ForAll")
+    return isinstance(e, Compare)
 
 
 # What makes an option the answer, as (negated, check): is_valid -> (False, "entailed"), is_exception(is_sat) ->
@@ -249,8 +339,8 @@ def _question_check(elab: _Elaborator, e: Expr, question: str) -> Expr:
     return Call(e.line, e.column, func="is_exception", args=(check,)) if want[0] else check
 
 
-def _option_checks(elab: _Elaborator, e: Expr, question: str,
-                   candidates: list[str]) -> tuple[bool, tuple[Check, ...]]:
+def _option_checks(elab: _Elaborator, e: Expr, question: str, candidates: list[str],
+                   premises: list[str]) -> tuple[bool, tuple[Check, ...]]:
     if not isinstance(e, Call):
         raise Malformed("an option must be is_valid(...), is_sat(...), is_unsat(...), is_accurate_list([...]) or "
                         "is_exception(...)", line=e.line, column=e.column)
@@ -258,8 +348,14 @@ def _option_checks(elab: _Elaborator, e: Expr, question: str,
         inner = _only_argument(e)
         if isinstance(inner, Call) and inner.func == "is_exception":
             raise Malformed("is_exception inside is_exception", line=inner.line, column=inner.column)
-        _, checks = _option_checks(elab, inner, question, candidates)
+        _, checks = _option_checks(elab, inner, question, candidates, premises)
         return True, checks
+    if e.func in ("is_max", "is_min"):
+        return False, _extreme_checks(elab, e)
+    if e.func == "is_equivalent":
+        return False, _equivalent_checks(elab, e, premises)
+    if e.func == "is_determined":
+        return False, _determined_checks(elab, e, premises)
     if e.func in _CHECKS:
         return False, (Check(_CHECKS[e.func], elab.formula(_only_argument(e))),)
     if e.func == "is_accurate_list":
@@ -268,8 +364,66 @@ def _option_checks(elab: _Elaborator, e: Expr, question: str,
             raise Malformed("is_accurate_list takes one non-empty list of formulas", line=e.line, column=e.column)
         items = [elab.formula(x) for x in arg.items]
         return False, accurate_list_checks(items, candidates, question, e)
-    raise Malformed(f"unknown option check {e.func!r} (expected is_valid, is_sat, is_unsat, is_accurate_list or "
-                    "is_exception)", line=e.line, column=e.column)
+    raise Malformed(f"unknown option check {e.func!r} (expected is_valid, is_sat, is_unsat, is_accurate_list, "
+                    "is_exception, is_max, is_min, is_equivalent or is_determined)", line=e.line, column=e.column)
+
+
+def _extreme_checks(elab: _Elaborator, e: Call) -> tuple[Check, ...]:
+    """``is_max(q, k)`` / ``is_max(q == k)``: q can be k, and is never more (``is_min``: never less)."""
+    if len(e.args) == 2:
+        quantity, value = e.args
+    elif len(e.args) == 1 and isinstance(e.args[0], Compare) and e.args[0].ops == ("==",):
+        quantity, value = e.args[0].operands
+    else:
+        raise Malformed(f"{e.func} takes a quantity and its value: {e.func}(q, k) or {e.func}(q == k)",
+                        line=e.line, column=e.column)
+    q, k = elab.number(quantity), elab.number(value)
+    bound = "<=" if e.func == "is_max" else ">="
+    return Check("consistent", f"(= {q.smt} {k.smt})"), Check("entailed", f"({bound} {q.smt} {k.smt})")
+
+
+def _equivalent_checks(elab: _Elaborator, e: Call, premises: list[str]) -> tuple[Check, ...]:
+    """``is_equivalent(c, d)``: d put in place of the program's constraint c has the same effect.
+
+    That is: the other premises entail ``c == d``; c itself is left out of them (kept in, every consequence
+    of c would be "equivalent").  c must be one of the program's constraints, written the same way.
+    """
+    if len(e.args) != 2:
+        raise Malformed("is_equivalent takes the constraint replaced and its replacement (2 arguments, "
+                        f"{len(e.args)} given)", line=e.line, column=e.column)
+    old, new = (elab.formula(a) for a in e.args)
+    if old not in premises:
+        raise Malformed("is_equivalent: its first argument, the constraint replaced, is not one of the program's "
+                        "constraints", line=e.args[0].line, column=e.args[0].column)
+    without = tuple(i for i, p in enumerate(premises) if p == old)
+    return (Check("entailed", f"(= {old} {new})", without=without),)
+
+
+def _determined_checks(elab: _Elaborator, e: Call, premises: list[str]) -> tuple[Check, ...]:
+    """``is_determined(p)``: with p, the premises have exactly one solution (every function's every value).
+
+    Two copies of the problem, the second over primed functions, both with p, that differ somewhere: none
+    exist (and p is consistent with the premises).
+    """
+    p = elab.formula(_only_argument(e))
+    differ = []
+    for f in elab.functions.values():
+        domains = [elab.domain(s) for s in f.args]
+        if any(d is None for d in domains):
+            raise Malformed(f"is_determined: function {f.name} takes an int, so its values cannot all be "
+                            "compared", line=e.line, column=e.column)
+        for combo in itertools.product(*[d or [] for d in domains]):
+            args = " ".join(t.smt for t in combo)
+            call = f"({f.smt} {args})" if combo else f.smt
+            differ.append(f"(not (= {call} {_primed(call)}))")
+    elab.primed = True
+    twin = _and([_primed(x) for x in (*premises, p)] + [_or(differ)])
+    return Check("consistent", p), Check("inconsistent", _and([p, twin]))
+
+
+def _primed(smt: str) -> str:
+    """The same SMT-LIB over the primed copies of the functions (``f_x`` -> ``f2_x``)."""
+    return re.sub(r"(?<![^\s(])f_", "f2_", smt)
 
 
 def _only_argument(e: Call) -> Expr:
@@ -357,6 +511,7 @@ class _Elaborator:
         self.changes: list[str] = []
         self.fresh = itertools.count()
         self.size = 0
+        self.primed = False  # is_determined compares two copies: declare the primed functions too
 
     @staticmethod
     def fork(other: _Elaborator) -> _Elaborator:
@@ -476,7 +631,8 @@ class _Elaborator:
                 lines.append(f"; {sort.name}: " + ", ".join(f"{m}={k}" for k, m in enumerate(sort.members)))
         for f in self.functions.values():
             args = " ".join("Bool" if s.kind == "bool" else "Int" for s in f.args)
-            lines.append(f"(declare-fun {f.smt} ({args}) {'Bool' if f.result.kind == 'bool' else 'Int'})")
+            for smt in (f.smt, _primed(f.smt)) if self.primed else (f.smt,):
+                lines.append(f"(declare-fun {smt} ({args}) {'Bool' if f.result.kind == 'bool' else 'Int'})")
         return "\n".join(lines)
 
     def range_axioms(self) -> list[str]:

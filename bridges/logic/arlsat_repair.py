@@ -52,6 +52,13 @@ RULES: Final = {
     "enum_arithmetic": "m + k / m - k on a member of a named enumeration is the member k places later / earlier in "
                        "its declaration; m - n of two members is the distance of their places; a place past the "
                        "ends is no member (a function is never applied there)",
+    "question_condition": "in a question that opens with 'If ...', the conjuncts every option's formula starts "
+                          "with are the question's condition: they join the premises (is_valid asks what follows "
+                          "once it is supposed; is_sat and is_unsat are unchanged)",
+    "check_synonym": "is_must / is_required / is_necessary mean is_valid; is_possible / is_acceptable / "
+                     "is_valid_schedule mean is_sat; a list given to one of them is the And of its items",
+    "bare_option": "an option that is a bare formula, in a question with a single modal and no EXCEPT, has the "
+                   "check the question asks",
     "enum_range_bounds": "And(1 <= f(x), f(x) <= n) (or 0 .. n-1) on a sort of n named members only restates "
                          "that f(x) is one of them, and is true",
 }
