@@ -126,6 +126,13 @@ def test_checks_spelt_by_their_meaning_and_bare_formulas_are_repaired() -> None:
         formalise(program(["at(Ann) == 3", "at(Bob) == 3"], rules=rules), record(2))
 
 
+def test_infix_mod_is_the_remainder() -> None:
+    # Places 1..3: (Ann + 1) mod 3 == Bob holds for Ann 1, Bob 2 only (Ann 2 would need Bob 0).
+    rules = ROW_RULES + "\nat(Bob) == (at(Ann) + 1) mod 3"
+    v = answer(["is_valid(at(Bob) == 2)", "is_valid(at(Bob) == 3)"], rules=rules)
+    assert v.outcome is Outcome.REPAIRED and v.answer == "A" and rule_counts(v.changes) == {"infix_mod": 1}, v
+
+
 def test_a_condition_every_option_repeats_is_the_questions_condition() -> None:
     opts = ["is_valid(And(at(Cy) == 1, at(Ann) == 3))", "is_valid(And(at(Cy) == 1, at(Bob) == 3))",
             "is_valid(And(at(Cy) == 1, at(Cy) == 2))"]

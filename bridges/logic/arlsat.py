@@ -789,7 +789,9 @@ class _Elaborator:
     def arith(self, e: BinOp) -> Term:
         assert e.left is not None
         assert e.right is not None
-        ops = {"+": "+", "-": "-", "*": "*", "%": "mod"}
+        ops = {"+": "+", "-": "-", "*": "*", "%": "mod", "mod": "mod"}
+        if e.op == "mod":
+            self.repair("infix_mod", e, "a mod b -> a % b")
         if e.op not in ops:
             raise Malformed(f"operator {e.op!r} is not supported (integer division has two readings)", line=e.line,
                             column=e.column)

@@ -312,7 +312,8 @@ class _Parser:
 
     def term(self) -> Expr:
         left = self.unary()
-        while self.at("*", "/", "//", "%"):
+        # A ``mod`` name right after a complete operand can only be the infix operator (as ``Or`` / ``And`` are).
+        while self.at("*", "/", "//", "%", "mod"):
             t = self.take()
             left = BinOp(left.line, left.column, op=t.text, left=left, right=self.unary())
         return left

@@ -52,6 +52,7 @@ RULES: Final = {
     "enum_arithmetic": "m + k / m - k on a member of a named enumeration is the member k places later / earlier in "
                        "its declaration; m - n of two members is the distance of their places; a place past the "
                        "ends is no member (a function is never applied there)",
+    "infix_mod": "a mod b written between operands means a % b (the remainder, as Python's % on a positive divisor)",
     "question_condition": "in a question that opens with 'If ...', the conjuncts every option's formula starts "
                           "with are the question's condition: they join the premises (is_valid asks what follows "
                           "once it is supposed; is_sat and is_unsat are unchanged)",
