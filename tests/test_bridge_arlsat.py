@@ -405,8 +405,15 @@ def _record(name: str, rid: str) -> dict[str, Any]:
     return next(r for r in json.loads(path.read_text()) if r["id"] == rid)
 
 
-@pytest.mark.parametrize(("rid", "gold"), [("ar_lsat_200006_1-G_2_8", "E"), ("ar_lsat_200310_2-G_1_2", "B"),
-                                         ("ar_lsat_200006_1-G_3_17", "E")])
+@pytest.mark.parametrize(("rid", "gold"), [
+    ("ar_lsat_200006_1-G_2_8", "E"), ("ar_lsat_200310_2-G_1_2", "B"), ("ar_lsat_200006_1-G_3_17", "E"),
+    ("ar_lsat_201112_2-G_1_4", "E"),  # is_determined
+    ("ar_lsat_201306_2-G_3_17", "B"),  # is_equivalent
+    ("ar_lsat_200310_2-G_3_15", "C"),  # is_max
+    ("ar_lsat_200006_1-G_2_9", "A"),  # is_min
+    ("ar_lsat_201506_4-G_4_20", "A"),  # is_required
+    ("ar_lsat_200006_1-G_2_11", "A"),  # the question's condition in every option of a "must ... EXCEPT" question
+])
 def test_real_records_are_decided_with_their_gold_answer(rid: str, gold: str) -> None:
     r = _record("AR-LSAT_dev_gpt-4.json", rid)
     f = formalise(r["raw_logic_programs"][0], r)
