@@ -156,6 +156,11 @@ def _parser() -> argparse.ArgumentParser:
     replay.add_argument("--timeout", type=float, default=10.0, metavar="S", help="seconds per solver query")
     replay.add_argument("--limit", type=int, default=None, metavar="N", help="only the first N problems of each file")
     replay.add_argument("--details", metavar="FILE", help="write one JSON line per problem (verdict, reason, answer)")
+    replay.add_argument("--corroborate", metavar="OTHER",
+                        help="a second Logic-LM file of the same dataset (another model's formalisations): an "
+                             "open-world Uncertain/Unknown answer is kept only where OTHER's verdict on the same "
+                             "record id gives the same answer, else the record is abstained (True/False answers "
+                             "carry a proof and stand alone); OTHER's records are decided only when needed")
     replay.set_defaults(run=_replay)
     return parser
 

@@ -17,6 +17,15 @@ For files with several samples per problem (LINC), the samples are the
 model's answers when asked again: assay's policy takes them one at a time and
 stops when it can (see :func:`assay.bridges.logic.linc_policy.sequential`); the majority
 vote over all of them (the published method) is reported beside it.
+
+``--corroborate OTHER`` asks a second formalisation before an open-world
+"Uncertain"/"Unknown" answer is given (an option marked
+:attr:`~assay.kernel.entail.Option.open_question`).  A True/False answer rests
+on a proof from the premises and stands alone; "Uncertain" rests on what the
+premises leave out, and a premise the model forgot makes it hold just as well,
+so it is kept only when OTHER (another model's formalisation of the same
+record id, decided only when asked) answers the same option; otherwise the
+record counts as abstained, and the details say why.
 """
 
 from __future__ import annotations
@@ -31,7 +40,7 @@ from typing import Any, TextIO
 
 from assay.errors import UsageError
 
-__all__ = ["FORMATS", "Tally", "detect", "replay_file"]
+__all__ = ["FORMATS", "Corroboration", "Tally", "detect", "replay_file"]
 
 # Logic-LM datasets: the name in the file, and the bridge that reads its programs.
 FORMATS = {
@@ -59,10 +68,14 @@ class Tally:
     repaired: int = 0
     samples_used: int | None = None
     samples_available: int | None = None
+    corroborated_by: str | None = None
+    # Open-question answers that asked OTHER ("checked"), and those it agreed with ("kept").
+    corroboration: dict[str, int] | None = None
     majority: dict[str, Any] | None = None
     errors: list[str] = field(default_factory=list)
 
     def count(self, answer: str | None, gold: str, outcome: str) -> None:
+        """One problem: ``answer`` None is abstained, or malformed when ``outcome`` says so."""
         self.total += 1
         if answer is not None:
             self.accepted += 1
@@ -135,54 +148,165 @@ def _load(path: Path) -> Any:
 
 
 def replay_file(path: Path, *, gold: Path | None = None, timeout: float = 10.0, limit: int | None = None,
-                details: TextIO | None = None, progress: bool = False) -> Tally:
-    """Replay one file; per-record errors are counted (as malformed) and listed, never raised."""
+                details: TextIO | None = None, progress: bool = False,
+                corroborate: Path | Corroboration | None = None) -> Tally:
+    """Replay one file; per-record errors are counted (as malformed) and listed, never raised.
+
+    ``corroborate``: a Logic-LM file of the same dataset whose verdict must
+    give the same answer before an open-question answer is kept (see the
+    module docstring); UsageError naming both files when it is not one.
+    """
     data = _load(path)
     fmt = detect(path, data)
+    other = Corroboration(corroborate, timeout=timeout) if isinstance(corroborate, Path) else corroborate
+    if other is not None and (fmt == "linc" or other.format != fmt):
+        raise UsageError(f"{path} is {_describe(fmt)} but {other.path} (--corroborate) is {_describe(other.format)}: "
+                         "a file is corroborated only by a Logic-LM file of the same dataset")
     tally = Tally(str(path), fmt)
     if fmt == "linc":
         _replay_linc(path, data, gold, tally, timeout=timeout, limit=limit, details=details, progress=progress)
     else:
-        _replay_logiclm(path, data, fmt, tally, timeout=timeout, limit=limit, details=details, progress=progress)
+        _replay_logiclm(path, data, fmt, tally, timeout=timeout, limit=limit, details=details, progress=progress,
+                        other=other)
     return tally
 
 
+def _describe(fmt: str) -> str:
+    return "LINC generations" if fmt == "linc" else f"a Logic-LM {fmt} file"
+
+
+@dataclass(frozen=True)
+class _Second:
+    """OTHER's verdict on one record, as the corroboration rule reads it."""
+
+    answer: str | None
+    outcome: str
+    reason: str
+    text: str  # the answer option's words ("False"), or ""
+
+    def says(self, name: str) -> str:
+        if self.answer is None:
+            return f"{name} abstains ({self.outcome})"
+        return f"{name} answers {self.answer}" + (f" ({self.text})" if self.text else "")
+
+    def to_json(self) -> dict[str, Any]:
+        return {"answer": self.answer, "verdict": self.outcome, "reason": self.reason}
+
+
+class Corroboration:
+    """A second Logic-LM file (``--corroborate OTHER``): its records by id, each decided only when asked for."""
+
+    def __init__(self, path: Path, *, timeout: float = 10.0) -> None:
+        data = _load(path)
+        self.path, self.format, self.timeout = path, detect(path, data), timeout
+        self._records: dict[str, Any] = {}
+        if self.format != "linc":
+            for record in data:
+                if isinstance(record, dict) and "id" in record:
+                    self._records.setdefault(str(record["id"]), record)
+        self._done: dict[str, _Second] = {}
+
+    def verdict(self, rid: str) -> _Second | None:
+        """OTHER's verdict on the record with id ``rid``; None when OTHER has no such record."""
+        if rid not in self._records:
+            return None
+        if rid not in self._done:
+            self._done[rid] = self._decide(rid, self._records[rid])
+        return self._done[rid]
+
+    def _decide(self, rid: str, record: dict[str, Any]) -> _Second:
+        import importlib
+
+        program, why = _program(record)
+        if program is None:
+            return _Second(None, "malformed", why, "")
+        bridge = importlib.import_module(FORMATS[self.format])
+        _, v = _judge(bridge, program, record, f"{self.path.name} record {rid}", self.format,
+                      timeout=self.timeout)
+        return _Second(v.answer, v.outcome.value, v.reason, _option_text(record, v.answer))
+
+
+def _program(record: Any) -> tuple[str | None, str]:
+    """A Logic-LM record's program, or None and why there is none to decide."""
+    missing = [k for k in _LOGICLM_FIELDS if not isinstance(record, dict) or k not in record]
+    if missing:
+        return None, f"missing field(s) {', '.join(missing)}"
+    programs = record["raw_logic_programs"]
+    if not isinstance(programs, list) or not programs or not isinstance(programs[0], str):
+        return None, "raw_logic_programs is not a non-empty list of strings"
+    return programs[0], ""
+
+
+def _option_text(record: dict[str, Any], label: str | None) -> str:
+    options = record.get("options")
+    if label is None or not isinstance(options, list):
+        return ""
+    for option in options:
+        head, sep, text = str(option).partition(")")
+        if sep and head.strip() == label:
+            return text.strip()
+    return ""
+
+
+def _open_question(formalisation: Any, label: str) -> bool:
+    """Whether the answered option holds because the premises settle neither way."""
+    return formalisation is not None and any(o.label == label and o.open_question for o in formalisation.options)
+
+
 def _replay_logiclm(path: Path, records: list[dict[str, Any]], fmt: str, tally: Tally, *, timeout: float,
-                    limit: int | None, details: TextIO | None, progress: bool) -> None:
+                    limit: int | None, details: TextIO | None, progress: bool,
+                    other: Corroboration | None = None) -> None:
     import importlib
 
     bridge = importlib.import_module(FORMATS[fmt])
+    checked = kept = consulted = 0
     for n, record in enumerate(_bar(records[:limit], progress, path.name)):
         rid = record.get("id", f"#{n}") if isinstance(record, dict) else f"#{n}"
-        missing = [k for k in _LOGICLM_FIELDS if not isinstance(record, dict) or k not in record]
-        programs = record.get("raw_logic_programs") if not missing else None
-        if missing or not isinstance(programs, list) or not programs or not isinstance(programs[0], str):
-            why = (f"missing field(s) {', '.join(missing)}" if missing
-                   else "raw_logic_programs is not a non-empty list of strings")
+        program, why = _program(record)
+        if program is None:
             tally.errors.append(f"{path} record {rid}: {why}")
             print(f"assay replay: {path} record {rid}: {why}; skipped, counted as malformed", file=sys.stderr)
             tally.count(None, str(record.get("answer", "")) if isinstance(record, dict) else "", "malformed")
             continue
-        verdict = _judge(bridge, programs[0], record, f"{path.name} record {rid}", fmt, timeout=timeout)
+        formalisation, verdict = _judge(bridge, program, record, f"{path.name} record {rid}", fmt,
+                                        timeout=timeout)
         gold = str(record["answer"]).strip()
-        outcome = verdict.outcome.value
-        tally.count(verdict.answer, gold, outcome)
+        answer, outcome, reason = verdict.answer, verdict.outcome.value, verdict.reason
+        row: dict[str, Any] = {}
+        if other is not None and answer is not None and _open_question(formalisation, answer):
+            second = other.verdict(str(rid))
+            checked += 1
+            consulted += second is not None
+            row = {"first_answer": answer, "corroboration": second.to_json() if second is not None else
+                   {"answer": None, "verdict": "missing", "reason": f"no record {rid} in {other.path.name}"}}
+            if second is not None and second.answer == answer:
+                kept += 1
+                reason += f"; corroborated: {second.says(other.path.name)} too"
+            else:
+                reason = "not corroborated: " + (second.says(other.path.name) if second is not None
+                                                 else f"record {rid} is missing from {other.path.name}")
+                answer, outcome = None, "unknown"
+        tally.count(answer, gold, outcome)
         if details is not None:
-            details.write(json.dumps({"file": path.name, "id": rid, "gold": gold, "answer": verdict.answer,
-                                      "verdict": outcome, "reason": verdict.reason,
+            details.write(json.dumps({"file": path.name, "id": rid, "gold": gold, "answer": answer,
+                                      "verdict": outcome, "reason": reason, **row,
                                       "changes": list(verdict.changes)}) + "\n")
+    if other is not None:
+        tally.corroborated_by = str(other.path)
+        tally.corroboration = {"checked": checked, "kept": kept}
+        tally.samples_used, tally.samples_available = tally.total + consulted, 2 * tally.total
 
 
-def _judge(bridge: Any, program: str, record: Any, source: str, fmt: str, *, timeout: float) -> Any:
-    """The kernel's verdict on one program: the bridge parses, the kernel decides."""
+def _judge(bridge: Any, program: str, record: Any, source: str, fmt: str, *, timeout: float) -> tuple[Any, Any]:
+    """(the formalisation or None, the kernel's verdict) for one program: the bridge parses, the kernel decides."""
     if fmt in ("ProntoQA", "ProofWriter"):
         return _decide(lambda: bridge.formalise(program, record, closed_world=fmt == "ProntoQA"), source,
                        timeout=timeout)
     return _decide(lambda: bridge.formalise(program, record), source, timeout=timeout)
 
 
-def _decide(read: Callable[[], Any], source: str, *, timeout: float, what: str = "program") -> Any:
-    """``read()`` builds the formalisation (a bridge's parse); MALFORMED where it cannot, else the kernel decides."""
+def _decide(read: Callable[[], Any], source: str, *, timeout: float, what: str = "program") -> tuple[Any, Any]:
+    """(formalisation, verdict): ``read()`` builds it (a bridge's parse); (None, MALFORMED) where it cannot."""
     import dataclasses
 
     from assay.bridges.logic.common import Malformed
@@ -193,12 +317,12 @@ def _decide(read: Callable[[], Any], source: str, *, timeout: float, what: str =
     try:
         formalisation = read()
     except Malformed as exc:
-        return malformed(exc.why, Location(exc.line, exc.column, source))
+        return None, malformed(exc.why, Location(exc.line, exc.column, source))
     except RecursionError:
-        return malformed(f"the {what} nests too deeply to read", Location(path=source))
+        return None, malformed(f"the {what} nests too deeply to read", Location(path=source))
     if not formalisation.source:
         formalisation = dataclasses.replace(formalisation, source=source)
-    return decide(formalisation, timeout=timeout)
+    return formalisation, decide(formalisation, timeout=timeout)
 
 
 def _replay_linc(path: Path, problems: list[list[str]], gold_path: Path | None, tally: Tally, *, timeout: float,
@@ -247,7 +371,7 @@ class _LazyAnswers(Sequence[str | None]):
 
             where = f"{self.source} sample {i}"
             self._done[i] = _decide(lambda: linc.formalise_sample(self.samples[i], where), where,
-                                    timeout=self.timeout, what="sample")
+                                    timeout=self.timeout, what="sample")[1]
         return self._done[i]
 
     def outcome(self, i: int) -> str:
@@ -292,6 +416,10 @@ def text_table(tallies: Sequence[Tally]) -> str:
                     f"{t.abstained:>4} {t.malformed:>4} {t.repaired:>4} {acc:>8} {sel:>9}")
         if t.samples_used is not None:
             rows.append(f"{'':<58} samples used {t.samples_used} of {t.samples_available}")
+        if t.corroboration is not None:
+            c = t.corroboration
+            rows.append(f"{'':<58} open-world answers corroborated by {Path(str(t.corroborated_by)).name}: "
+                        f"{c['kept']} of {c['checked']} kept")
         if t.majority is not None:
             m = t.majority
             rows.append(f"{'':<58} majority vote of all samples: accuracy "
@@ -303,12 +431,15 @@ def run(args: Any, emit: Callable[[str], None] = print) -> int:
     """The ``assay replay`` subcommand (``args`` from the CLI parser)."""
     tallies = []
     failed = 0
+    other = getattr(args, "corroborate", None)
+    corroboration = Corroboration(Path(other), timeout=args.timeout) if other else None
     details = open(args.details, "w", encoding="utf-8") if args.details else None  # noqa: SIM115
     try:
         for name in args.files:
             try:
                 t = replay_file(Path(name), gold=Path(args.gold) if args.gold else None, timeout=args.timeout,
-                                limit=args.limit, details=details, progress=show_progress())
+                                limit=args.limit, details=details, progress=show_progress(),
+                                corroborate=corroboration)
             except UsageError as exc:
                 print(f"assay replay: error: {exc}", file=sys.stderr)
                 failed += 1

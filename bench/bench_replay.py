@@ -1,11 +1,16 @@
 """Replay every recorded formalisation in ../shared/datasets through the kernel; a markdown table beside the
 published figures.
 
-    python bench/bench_replay.py [--data DIR] [--timeout S] [--limit N] [--out FILE]
+    python bench/bench_replay.py [--data DIR] [--timeout S] [--limit N] [--out FILE] [--only TEXT]
+                                 [--rows all|plain|corroborated]
 
 Published figures are those in shared/datasets/README.md (Logic-LM paper, GPT-4, no self-refinement; LINC
 8-shot majority vote).  "wrong %" is accepted-but-wrong answers over all problems; the published pipeline's
 error rate is 100 % minus its accuracy (it answers every problem, with a fallback guess where the program fails).
+
+The corroborated rows replay each open-world file (FOLIO, ProofWriter) with ``--corroborate`` the other model's file
+of the same dataset: an Uncertain/Unknown answer is kept only where that file's verdict gives it too; "samples used"
+counts one formalisation per record plus one of the other file per record it had to consult.
 """
 
 from __future__ import annotations
@@ -34,6 +39,8 @@ NOTES = {
     "FOLIO_dev_gpt-4.json": "published: ~79.9 % executable, ~80.4 % accurate on those",
     "AR-LSAT_dev_gpt-4.json": "published: 32.6 % executable, 60.0 % accurate on those, 43.04 % with a fallback guess",
 }
+# Open-world datasets, and the name of their option that holds when the premises settle neither way.
+OPEN_WORLD = {"FOLIO": "Uncertain", "ProofWriter": "Unknown"}
 
 
 def files(data: Path) -> list[Path]:
@@ -42,8 +49,21 @@ def files(data: Path) -> list[Path]:
     return out
 
 
-def row(t: dict[str, Any], seconds: float) -> str:
-    name = Path(str(t["file"])).name
+def corroborated(data: Path) -> list[tuple[Path, Path, str]]:
+    """(file, the other model's file of its dataset, row name) for each open-world Logic-LM file."""
+    out = []
+    for dataset, open_option in OPEN_WORLD.items():
+        paths = sorted((data / "logic-lm").glob(f"{dataset}_dev_*.json"))
+        for path in paths:
+            for other in paths:
+                if other != path:
+                    model = other.stem.split("_dev_", 1)[1]
+                    out.append((path, other, f"{path.name}, {open_option} corroborated by {model}"))
+    return out
+
+
+def row(t: dict[str, Any], seconds: float, name: str | None = None) -> str:
+    name = name or Path(str(t["file"])).name
     total = int(t["total"])
     acc = 100 * float(t["accuracy"] or 0)
     sel = "-" if t["selective_accuracy"] is None else f"{100 * float(t['selective_accuracy']):.1f}"
@@ -54,8 +74,10 @@ def row(t: dict[str, Any], seconds: float) -> str:
     samples = ""
     if "samples_used" in t:
         samples = f"{t['samples_used']}/{t['samples_available']}"
-        m = t.get("majority_vote") or {}
-        samples += f"; majority vote of all: {100 * float(m.get('accuracy') or 0):.1f} % acc, {m.get('wrong')} wrong"
+        m = t.get("majority_vote")
+        if m is not None:
+            samples += (f"; majority vote of all: {100 * float(m.get('accuracy') or 0):.1f} % acc, "
+                        f"{m.get('wrong')} wrong")
     return (f"| {name} | {total} | {100 * reached / total:.1f} | {t['accepted']} | {t['correct']} | {t['wrong']} | "
             f"{t['abstained']} | {t['malformed']} | {t['repaired']} | {acc:.1f} | {sel} | {wrong:.1f} | {published} | "
             f"{samples} | {seconds:.0f} |")
@@ -68,19 +90,27 @@ def main() -> int:
     ap.add_argument("--limit", type=int, default=None)
     ap.add_argument("--out", type=Path, default=None, help="also write the per-file JSON objects here")
     ap.add_argument("--only", default="", help="replay only files whose name contains this")
+    ap.add_argument("--rows", choices=("all", "plain", "corroborated"), default="all",
+                    help="each file on its own, the open-world files corroborated by the other model's, or both")
     args = ap.parse_args()
     head = ("| file | total | reach a verdict % | answered | correct | wrong | abstained | malformed | repaired | "
             "accuracy % | selective % | wrong % | published acc % / error % | samples used | seconds |")
     print(head)
     print("|" + "---|" * (head.count("|") - 1))
     out = args.out.open("w") if args.out else None
-    for path in files(args.data):
-        if args.only and args.only not in path.name:
+    runs: list[tuple[Path, Path | None, str | None]] = []
+    if args.rows != "corroborated":
+        runs += [(path, None, None) for path in files(args.data)]
+    if args.rows != "plain":
+        runs += corroborated(args.data)
+    for path, other, name in runs:
+        if args.only and args.only not in (name or path.name):
             continue
         start = time.perf_counter()
-        t = replay_file(path, timeout=args.timeout, limit=args.limit, progress=show_progress()).to_json()
+        t = replay_file(path, timeout=args.timeout, limit=args.limit, progress=show_progress(),
+                        corroborate=other).to_json()
         seconds = time.perf_counter() - start
-        print(row(t, seconds), flush=True)
+        print(row(t, seconds, name), flush=True)
         if out is not None:
             out.write(json.dumps({**t, "seconds": round(seconds, 1)}) + "\n")
             out.flush()

@@ -156,3 +156,136 @@ def test_linc_samples_are_read_until_the_policy_stops(tmp_path: Path) -> None:
         assert row["majority"] == majority_vote(answers).answer
         used += row["samples_used"]
     assert used == t.samples_used
+
+
+# --corroborate: an open-world "Uncertain" answer stands only when a second formalisation gives it too.
+UNCERTAIN = "Premises:\nDog(rex)\nConclusion:\nCat(rex)\n"  # settles neither way: option C
+TRUE = "Premises:\nDog(rex)\nConclusion:\nDog(rex)\n"  # option A, with a proof
+FALSE = "Premises:\n¬Dog(rex)\nConclusion:\nDog(rex)\n"  # option B, with a proof
+BROKEN = "Premises:\nDog(rex\nConclusion:\nCat(rex)\n"  # malformed
+
+
+def folio(tmp_path: Path, name: str, records: dict[str, tuple[str, str]]) -> Path:
+    """A FOLIO-format file: record id -> (program, gold letter)."""
+    return write(tmp_path, name, [{"id": rid, "options": ["A) True", "B) False", "C) Uncertain"], "answer": gold,
+                                   "raw_logic_programs": [program]} for rid, (program, gold) in records.items()])
+
+
+def replay_rows(path: Path, out: Path, **kwargs: object) -> tuple[Tally, dict[str, dict[str, object]]]:
+    """The tally and the --details rows (by id) of one replay; the rows are written to ``out``."""
+    with out.open("w") as details:
+        t = replay_file(path, details=details, **kwargs)  # type: ignore[arg-type]
+    return t, {str(r["id"]): r for r in map(json.loads, out.read_text().splitlines())}
+
+
+def test_uncertain_is_kept_only_when_other_agrees(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = folio(tmp_path, "FOLIO_dev_first.json", {"agree": (UNCERTAIN, "C"), "says-true": (UNCERTAIN, "A"),
+                                                      "broken": (UNCERTAIN, "C"), "proved": (TRUE, "A")})
+    other = folio(tmp_path, "FOLIO_dev_other.json", {"agree": (UNCERTAIN, "C"), "says-true": (TRUE, "A"),
+                                                      "broken": (BROKEN, "C"), "proved": (FALSE, "A")})
+    alone, rows = replay_rows(first, tmp_path / "alone.jsonl")
+    assert [rows[r]["answer"] for r in ("agree", "says-true", "broken", "proved")] == ["C", "C", "C", "A"]
+    assert (alone.accepted, alone.correct, alone.wrong) == (4, 3, 1)
+
+    import assay.replay
+
+    asked: list[str] = []
+    judge = assay.replay._judge
+
+    def spy(bridge: object, program: str, record: object, source: str, fmt: str, *, timeout: float) -> object:
+        asked.append(source)
+        return judge(bridge, program, record, source, fmt, timeout=timeout)
+
+    monkeypatch.setattr(assay.replay, "_judge", spy)
+    t, rows = replay_rows(first, tmp_path / "rows.jsonl", corroborate=other)
+    # OTHER is asked only about the three Uncertain answers; the True answer's proof stands alone.
+    assert sorted(s for s in asked if s.startswith(other.name)) == [
+        f"{other.name} record {r}" for r in ("agree", "broken", "says-true")]
+    assert (rows["agree"]["answer"], rows["agree"]["verdict"]) == ("C", "accepted")
+    assert rows["agree"]["corroboration"] == {"answer": "C", "verdict": "accepted",
+                                              "reason": "option C is entailed; every other option is ruled out"}
+    assert (rows["says-true"]["answer"], rows["says-true"]["verdict"], rows["says-true"]["first_answer"]) == (
+        None, "unknown", "C")
+    assert rows["says-true"]["reason"] == f"not corroborated: {other.name} answers A (True)"
+    assert (rows["broken"]["answer"], rows["broken"]["verdict"]) == (None, "unknown")
+    assert rows["broken"]["reason"] == f"not corroborated: {other.name} abstains (malformed)"
+    assert rows["broken"]["corroboration"]["verdict"] == "malformed"  # type: ignore[index]
+    assert (rows["proved"]["answer"], rows["proved"]["verdict"]) == ("A", "accepted")
+    assert "first_answer" not in rows["proved"]
+    assert (t.total, t.accepted, t.correct, t.wrong, t.abstained, t.malformed) == (4, 2, 2, 0, 2, 0)
+    assert (t.samples_used, t.samples_available) == (4 + 3, 8)
+    j = t.to_json()
+    assert j["corroborated_by"] == str(other) and j["corroboration"] == {"checked": 3, "kept": 1}
+
+
+def test_true_and_false_answers_stand_even_when_other_disagrees(tmp_path: Path) -> None:
+    first = folio(tmp_path, "FOLIO_dev_first.json", {"t": (TRUE, "A"), "f": (FALSE, "B")})
+    other = folio(tmp_path, "FOLIO_dev_other.json", {"t": (UNCERTAIN, "A"), "f": (BROKEN, "B")})
+    t, rows = replay_rows(first, tmp_path / "rows.jsonl", corroborate=other)
+    assert [(rows[r]["answer"], rows[r]["verdict"]) for r in ("t", "f")] == [("A", "accepted"), ("B", "accepted")]
+    assert (t.accepted, t.correct, t.abstained, t.samples_used, t.samples_available) == (2, 2, 0, 2, 4)
+
+
+def test_an_id_missing_from_other_is_not_corroborated(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    first = folio(tmp_path, "FOLIO_dev_first.json", {"here": (UNCERTAIN, "C"), "gone": (UNCERTAIN, "C")})
+    other = folio(tmp_path, "FOLIO_dev_other.json", {"here": (UNCERTAIN, "C")})
+    t, rows = replay_rows(first, tmp_path / "rows.jsonl", corroborate=other)
+    assert rows["here"]["answer"] == "C"
+    assert (rows["gone"]["answer"], rows["gone"]["verdict"]) == (None, "unknown")
+    assert rows["gone"]["reason"] == f"not corroborated: record gone is missing from {other.name}"
+    assert (t.accepted, t.abstained, t.samples_used, t.samples_available) == (1, 1, 3, 4)
+    from assay.cli import main
+
+    assert main(["replay", str(first), "--corroborate", str(other)]) == 0
+    table = capsys.readouterr().out.splitlines()
+    assert [line.strip() for line in table[2:]] == [
+        "samples used 3 of 4", f"open-world answers corroborated by {other.name}: 1 of 2 kept"]
+
+
+def test_other_of_another_dataset_is_a_usage_error_naming_both(tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    first = folio(tmp_path, "FOLIO_dev_first.json", {"u": (UNCERTAIN, "C")})
+    other = write(tmp_path, "LogicalDeduction_dev_other.json",
+                  [{"id": "u", "options": ["A) x", "B) y"], "answer": "A", "raw_logic_programs": [GOOD_CSP]}])
+    with pytest.raises(UsageError) as info:
+        replay_file(first, corroborate=other)
+    assert str(info.value) == (f"{first} is a Logic-LM FOLIO file but {other} (--corroborate) is a Logic-LM "
+                               "LogicalDeduction file: a file is corroborated only by a Logic-LM file of the "
+                               "same dataset")
+    from assay.cli import main
+
+    # With several files, the one of another dataset is skipped with that error; the others are replayed.
+    second = folio(tmp_path, "FOLIO_dev_second.json", {"u": (UNCERTAIN, "C")})
+    assert main(["replay", str(first), str(other), "--format", "json", "--corroborate", str(second)]) == 1
+    captured = capsys.readouterr()
+    assert [json.loads(line)["file"] for line in captured.out.splitlines()] == [str(first)]
+    assert f"{other} is a Logic-LM LogicalDeduction file but {second} (--corroborate)" in captured.err
+    linc = write(tmp_path, "gens.json", [["FOL: P(a)"]])
+    assert main(["replay", str(first), "--corroborate", str(linc)]) == 1
+    assert f"{first} is a Logic-LM FOLIO file but {linc} (--corroborate) is LINC generations" in capsys.readouterr().err
+
+
+def test_real_folio_gpt4_corroborated_by_gpt35_adds_up(tmp_path: Path) -> None:
+    """The corroborated counts are the ones recomputed from the two files' separate verdicts."""
+    first, other = real("FOLIO_dev_gpt-4.json"), real("FOLIO_dev_gpt-3.5-turbo.json")
+    limit = 40
+    _, alone = replay_rows(first, tmp_path / "first.jsonl", limit=limit)
+    _, second = replay_rows(other, tmp_path / "other.jsonl", limit=limit)
+    t, rows = replay_rows(first, tmp_path / "rows.jsonl", limit=limit, corroborate=other)
+    uncertain = {r["id"]: next(o[0] for o in r["options"] if o.endswith("Uncertain"))
+                 for r in json.loads(first.read_text())[:limit]}
+    expected = Tally("expected")
+    consulted = 0
+    for rid, row in alone.items():
+        answer = row["answer"]
+        if answer is not None and answer == uncertain[rid]:
+            consulted += 1
+            if second[rid]["answer"] != answer:
+                answer = None
+        expected.count(answer, str(row["gold"]), str(row["verdict"]) if answer is not None or
+                       row["verdict"] == "malformed" else "unknown")
+        assert rows[rid]["answer"] == answer
+    assert consulted > 0 and expected.accepted < sum(r["answer"] is not None for r in alone.values())
+    assert (t.total, t.accepted, t.correct, t.wrong, t.abstained, t.malformed) == (
+        expected.total, expected.accepted, expected.correct, expected.wrong, expected.abstained, expected.malformed)
+    assert (t.samples_used, t.samples_available) == (limit + consulted, 2 * limit)
