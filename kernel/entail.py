@@ -88,6 +88,15 @@ class Formalisation:
     options: tuple[Option, ...]
     changes: tuple[str, ...] = ()
     source: str = ""
+    # Where each premise came from, for a person ("line 12: Distinct(...)"); empty when the bridge has no names.
+    premise_names: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.premise_names and len(self.premise_names) != len(self.premises):
+            raise ValueError(f"{len(self.premise_names)} premise names for {len(self.premises)} premises")
+
+    def premise_name(self, i: int) -> str:
+        return self.premise_names[i] if self.premise_names else f"premise {i + 1}"
 
 
 @dataclass(frozen=True)
@@ -124,8 +133,13 @@ def decide(f: Formalisation, *, timeout: float = 10.0) -> Verdict:
                     changes=tuple(f.changes), **fields)
 
     if consistency.status == "unsat":
-        return done(Outcome.VACUOUS, "the premises are inconsistent (no model, by z3 and cvc5): anything "
-                    "would follow from them", [Claim("premises consistent", "refuted", consistency.reason)])
+        core = _core(f, timeout)
+        shown = "; ".join(f.premise_name(i) for i in core)
+        which = "this one cannot hold" if len(core) == 1 else f"these {len(core)} cannot all hold"
+        return done(Outcome.VACUOUS, f"the premises are inconsistent (no model, by z3 and cvc5): anything would "
+                    f"follow from them; {which}: {shown}",
+                    [Claim("premises consistent", "refuted", consistency.reason),
+                     Claim("inconsistent premises", "proved", shown)])
     claims = [Claim("premises consistent", _claim_status(consistency.status == "sat", consistency), "")]
     holds: list[str] = []
     undecided: list[str] = []
@@ -153,6 +167,31 @@ def decide(f: Formalisation, *, timeout: float = 10.0) -> Verdict:
     if holds:
         return done(Outcome.UNKNOWN, f"ambiguous: options {', '.join(holds)} all hold", claims)
     return done(Outcome.UNKNOWN, "ambiguous: no option holds", claims)
+
+
+def _core(f: Formalisation, timeout: float) -> list[int]:
+    """A small set of premises that already have no model (indices, in order): the evidence of VACUOUS.
+
+    z3 names the premises it needed (tracking each assertion); the set is
+    then confirmed by z3 and cvc5 together.  When z3 names none, or the two
+    do not both confirm it, all the premises are the evidence, as both
+    already showed them inconsistent.
+    """
+    everything = list(range(len(f.premises)))
+    found = solvers.unsat_core(_script(f, None), timeout=timeout)
+    if found is None or len(f.declarations.split("(assert")) > 1:  # premises must be the only assertions
+        return everything
+    kept = [i for i in found if 0 <= i < len(f.premises)]
+    if not kept or kept == everything:
+        return everything
+    if _settle_all([_script(f, None, _others(f, kept))], timeout)[0].status == "unsat":
+        return kept
+    return everything
+
+
+def _others(f: Formalisation, kept: list[int]) -> tuple[int, ...]:
+    keep = set(kept)
+    return tuple(i for i in range(len(f.premises)) if i not in keep)
 
 
 def _option_status(option: Option, results: list[_Settled], claims: list[Claim]) -> str:

@@ -120,6 +120,9 @@ CONFIGS: Final[Mapping[str, Config]] = {
     # questions where plain cvc5 gives up ("unknown (INCOMPLETE)") for want
     # of ground terms.  Callers use it only to confirm an "unsat".
     "cvc5-saturate": Config("cvc5-saturate", "cvc5", (("full-saturate-quant", "true"),)),
+    # z3 tracking each top-level assertion: an "unsat" comes with the indices of assertions it needed (the
+    # core, minimised by z3 as far as it goes), as evidence of which premises conflict.
+    "z3-core": Config("z3-core", "z3", (("unsat_core", "true"), ("core.minimize", "true"))),
 }
 
 
@@ -714,10 +717,20 @@ def _z3_solve(z3: Any, smt: Any, msg: Mapping[str, Any], memory_mb: int
         s.set("timeout", int(msg["timeout_ms"]))
     if msg.get("rlimit"):
         s.set("rlimit", int(msg["rlimit"]))
-    for key, value in msg.get("options", {}).items():
-        s.set(key, value)
-    s.add(z3.parse_smt2_string(str(msg["smtlib"]), ctx=ctx))
-    raw = str(s.check())
+    options = dict(msg.get("options", {}))
+    for key, value in options.items():
+        s.set(key, value == "true" if value in ("true", "false") else value)
+    assertions = z3.parse_smt2_string(str(msg["smtlib"]), ctx=ctx)
+    if options.get("unsat_core") == "true":
+        for i, a in enumerate(assertions):
+            s.assert_and_track(a, z3.Bool(f"assay.core.{i}", ctx))
+        raw = str(s.check())
+        if raw == "unsat":
+            core = sorted(int(str(b).rsplit(".", 1)[1]) for b in s.unsat_core())
+            return raw, "", {"core": core, "assertions": len(assertions)}
+    else:
+        s.add(assertions)
+        raw = str(s.check())
     if raw == "sat":
         return raw, "", smt.z3_model_values(s.model(), _sorts(smt, msg["variables"]))
     if raw == "unknown":

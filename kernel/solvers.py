@@ -189,6 +189,37 @@ def ask_scripts(scripts: Sequence[tuple[str, str]], *, timeout: float) -> list[S
     return [_answer(o, job) for o, job in zip(outcomes, jobs, strict=True)]
 
 
+def unsat_core(script: str, *, timeout: float) -> tuple[int, ...] | None:
+    """Which top-level assertions of ``script`` z3 needed to find it unsat (0-based, in order); None otherwise.
+
+    Evidence for a person, never a verdict: a caller that states the core
+    as inconsistent confirms it with both solvers first.  ``script`` must
+    already have passed the hygiene check, as for :func:`ask_scripts`.
+    """
+    from .pool import CONFIGS, Job
+
+    job = Job(script, {}, CONFIGS["z3-core"], timeout=timeout)
+    if not pool_enabled():
+        from assay.specs import smt
+
+        from . import pool
+
+        msg = {"smtlib": script, "variables": {}, "options": dict(job.config.options),
+               "timeout_ms": max(1, int(timeout * 1000))}
+        try:
+            import z3
+
+            raw, _, found = pool._z3_solve(z3, smt, msg, pool.DEFAULT_MEMORY_MB)
+        except Exception:
+            return None
+    else:
+        out = shared_pool().run_many([job])[0]
+        raw, found = out.raw, out.model
+    if raw != "unsat" or not isinstance(found, dict) or not isinstance(found.get("core"), list):
+        return None
+    return tuple(int(i) for i in found["core"])
+
+
 def _inprocess_script(job: Job) -> SolverAnswer:
     from assay.specs import smt
 

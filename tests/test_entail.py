@@ -49,6 +49,23 @@ def test_inconsistent_premises_are_vacuous_not_an_answer() -> None:
     f = Formalisation(ROW, (*ROW_PREMISES, "(< bob ann)"), options(("A", "(= ann 1)"), ("B", "(= ann 2)")))
     v = decide(f)
     assert v.outcome is Outcome.VACUOUS and v.answer is None
+    # The evidence: the two premises that contradict each other, and only those.
+    assert v.reason.endswith("these 2 cannot all hold: premise 3; premise 4"), v.reason
+    assert {c.name: c.status for c in v.claims}["inconsistent premises"] == "proved"
+
+
+def test_the_inconsistent_premises_are_named_as_the_bridge_names_them() -> None:
+    # Five premises, two far apart in conflict: "Ann is 3rd" (line 2) and "Ann is left of Bob" (line 9).
+    premises = (*ROW_PREMISES, "(= cy 1)", "(= ann 3)")
+    names = ("line 5: places 1-3", "line 6: all different", "line 9: Ann left of Bob", "line 10: Cy first",
+             "line 2: Ann third")
+    v = decide(Formalisation(ROW, premises, options(("A", "(= ann 1)")), premise_names=names))
+    assert v.outcome is Outcome.VACUOUS
+    core = v.reason.split("cannot all hold: ")[1].split("; ")
+    # Ann third and left of Bob needs Bob at 4: the bounds are part of the conflict, the rest is not.
+    assert core == ["line 5: places 1-3", "line 9: Ann left of Bob", "line 2: Ann third"], v.reason
+    with pytest.raises(ValueError, match="premise names"):
+        Formalisation(ROW, premises, (), premise_names=names[:2])
 
 
 def test_three_valued_open_world_answers() -> None:
@@ -141,3 +158,13 @@ def test_quantified_questions_plain_cvc5_gives_up_on_are_settled_by_the_retry() 
     assert v.outcome is Outcome.VACUOUS, v
     retried = [a for a in v.solvers if (a.get("options") or {}).get("full-saturate-quant") == "true"]
     assert [a["result"] for a in retried] == ["unsat"]
+
+
+@pytest.mark.parametrize("pooled", [True, False])
+def test_z3_names_the_assertions_an_unsat_script_needs(monkeypatch: pytest.MonkeyPatch, pooled: bool) -> None:
+    if not pooled:
+        monkeypatch.setenv("ASSAY_SOLVER_POOL", "0")
+    script = ROW + "(assert (< ann bob))\n(assert (= cy 2))\n(assert (< bob ann))\n(check-sat)\n"
+    assert solvers.unsat_core(script, timeout=10) == (0, 2)
+    assert solvers.unsat_core(script.replace("(< bob ann)", "(< bob cy)"), timeout=10) is None
+

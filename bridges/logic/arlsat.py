@@ -124,22 +124,33 @@ def formalise(program: str, record: Mapping[str, Any]) -> Formalisation:
         if st.missing_closing:
             elab.repair("missing_closing_paren", Name(st.line, st.column), f"{st.missing_closing} missing ')' "
                         "added where the ':::' comment ends the line")
+    names: list[str] = []
     for st in parsed.declarations:
         if st.target is not None:
             elab.declare(st)
         else:
             premises.append(elab.formula(st.expr))
-    constraints = [elab.formula(st.expr) for st in parsed.constraints]
-    premises = elab.range_axioms() + premises + constraints
+            names.append(_statement_name(st))
+    premises += [elab.formula(st.expr) for st in parsed.constraints]
+    names += [_statement_name(st) for st in parsed.constraints]
+    axioms = elab.range_axioms()
+    premises = [smt for smt, _ in axioms] + premises
+    names = [name for _, name in axioms] + names
     question = str(record.get("question") or parsed.question)
-    options = _options(elab, parsed.options, labels, question, premises)
+    options = _options(elab, parsed.options, labels, question, premises, names)
     declarations = elab.declarations()
     size = len(declarations) + sum(map(len, premises)) + sum(len(c.formula) for o in options for c in o.checks)
     if size > MAX_SMT_CHARS:
         raise Malformed(f"the program expands to {size} characters of SMT-LIB (the limit is {MAX_SMT_CHARS}): "
                         "its quantifiers range over too many members")
     return Formalisation(declarations, tuple(premises), tuple(options), tuple(elab.changes),
-                         source=f"AR-LSAT record {record.get('id', '?')}")
+                         source=f"AR-LSAT record {record.get('id', '?')}", premise_names=tuple(names))
+
+
+def _statement_name(st: Statement) -> str:
+    """How a premise is named in evidence: its line and the model's own words for it."""
+    words = " ".join(st.comment.split())
+    return f"line {st.line} ({words[:80]})" if words else f"line {st.line}"
 
 
 def labels_of(record: Mapping[str, Any]) -> list[str]:
@@ -165,14 +176,15 @@ def rule_of(change: str) -> str:
 _CHECKS: Final = {"is_valid": "entailed", "is_sat": "consistent", "is_unsat": "inconsistent"}
 
 
-def _options(elab: _Elaborator, statements: Sequence[Statement], labels: list[str], question: str,
-             premises: list[str]) -> list[Option]:
-    """Each option line's checks; ``premises`` (all of them, SMT-LIB) may gain the question's condition."""
+def _options(elab: _Elaborator, statements: Sequence[Statement], labels: list[str], question: str,  # noqa: PLR0917
+             premises: list[str], names: list[str]) -> list[Option]:
+    """Each option line's checks; ``premises`` (all of them, SMT-LIB; ``names`` beside) may gain the question's
+    condition."""
     if len(statements) != len(labels):
         where = statements[len(labels)] if len(statements) > len(labels) else statements[-1]
         raise Malformed(f"the program has {len(statements)} option line(s) but the record has {len(labels)} "
                         "option(s)", line=where.line, column=where.column)
-    exprs = _question_condition(elab, [st.expr for st in statements], question, premises)
+    exprs = _question_condition(elab, [st.expr for st in statements], question, premises, names)
     candidates = _list_candidates(elab, exprs)
     out = []
     for st, written, label in zip(statements, exprs, labels, strict=True):
@@ -194,7 +206,8 @@ def _unwrap(e: Expr) -> tuple[Call | None, Call | None]:
     return outer, e if isinstance(e, Call) else None
 
 
-def _question_condition(elab: _Elaborator, exprs: list[Expr], question: str, premises: list[str]) -> list[Expr]:
+def _question_condition(elab: _Elaborator, exprs: list[Expr], question: str, premises: list[str],
+                        names: list[str]) -> list[Expr]:
     """Rule ``question_condition``: the conjuncts every option's formula starts with, in a question that opens with
     "If ...", are the question's condition: they join the premises and leave the options.
 
@@ -225,7 +238,9 @@ def _question_condition(elab: _Elaborator, exprs: list[Expr], question: str, pre
     first = bodies[0]
     elab.repair("question_condition", first[0], f"{shared} conjunct(s) shared by every option are the question's "
                 "condition: they join the premises")
-    premises.extend(elab.formula(c) for c in first[:shared])
+    for c in first[:shared]:
+        premises.append(elab.formula(c))
+        names.append(f"the question's condition (line {c.line}, in every option)")
     out: list[Expr] = []
     for e, body in zip(exprs, bodies, strict=True):
         outer, check = _unwrap(e)
@@ -635,23 +650,27 @@ class _Elaborator:
                 lines.append(f"(declare-fun {smt} ({args}) {'Bool' if f.result.kind == 'bool' else 'Int'})")
         return "\n".join(lines)
 
-    def range_axioms(self) -> list[str]:
-        """Each function with a finite result sort takes only that sort's values, at every argument it can get."""
+    def range_axioms(self) -> list[tuple[str, str]]:
+        """Each function with a finite result sort takes only that sort's values, at every argument it can get.
+
+        As (SMT-LIB, name) pairs: the name says which function and sort, for evidence.
+        """
         out = []
         for f in self.functions.values():
             if f.result.kind != "enum":
                 continue
+            name = f"the declaration of {f.name} (its values are {f.result.name})"
             finite = [self.domain(s) for s in f.args]
             if any(d is None for d in finite):
                 variables = [(symbol(f"a{k}", "q"), s) for k, s in enumerate(f.args)]
                 call = f"({f.smt} {' '.join(v for v, _ in variables)})" if variables else f.smt
                 binders = " ".join(f"({v} {'Bool' if s.kind == 'bool' else 'Int'})" for v, s in variables)
                 guard = _and([self.member_of(Term(v, s), s) for v, s in variables if s.kind == "enum"])
-                out.append(f"(forall ({binders}) (=> {guard} {self.member_of(Term(call, INT), f.result)}))")
+                out.append((f"(forall ({binders}) (=> {guard} {self.member_of(Term(call, INT), f.result)}))", name))
                 continue
             for combo in itertools.product(*[d or [] for d in finite]):
                 call = f"({f.smt} {' '.join(t.smt for t in combo)})" if combo else f.smt
-                out.append(self.member_of(Term(call, INT), f.result))
+                out.append((self.member_of(Term(call, INT), f.result), name))
         return out
 
     def member_of(self, t: Term, sort: Sort) -> str:

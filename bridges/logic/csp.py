@@ -87,12 +87,15 @@ def formalise(program: str, record: Mapping[str, Any]) -> Formalisation:
     variables = _variables(sections["Variables:"])
     names = {name: symbol(name, "v") for name in variables}
     premises = [_domain(names[n], values) for n, values in variables.items()]
+    premise_names = [f"the domain of {n}" for n in variables]
     premises += [_constraint(line, names) for line in sections["Constraints:"]]
+    premise_names += [f"line {line.number} ({' '.join(line.code.split())[:80]})" for line in sections["Constraints:"]]
     queries = _queries(sections["Query:"], names)
     letters = option_letters(record)
     options = _options(queries, letters, sections["Query:"])
     declarations = "\n".join(f"(declare-const {names[n]} Int)" for n in variables)
-    return Formalisation(declarations, tuple(premises), options, source=str(record.get("id", "")))
+    return Formalisation(declarations, tuple(premises), options, source=str(record.get("id", "")),
+                         premise_names=tuple(premise_names))
 
 
 def option_letters(record: Mapping[str, Any]) -> list[str]:

@@ -536,4 +536,4 @@ def open_world(premises: Sequence[Formula], conclusion: Formula, *, labels: Mapp
         Option(names["Uncertain"], (Check("consistent", goal), Check("consistent", negated)), open_question=True),
     )
     return Formalisation(declarations(sig), tuple(to_smtlib(close(p)) for p in premises), options,
-                         tuple(changes), source)
+                         tuple(changes), source, premise_names=tuple(f"line {p.line}" for p in premises))

@@ -147,14 +147,21 @@ def formalise(program: str, record: Mapping[str, Any], *, closed_world: bool | N
         target = _match_statement(parsed.query, record, parsed.changes)
     enc = _Encoder(separate_polarities)
     premises = [enc.atom(a) for a in parsed.facts]
+    names = [f"line {a.line} (fact {a.show()})" for a in parsed.facts]
     premises += [enc.rule(r) for r in parsed.rules]
+    names += [f"line {r.body[0].line} (rule {' && '.join(a.show() for a in r.body)} >>> "
+              f"{' && '.join(a.show() for a in r.head)})" for r in parsed.rules]
     query, opposite = enc.atom(target), enc.atom(_flip(target))
     premises += enc.distinct()
-    premises += enc.disjoint() if separate_polarities else []
+    names += ["unique names: two constants are two individuals"] * (len(premises) - len(names))
+    separate = enc.disjoint() if separate_polarities else []
+    premises += separate
+    names += ["no individual has a predicate both True and False"] * len(separate)
     checks = _checks(query, opposite, closed_world, separate_polarities)
     options = tuple(Option(letter, checks[answer], open_question=answer == "Unknown")
                     for letter, answer in labels.items())
     return Formalisation(enc.declarations(), tuple(premises), options, changes=tuple(parsed.changes),
+                         premise_names=tuple(names),
                          source=str(record.get("id", "")))
 
 
