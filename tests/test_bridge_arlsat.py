@@ -142,6 +142,14 @@ def test_a_condition_every_option_repeats_is_the_questions_condition() -> None:
     # Not a conditional question: the conjunction is asked as written, and no option holds.
     v = answer(opts, "Which one of the following must be true?")
     assert v.outcome is Outcome.UNKNOWN and v.reason == "ambiguous: no option holds", v
+    # "If ..., each of the following must be true EXCEPT", written is_exception(is_sat(And(condition, x))): read
+    # as the question asks (is_valid), the condition must be supposed, not proved (before the rule: every
+    # option was an exception, since no premise proves Cy is at 1).
+    excepts = ["is_exception(is_sat(And(at(Cy) == 1, at(Ann) == 2)))", "is_exception(is_sat(And(at(Cy) == 1, "
+               "at(Bob) == 3)))", "is_exception(is_sat(And(at(Cy) == 1, at(Bob) == 2)))"]
+    v = answer(excepts, "If Cy is at place 1, each of the following must be true EXCEPT:")
+    assert v.outcome is Outcome.REPAIRED and v.answer == "C", v
+    assert rule_counts(v.changes) == {"question_condition": 1, "question_check": 3}, v.changes
     # is_sat alone: moving the condition would change nothing, so nothing is recorded.
     sat = [o.replace("is_valid", "is_sat") for o in opts]
     f = formalise(program(sat), record(3, "If Cy is at place 1, which one of the following could be true?"))
