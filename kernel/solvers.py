@@ -214,7 +214,9 @@ def unsat_core(script: str, *, timeout: float) -> tuple[int, ...] | None:
             return None
     else:
         out = shared_pool().run_many([job])[0]
-        raw, found = out.raw, out.model
+        if out is None:
+            return None
+        raw, found = out.raw, dict(out.model) if out.model is not None else None
     if raw != "unsat" or not isinstance(found, dict) or not isinstance(found.get("core"), list):
         return None
     return tuple(int(i) for i in found["core"])

@@ -242,10 +242,10 @@ def _question_condition(elab: _Elaborator, exprs: list[Expr], question: str, pre
         premises.append(elab.formula(c))
         names.append(f"the question's condition (line {c.line}, in every option)")
     out: list[Expr] = []
-    for e, body in zip(exprs, bodies, strict=True):
+    for e, conjuncts in zip(exprs, bodies, strict=True):
         outer, check = _unwrap(e)
         assert check is not None
-        rest = body[shared:]
+        rest = conjuncts[shared:]
         inner: Expr = rest[0] if len(rest) == 1 else Call(rest[0].line, rest[0].column, func="And", args=rest)
         new: Expr = Call(check.line, check.column, func=check.func, args=(inner,))
         if outer is not None:
