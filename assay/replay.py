@@ -299,30 +299,12 @@ def _replay_logiclm(path: Path, records: list[dict[str, Any]], fmt: str, tally: 
 
 def _judge(bridge: Any, program: str, record: Any, source: str, fmt: str, *, timeout: float) -> tuple[Any, Any]:
     """(the formalisation or None, the kernel's verdict) for one program: the bridge parses, the kernel decides."""
+    from assay.bridges.logic.reoffload import judge
+
     if fmt in ("ProntoQA", "ProofWriter"):
-        return _decide(lambda: bridge.formalise(program, record, closed_world=fmt == "ProntoQA"), source,
-                       timeout=timeout)
-    return _decide(lambda: bridge.formalise(program, record), source, timeout=timeout)
-
-
-def _decide(read: Callable[[], Any], source: str, *, timeout: float, what: str = "program") -> tuple[Any, Any]:
-    """(formalisation, verdict): ``read()`` builds it (a bridge's parse); (None, MALFORMED) where it cannot."""
-    import dataclasses
-
-    from assay.bridges.logic.common import Malformed
-    from assay.kernel.check import malformed
-    from assay.kernel.entail import decide
-    from assay.kernel.verdicts import Location
-
-    try:
-        formalisation = read()
-    except Malformed as exc:
-        return None, malformed(exc.why, Location(exc.line, exc.column, source))
-    except RecursionError:
-        return None, malformed(f"the {what} nests too deeply to read", Location(path=source))
-    if not formalisation.source:
-        formalisation = dataclasses.replace(formalisation, source=source)
-    return formalisation, decide(formalisation, timeout=timeout)
+        return judge(lambda: bridge.formalise(program, record, closed_world=fmt == "ProntoQA"), source,
+                     timeout=timeout)
+    return judge(lambda: bridge.formalise(program, record), source, timeout=timeout)
 
 
 def _replay_linc(path: Path, problems: list[list[str]], gold_path: Path | None, tally: Tally, *, timeout: float,
@@ -335,58 +317,35 @@ def _replay_linc(path: Path, problems: list[list[str]], gold_path: Path | None, 
     if not isinstance(gold, list) or len(gold) != len(problems):
         raise UsageError(f"{gold_path}: expected a list of {len(problems)} gold labels (one per problem in "
                          f"{path.name}), found {len(gold) if isinstance(gold, list) else type(gold).__name__}")
-    from assay.bridges.logic import linc_policy
+    from assay.bridges.logic import linc, linc_policy
+    from assay.bridges.logic.reoffload import Resample
+    from assay.bridges.models import ReplayBackend
+    from assay.kernel.backends import Message
 
     used = available = 0
     majority = Tally(str(path), "linc-majority")
     for n, samples in enumerate(_bar(problems[:limit], progress, path.name)):
-        answers = _LazyAnswers(samples, f"{path.name} problem {n}", timeout)
+        # The ten samples are the model's answers when asked again: served by a replay backend, read through
+        # the same re-offload path a live model takes, each decided only when the policy asks for it.
+        task = f"{path.name} problem {n}"
+        answers = Resample(ReplayBackend({task: samples}, name=f"replay of {path.name}"),
+                           (Message("user", task),), linc.formalise_sample, task=task, budget=len(samples),
+                           timeout=timeout)
         decision = linc_policy.bayes_sequential(answers, budget=len(samples))
         answer, k = decision.answer, decision.samples_used
         used += k
         available += len(samples)
         label = str(gold[n])
         tally.count(answer, label, "accepted" if answer is not None else "unknown")
-        vote = linc_policy.majority_vote([answers[i] for i in range(len(samples))]).answer
+        vote = linc_policy.majority_vote(list(answers)).answer
         majority.count(vote, label, "accepted" if vote is not None else "unknown")
         if details is not None:
             details.write(json.dumps({"file": path.name, "problem": n, "gold": label, "answer": answer,
                                       "samples_used": k, "majority": vote,
-                                      "samples": [answers.outcome(i) for i in range(len(samples))]}) + "\n")
+                                      "samples": [a.outcome for a in answers.attempts]}) + "\n")
     tally.samples_used, tally.samples_available = used, available
     majority.samples_used, majority.samples_available = available, available
     tally.majority = {k: v for k, v in majority.to_json().items() if k not in ("file", "format")}
-
-
-class _LazyAnswers(Sequence[str | None]):
-    """Each sample's entailed answer (None when it gives none), decided only when asked for."""
-
-    def __init__(self, samples: list[str], source: str, timeout: float) -> None:
-        self.samples, self.source, self.timeout = samples, source, timeout
-        self._done: dict[int, Any] = {}
-
-    def verdict(self, i: int) -> Any:
-        if i not in self._done:
-            from assay.bridges.logic import linc
-
-            where = f"{self.source} sample {i}"
-            self._done[i] = _decide(lambda: linc.formalise_sample(self.samples[i], where), where,
-                                    timeout=self.timeout, what="sample")[1]
-        return self._done[i]
-
-    def outcome(self, i: int) -> str:
-        v = self.verdict(i)
-        return str(v.answer) if v.answer is not None else v.outcome.value
-
-    def __getitem__(self, i: Any) -> Any:
-        if isinstance(i, slice):  # Sequence's contract; the policies only index and iterate
-            return [self[j] for j in range(*i.indices(len(self)))]
-        from assay.bridges.logic.linc_policy import sample_answer
-
-        return sample_answer(self.verdict(i))
-
-    def __len__(self) -> int:
-        return len(self.samples)
 
 
 def _bar(items: Sequence[Any], progress: bool, name: str) -> Iterator[Any]:
