@@ -86,3 +86,23 @@ def test_the_budget_bounds_the_sequence() -> None:
     with pytest.raises(ValueError, match="budget"):
         Resample(backend, QUESTION, linc.formalise_sample, budget=0)
     assert answers[-9] == "False"  # negative indices count from the budget's end: -9 is the second
+
+
+def test_a_live_model_over_http_takes_the_same_path() -> None:
+    """The README's example: OpenAIBackend against a scripted server; the second request carries the evidence."""
+    from assay.bridges.models import OpenAIBackend
+
+    from .test_backend_http import ChatServer, reply
+
+    server = ChatServer().then(reply(BROKEN), reply(TRUE), reply(TRUE))
+    try:
+        model = OpenAIBackend(server.url, "my-model")
+        answers = Resample(model, list(QUESTION), linc.formalise_sample, budget=10)
+        decision = linc_policy.bayes_sequential(answers)
+    finally:
+        server.close()
+    assert decision.answer == "True" and decision.samples_used == len(server.requests) <= 3, decision
+    second = server.requests[1]["body"]["messages"]
+    assert [m["role"] for m in second] == ["user", "assistant", "user"]
+    assert second[1]["content"] == BROKEN and "could not be read at line 2" in second[2]["content"]
+    assert all(a.estimated for a in answers.attempts)  # the scripted server reports no usage
