@@ -155,7 +155,7 @@ def test_statement_polarity(question: str, expected: tuple[str, bool] | None) ->
 
 @pytest.mark.parametrize(("old", "new", "message"), [
     ("Big(Bob, True)", "Big(Bob, maybe)", "line 16, column 10: the last argument of Big(...) must be True or False"),
-    ("Big(Bob, True)", "Big(Bob True)", "line 16, column 9: expected ')' closing the atom, found 'True'"),
+    ("Big(Bob, True)", "Big(Bob True)", "line 16, column 9: expected ',' before True"),
     ("Big(Bob, True)", "Big(Bob, True) >>> False", "line 16, column 16: expected the end of the query"),
     ("Big(Bob, True)", "Big($x, True)", "line 16, column 1: the query Big($x, True) has a variable"),
     ("Big(Bob, True)", "Big(Bob, Anne, True)", "line 16, column 1: Big takes 1 argument(s) before its truth "
@@ -164,7 +164,7 @@ def test_statement_polarity(question: str, expected: tuple[str, bool] | None) ->
     ("Round(Anne, True) ::: Anne is round.", "Round($x, True)", "line 9, column 1: the fact Round($x, True) has a "
      "variable"),
     ("Round($x, True) >>> Big", "Round($x, True) <<< Big", "line 13, column 17: unexpected character '<'"),
-    ("Red($x, bool)", "Red($x)", "line 2, column 7: expected ',' and then more arguments or bool, found ')'"),
+    ("Red($x, bool)", "Red($x bool)", "line 2, column 8: expected ',' and then more arguments or bool, found 'bool'"),
     ("Red($x, bool)", "Red(x, bool)", "line 2, column 5: expected bool (the declaration's last argument), found 'x'"),
     ("Predicates:\n", "Intro\nPredicates:\n", "line 1, column 1: text before the first section header"),
     ("Query:\nBig(Bob, True)", "Query:", "the Query: section holds no query"),
@@ -173,6 +173,47 @@ def test_malformed_programs_name_line_and_column(old: str, new: str, message: st
     text = program("Big(Bob, True)").replace(old, new, 1)
     with pytest.raises(Malformed, match=re.escape(message)):
         formalise(text, OPEN)
+
+
+# GPT-3.5's variants of the format, each with one reading: (what the theory says, how the model wrote it).
+VARIANTS = [
+    ("Round(Anne, True) ::: Anne is round.", "not Round(Anne, False) ::: Anne is not not round."),
+    ("Round(Anne, True) ::: Anne is round.", "Not(Round(Anne, False)) ::: Anne is not not round."),
+    ("Kind(Bob, False) ::: Bob is not kind.", "Not(Kind(Bob, True)) ::: Bob is not kind."),
+]
+
+
+@pytest.mark.parametrize(("old", "new"), VARIANTS)
+def test_negation_written_as_not_is_read_and_recorded(old: str, new: str) -> None:
+    for query, want in (("Big(Anne, True)", "A"), ("Red(Bob, True)", "C"), ("Kind(Bob, False)", "A")):
+        text = program(query).replace(old, new, 1)
+        v = decide(formalise(text, OPEN, match_statement=False))
+        assert v.outcome is Outcome.REPAIRED and v.answer == want, (query, v)
+        assert any("read not" in c or "read Not" in c for c in v.changes), v.changes
+
+
+def test_relations_declared_without_a_truth_value_and_multi_word_constants() -> None:
+    text = """Predicates:
+Chases($x, $y) ::: x chases y.
+Big($x, bool) ::: Is x big?
+Facts:
+Chases(bald eagle, Bob) ::: The bald eagle chases Bob.
+Rules:
+Chases($x, Bob) >>> Big($x, True) ::: Anything that chases Bob is big.
+Query:
+Big(bald eagle, True) ::: The bald eagle is big.
+Answer: False
+"""
+    f = formalise(text, OPEN, match_statement=False)
+    v = decide(f)
+    assert v.outcome is Outcome.REPAIRED and v.answer == "A", v  # the model's own "Answer: False" is not read
+    assert len(v.changes) == 4 and "Chases is declared without a truth value" in v.changes[0], v.changes
+    assert [c.split(":")[0] for c in v.changes if "'bald eagle' read as one constant bald_eagle" in c] == \
+        ["line 5", "line 9"]
+    assert "'Answer:' after the query" in v.changes[3]
+    # Declared with its truth value, the same atom without one is still malformed.
+    with pytest.raises(Malformed, match="the last argument of Chases"):
+        formalise(text.replace("Chases($x, $y)", "Chases($x, $y, bool)"), OPEN)
 
 
 @pytest.mark.parametrize("payload", [

@@ -118,6 +118,8 @@ class Program:
     """A parsed program: declared arities, facts, rules, the query, and the negation signs read as polarities."""
 
     arities: dict[str, int] = field(default_factory=dict)
+    # Predicates declared without the truth-value argument (``Eats($x, $y)``): their atoms may omit it.
+    plain: set[str] = field(default_factory=set)
     facts: list[Atom] = field(default_factory=list)
     rules: list[Rule] = field(default_factory=list)
     query: Atom | None = None
@@ -217,6 +219,11 @@ def parse(program: str) -> Program:
         if code.strip() in SECTIONS:
             current = code.strip()
             continue
+        if current == "Query:" and out.query is not None and re.match(r"\s*Answer\s*:", code):
+            # The model's own guess after its query: not part of the program, and never read as an answer.
+            out.changes.append(f"line {number}: the model's 'Answer:' after the query and all that follows "
+                               "are left out")
+            break
         if not code.strip():
             continue
         if current is None:
@@ -252,18 +259,27 @@ class _Parser(Cursor):
         return self.advance()
 
     def declaration(self) -> None:
-        """``Name($x, ..., bool)``."""
+        """``Name($x, ..., bool)``; or ``Name($x, ...)``, a predicate whose atoms leave their truth value out."""
         name = self.expect("name", None, "a predicate name")
         self.expect("op", "(", "'('")
         arity = 0
+        plain = False
         while self.peek().kind == "var":
             self.advance()
             arity += 1
+            if self.peek().text == ")":
+                plain = True
+                break
             self.expect("op", ",", "',' and then more arguments or bool")
-        self.expect("name", "bool", "bool (the declaration's last argument)")
+        if not plain:
+            self.expect("name", "bool", "bool (the declaration's last argument)")
         self.expect("op", ")", "')'")
         self.expect("end", None, "the end of the line")
         self._arity(name, arity)
+        if plain:
+            self.program.plain.add(name.text)
+            self.program.changes.append(f"line {name.line}: {name.text} is declared without a truth value: an atom "
+                                        f"{name.text}(...) that leaves it out says it holds (True)")
 
     def query(self) -> Atom:
         atom = self.atom()
@@ -297,10 +313,18 @@ class _Parser(Cursor):
         return atoms
 
     def atom(self) -> Atom:
-        """``[!] Name(arg, ..., True|False)``."""
+        """``[!] Name(arg, ..., True|False)``; also ``not Name(...)`` and ``Not(Name(...))``."""
         start = self.peek()
         negated = start.kind == "op" and start.text in ("!", "~", "¬")
+        wrapped = False
+        if not negated and start.kind == "name" and start.text in ("not", "Not") and \
+                start.text not in self.program.arities:
+            after = self.tokens[self.at + 1]
+            negated = after.kind == "name" or after.text == "("
+            wrapped = after.text == "("
         if negated:
+            self.advance()
+        if wrapped:
             self.advance()
         name = self.expect("name", None, "a predicate name")
         self.expect("op", "(", f"'(' after {name.text}")
@@ -309,6 +333,10 @@ class _Parser(Cursor):
             self.advance()
             args.append(self._arg())
         self.expect("op", ")", "')' closing the atom")
+        if wrapped:
+            self.expect("op", ")", f"')' closing {start.text}(...)")
+        if name.text in self.program.plain and args[-1].text not in ("True", "False"):
+            args.append(Token("name", "True", name.line, name.column))  # declared so: the atom says it holds
         last = args[-1]
         if last.text not in ("True", "False"):
             raise Malformed(f"the last argument of {name.text}(...) must be True or False, found {last.text!r}",
@@ -331,7 +359,20 @@ class _Parser(Cursor):
             found = "the end of the line" if tok.kind == "end" else repr(tok.text)
             raise Malformed(f"expected a constant, a $variable, True or False, found {found}", line=tok.line,
                             column=tok.column)
-        return self.advance()
+        self.advance()
+        words = [tok]
+        while tok.kind == "name" and self.peek().kind == "name":  # "bald eagle": one constant in two words
+            words.append(self.advance())
+        if len(words) == 1:
+            return tok
+        joined = "_".join(w.text for w in words)
+        for w in words[1:]:
+            if w.text in ("True", "False", "bool"):
+                raise Malformed(f"expected ',' before {w.text}", line=w.line, column=w.column)
+        change = f"line {tok.line}: the words {' '.join(w.text for w in words)!r} read as one constant {joined}"
+        if change not in self.program.changes:
+            self.program.changes.append(change)
+        return Token("name", joined, tok.line, tok.column)
 
     def _arity(self, name: Token, arity: int) -> None:
         known = self.program.arities.setdefault(name.text, arity)
