@@ -158,9 +158,10 @@ def _parser() -> argparse.ArgumentParser:
     replay.add_argument("--details", metavar="FILE", help="write one JSON line per problem (verdict, reason, answer)")
     replay.add_argument("--corroborate", metavar="OTHER",
                         help="a second Logic-LM file of the same dataset (another model's formalisations): an "
-                             "open-world Uncertain/Unknown answer is kept only where OTHER's verdict on the same "
-                             "record id gives the same answer, else the record is abstained (True/False answers "
-                             "carry a proof and stand alone); OTHER's records are decided only when needed")
+                             "answer that rests on something not following (open world: Uncertain/Unknown; closed "
+                             "world: False) is kept only where OTHER's verdict on the same record id gives the same "
+                             "answer, else the record is abstained (answers proved from the premises stand alone); "
+                             "OTHER's records are decided only when needed")
     replay.set_defaults(run=_replay)
     return parser
 

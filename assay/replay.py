@@ -18,14 +18,15 @@ model's answers when asked again: assay's policy takes them one at a time and
 stops when it can (see :func:`assay.bridges.logic.linc_policy.sequential`); the majority
 vote over all of them (the published method) is reported beside it.
 
-``--corroborate OTHER`` asks a second formalisation before an open-world
-"Uncertain"/"Unknown" answer is given (an option marked
-:attr:`~assay.kernel.entail.Option.open_question`).  A True/False answer rests
-on a proof from the premises and stands alone; "Uncertain" rests on what the
-premises leave out, and a premise the model forgot makes it hold just as well,
-so it is kept only when OTHER (another model's formalisation of the same
-record id, decided only when asked) answers the same option; otherwise the
-record counts as abstained, and the details say why.
+``--corroborate OTHER`` asks a second formalisation before an answer that
+rests on something not following is given (an option marked
+:attr:`~assay.kernel.entail.Option.open_question`: the open world's
+"Uncertain"/"Unknown", the closed world's "False").  An answer proved from the
+premises stands alone; one that rests on what the premises leave out holds
+just as well when the model forgot a premise, so it is kept only when OTHER
+(another model's formalisation of the same record id, decided only when
+asked) answers the same option; otherwise the record counts as abstained, and
+the details say why.
 """
 
 from __future__ import annotations
@@ -377,7 +378,7 @@ def text_table(tallies: Sequence[Tally]) -> str:
             rows.append(f"{'':<58} samples used {t.samples_used} of {t.samples_available}")
         if t.corroboration is not None:
             c = t.corroboration
-            rows.append(f"{'':<58} open-world answers corroborated by {Path(str(t.corroborated_by)).name}: "
+            rows.append(f"{'':<58} answers resting on no proof, corroborated by {Path(str(t.corroborated_by)).name}: "
                         f"{c['kept']} of {c['checked']} kept")
         if t.majority is not None:
             m = t.majority

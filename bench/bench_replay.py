@@ -8,7 +8,8 @@ Published figures are those in shared/datasets/README.md (Logic-LM paper, GPT-4,
 8-shot majority vote).  "wrong %" is accepted-but-wrong answers over all problems; the published pipeline's
 error rate is 100 % minus its accuracy (it answers every problem, with a fallback guess where the program fails).
 
-The corroborated rows replay each open-world file (FOLIO, ProofWriter) with ``--corroborate`` the other model's file
+The corroborated rows replay each file with an answer that rests on something not following (FOLIO,
+ProofWriter, ProntoQA) with ``--corroborate`` the other model's file
 of the same dataset: an Uncertain/Unknown answer is kept only where that file's verdict gives it too; "samples used"
 counts one formalisation per record plus one of the other file per record it had to consult.
 """
@@ -39,8 +40,9 @@ NOTES = {
     "FOLIO_dev_gpt-4.json": "published: ~79.9 % executable, ~80.4 % accurate on those",
     "AR-LSAT_dev_gpt-4.json": "published: 32.6 % executable, 60.0 % accurate on those, 43.04 % with a fallback guess",
 }
-# Open-world datasets, and the name of their option that holds when the premises settle neither way.
-OPEN_WORLD = {"FOLIO": "Uncertain", "ProofWriter": "Unknown"}
+# Datasets with an answer that rests on something not following (Option.open_question), and its name: the open
+# world's "neither way", the closed world's "not derived".
+OPEN_WORLD = {"FOLIO": "Uncertain", "ProofWriter": "Unknown", "ProntoQA": "False"}
 
 
 def files(data: Path) -> list[Path]:
@@ -50,7 +52,7 @@ def files(data: Path) -> list[Path]:
 
 
 def corroborated(data: Path) -> list[tuple[Path, Path, str]]:
-    """(file, the other model's file of its dataset, row name) for each open-world Logic-LM file."""
+    """(file, the other model's file of its dataset, row name) for each Logic-LM file with such an answer."""
     out = []
     for dataset, open_option in OPEN_WORLD.items():
         paths = sorted((data / "logic-lm").glob(f"{dataset}_dev_*.json"))

@@ -74,8 +74,9 @@ class Option:
     label: str
     checks: tuple[Check, ...]
     exception: bool = False
-    # The option holds because the premises settle neither way (the open world's "Unknown"): a premise the
-    # model left out makes it hold as well, so a caller may want a second formalisation to agree first.
+    # The option holds because something does not follow from the premises (the open world's "Unknown", the
+    # closed world's "False"): a premise the model left out makes it hold as well, so a caller may want a
+    # second formalisation to agree first.
     open_question: bool = False
 
 

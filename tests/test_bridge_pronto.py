@@ -270,3 +270,11 @@ def test_without_the_statement_repair_a_real_record_is_answered_wrongly() -> Non
     rec = _records("ProntoQA_dev_gpt-4.json")["ProntoQA_1"]
     v = decide(formalise(rec["raw_logic_programs"][0], rec, match_statement=False))
     assert (v.answer, rec["answer"]) == ("A", "B")
+
+
+def test_answers_that_rest_on_something_not_following_are_marked() -> None:
+    """Closed world: False means "not derived"; open world: Unknown means "neither derived"; both rest on absence."""
+    closed = formalise(program("Big(Anne, True)"), CLOSED)
+    assert {o.label: o.open_question for o in closed.options} == {"A": False, "B": True}
+    opened = formalise(program("Big(Anne, True)"), OPEN)
+    assert {o.label: o.open_question for o in opened.options} == {"A": False, "B": False, "C": True}

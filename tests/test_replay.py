@@ -239,7 +239,7 @@ def test_an_id_missing_from_other_is_not_corroborated(tmp_path: Path, capsys: py
     assert main(["replay", str(first), "--corroborate", str(other)]) == 0
     table = capsys.readouterr().out.splitlines()
     assert [line.strip() for line in table[2:]] == [
-        "samples used 3 of 4", f"open-world answers corroborated by {other.name}: 1 of 2 kept"]
+        "samples used 3 of 4", f"answers resting on no proof, corroborated by {other.name}: 1 of 2 kept"]
 
 
 def test_other_of_another_dataset_is_a_usage_error_naming_both(tmp_path: Path,

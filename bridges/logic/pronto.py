@@ -160,7 +160,9 @@ def formalise(program: str, record: Mapping[str, Any], *, closed_world: bool | N
     premises += separate
     names += ["no individual has a predicate both True and False"] * len(separate)
     checks = _checks(query, opposite, closed_world, separate_polarities)
-    options = tuple(Option(letter, checks[answer], open_question=answer == "Unknown")
+    # The open world's Unknown and the closed world's False hold because something is not derived.
+    absence = "False" if closed_world else "Unknown"
+    options = tuple(Option(letter, checks[answer], open_question=answer == absence)
                     for letter, answer in labels.items())
     return Formalisation(enc.declarations(), tuple(premises), options, changes=tuple(parsed.changes),
                          premise_names=tuple(names),
