@@ -179,8 +179,10 @@ def _core(f: Formalisation, timeout: float) -> list[int]:
     already showed them inconsistent.
     """
     everything = list(range(len(f.premises)))
+    if "(assert" in f.declarations:  # the core's indices count assertions: premises must be the only ones
+        return everything
     found = solvers.unsat_core(_script(f, None), timeout=timeout)
-    if found is None or len(f.declarations.split("(assert")) > 1:  # premises must be the only assertions
+    if found is None:
         return everything
     kept = [i for i in found if 0 <= i < len(f.premises)]
     if not kept or kept == everything:

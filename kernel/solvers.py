@@ -200,16 +200,8 @@ def unsat_core(script: str, *, timeout: float) -> tuple[int, ...] | None:
 
     job = Job(script, {}, CONFIGS["z3-core"], timeout=timeout)
     if not pool_enabled():
-        from assay.specs import smt
-
-        from . import pool
-
-        msg = {"smtlib": script, "variables": {}, "options": dict(job.config.options),
-               "timeout_ms": max(1, int(timeout * 1000))}
         try:
-            import z3
-
-            raw, _, found = pool._z3_solve(z3, smt, msg, pool.DEFAULT_MEMORY_MB)
+            raw, _, found = _inprocess_solve(job)
         except Exception:
             return None
     else:
@@ -222,23 +214,29 @@ def unsat_core(script: str, *, timeout: float) -> tuple[int, ...] | None:
     return tuple(int(i) for i in found["core"])
 
 
-def _inprocess_script(job: Job) -> SolverAnswer:
+def _inprocess_solve(job: Job) -> tuple[str, str, Any]:
+    """A text job solved in this process, as a worker would: (raw word, reason, what the worker returns)."""
     from assay.specs import smt
 
     from . import pool
 
-    start = time.perf_counter()
     msg = {"smtlib": job.smtlib, "variables": {}, "options": dict(job.config.options),
            "timeout_ms": None if job.timeout is None else max(1, int(job.timeout * 1000))}
+    if job.config.solver == "z3":
+        import z3
+
+        return pool._z3_solve(z3, smt, msg, pool.DEFAULT_MEMORY_MB)
+    import cvc5
+
+    return pool._cvc5_solve(cvc5, smt, msg)
+
+
+def _inprocess_script(job: Job) -> SolverAnswer:
+    from . import pool
+
+    start = time.perf_counter()
     try:
-        if job.config.solver == "z3":
-            import z3
-
-            raw, reason, _ = pool._z3_solve(z3, smt, msg, pool.DEFAULT_MEMORY_MB)
-        else:
-            import cvc5
-
-            raw, reason, _ = pool._cvc5_solve(cvc5, smt, msg)
+        raw, reason, _ = _inprocess_solve(job)
     except Exception as exc:
         return _failed(job.config.solver, exc, start)
     answer = read_answer(job.config.solver, _version(job.config.solver), raw, reason=reason,

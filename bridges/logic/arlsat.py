@@ -335,10 +335,9 @@ def _question_check(elab: _Elaborator, e: Expr, question: str) -> Expr:
     intent = question_intent(question)
     if intent is None:
         return e
-    negated, inner = False, e
-    if isinstance(inner, Call) and inner.func == "is_exception" and len(inner.args) == 1:
-        negated, inner = True, inner.args[0]
-    if not (isinstance(inner, Call) and inner.func in _CHECKS and len(inner.args) == 1):
+    outer, inner = _unwrap(e)
+    negated = outer is not None
+    if not (inner is not None and inner.func in _CHECKS and len(inner.args) == 1):
         return e
     body = inner.args[0]
     if (isinstance(body, Call) and body.func in ("Not", "Implies")) or \

@@ -61,8 +61,9 @@ class Cursor:
         self.tokens = tokens
         self.at = 0
 
-    def peek(self) -> Token:
-        return self.tokens[self.at]
+    def peek(self, ahead: int = 0) -> Token:
+        """The current token, or the one ``ahead`` places after it (the ``end`` token past the last)."""
+        return self.tokens[min(self.at + ahead, len(self.tokens) - 1)]
 
     def advance(self) -> Token:
         """The current token; the cursor moves past it, but never past the ``end`` token."""

@@ -154,8 +154,9 @@ def formalise(program: str, record: Mapping[str, Any], *, closed_world: bool | N
     names += [f"line {r.body[0].line} (rule {' && '.join(a.show() for a in r.body)} >>> "
               f"{' && '.join(a.show() for a in r.head)})" for r in parsed.rules]
     query, opposite = enc.atom(target), enc.atom(_flip(target))
-    premises += enc.distinct()
-    names += ["unique names: two constants are two individuals"] * (len(premises) - len(names))
+    distinct = enc.distinct()
+    premises += distinct
+    names += ["unique names: two constants are two individuals"] * len(distinct)
     separate = enc.disjoint() if separate_polarities else []
     premises += separate
     names += ["no individual has a predicate both True and False"] * len(separate)
@@ -321,7 +322,7 @@ class _Parser(Cursor):
         wrapped = False
         if not negated and start.kind == "name" and start.text in ("not", "Not") and \
                 start.text not in self.program.arities:
-            after = self.tokens[self.at + 1]
+            after = self.peek(1)
             negated = after.kind == "name" or after.text == "("
             wrapped = after.text == "("
         if negated:
