@@ -201,12 +201,21 @@ def test_closed_world_reading_would_change_the_answer() -> None:
     assert decide(closed, timeout=10).answer == "False"
 
 
+def test_membership_between_individuals_is_a_binary_relation() -> None:
+    # "y ∈ x" with x an individual (a language family): a relation like any other, as in first-order set theory.
+    rule = "∀x ∀y ((Family(x) ∧ y ∈ x) → Related(y, x))"
+    assert folio_answer([rule, "Family(romance)", "french ∈ romance"], "Related(french, romance)") == "A"
+    assert folio_answer([rule, "Family(romance)"], "Related(french, romance)") == "C"
+    # One symbol, one role: ∈ stays a relation of two individuals, apart from a predicate spelt otherwise.
+    assert folio_answer([rule, "Family(romance)", "In(french, romance)"], "Related(french, romance)") == "C"
+
+
 # ---------------------------------------------------------------------------- refusals
 
 
 @pytest.mark.parametrize(("formula", "why"), [
     ("Rating(subway, y) ∧ y > 9", "'>': arithmetic comparison is not first-order logic over individuals"),
-    ("∀x ∀y (Family(x) ∧ y ∈ x → Related(y, x))", "'∈': set membership is not first-order logic over individuals"),
+    ("∀x ∀y (Family(x) ∧ y ∈ → Related(y, x))", "expected a term after '∈', found '→'"),
     ("Endowment(yale, 42.3billion)", "unexpected character '.' in Unicode FOL formula"),
     ("Dog(rex) Cat(rex)", "unexpected 'Cat' after a complete formula"),
     ("(Dog(rex)", "the formula ends where ')' was expected"),

@@ -167,7 +167,7 @@ class Syntax:
 
     ``symbols`` maps operator spellings to token kinds (``not``, ``and``,
     ``or``, ``xor``, ``implies``, ``iff``, ``forall``, ``exists``, ``eq``,
-    ``neq``, ``(``, ``)``, ``,``, ``.``); ``words`` the same for keywords
+    ``neq``, ``in``, ``(``, ``)``, ``,``, ``.``); ``words`` the same for keywords
     spelled as words; ``refused`` spellings that are recognised only to be
     refused with a reason (lambda, arithmetic).  ``levels`` gives each binary
     kind its binding level (smaller binds tighter); ``right_assoc`` those
@@ -319,6 +319,12 @@ class _Parser:
     def atomic(self, tok: _Token) -> Formula:
         args = self.arguments(tok)
         nxt = self.peek()
+        if nxt is not None and nxt.kind == "in":
+            # y ∈ x between individuals: a binary relation like any other (as in first-order set theory).
+            self.at += 1
+            right_tok = self.expect("name", "a term after '∈'")
+            member = (self.term(tok, args), self.term(right_tok, self.arguments(right_tok)))
+            return Atom("∈", member, nxt.line, nxt.column)
         if nxt is not None and nxt.kind in ("eq", "neq"):
             self.at += 1
             left = self.term(tok, args)

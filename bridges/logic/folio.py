@@ -28,9 +28,11 @@ Travel(x, paris) ∧ Honeymoon(x, paris)``); on the recorded GPT-4 and
 GPT-3.5 programs no answer depends on the choice.  Quantifiers nested
 inside a connective, equality and propositions, which Logic-LM's grammar
 could not parse, are read here.  Free variables follow :func:`fol.open_world`.
-Arithmetic (``>``, ``≤``, numbers with a decimal point), set membership
-(``∈``), lists and quoted strings are not first-order logic over individuals:
-they are :class:`Malformed`, as they were not executable for Logic-LM either.
+``y ∈ x`` between two individuals is a binary relation like any other (as
+``∈`` is in first-order set theory; nothing about sets is assumed).
+Arithmetic (``>``, ``≤``, numbers with a decimal point), lists and quoted
+strings are not first-order logic over individuals: they are
+:class:`Malformed`, as they were not executable for Logic-LM either.
 """
 
 # ruff: noqa: RUF002  (docstrings quote the Unicode notation: its OR sign is not the letter v)
@@ -50,10 +52,10 @@ _ARITH = "arithmetic comparison is not first-order logic over individuals"
 UNICODE: Final = fol.Syntax(
     name="Unicode FOL",
     symbols={"¬": "not", "∧": "and", "∨": "or", "⊕": "xor", "→": "implies", "↔": "iff", "⟷": "iff",
-             "∀": "forall", "∃": "exists", "=": "eq", "≠": "neq", "(": "(", ")": ")", ",": ","},
+             "∀": "forall", "∃": "exists", "=": "eq", "≠": "neq", "∈": "in", "(": "(", ")": ")", ",": ","},
     words={},
-    refused={">": _ARITH, "<": _ARITH, "≤": _ARITH, "≥": _ARITH, "∈": "set membership is not first-order logic "
-             "over individuals", "...": "an elided list ('...') cannot be read as a formula"},
+    refused={">": _ARITH, "<": _ARITH, "≤": _ARITH, "≥": _ARITH, "...": "an elided list ('...') cannot be read as "
+             "a formula"},
     levels={"and": 2, "or": 3, "xor": 4, "implies": 5, "iff": 6},
     right_assoc=frozenset({"implies", "iff"}),
     quantifier_level=fol.TOP,
