@@ -198,10 +198,14 @@ class Corroboration:
     """A second Logic-LM file (``--corroborate OTHER``): its records by id, each decided only when asked for."""
 
     def __init__(self, path: Path, *, timeout: float = 10.0) -> None:
+        import importlib
+
         data = _load(path)
         self.path, self.format, self.timeout = path, detect(path, data), timeout
         self._records: dict[str, Any] = {}
+        self._bridge: Any = None
         if self.format != "linc":
+            self._bridge = importlib.import_module(FORMATS[self.format])
             for record in data:
                 if isinstance(record, dict) and "id" in record:
                     self._records.setdefault(str(record["id"]), record)
@@ -216,13 +220,10 @@ class Corroboration:
         return self._done[rid]
 
     def _decide(self, rid: str, record: dict[str, Any]) -> _Second:
-        import importlib
-
         program, why = _program(record)
         if program is None:
             return _Second(None, "malformed", why, "")
-        bridge = importlib.import_module(FORMATS[self.format])
-        _, v = _judge(bridge, program, record, f"{self.path.name} record {rid}", self.format,
+        _, v = _judge(self._bridge, program, record, f"{self.path.name} record {rid}", self.format,
                       timeout=self.timeout)
         return _Second(v.answer, v.outcome.value, v.reason, _option_text(record, v.answer))
 
@@ -250,7 +251,7 @@ def _option_text(record: dict[str, Any], label: str | None) -> str:
 
 
 def _open_question(formalisation: Any, label: str) -> bool:
-    """Whether the answered option holds because the premises settle neither way."""
+    """Whether the answered option rests on something not following (:attr:`Option.open_question`)."""
     return formalisation is not None and any(o.label == label and o.open_question for o in formalisation.options)
 
 

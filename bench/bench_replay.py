@@ -8,10 +8,10 @@ Published figures are those in shared/datasets/README.md (Logic-LM paper, GPT-4,
 8-shot majority vote).  "wrong %" is accepted-but-wrong answers over all problems; the published pipeline's
 error rate is 100 % minus its accuracy (it answers every problem, with a fallback guess where the program fails).
 
-The corroborated rows replay each file with an answer that rests on something not following (FOLIO,
-ProofWriter, ProntoQA) with ``--corroborate`` the other model's file
-of the same dataset: an Uncertain/Unknown answer is kept only where that file's verdict gives it too; "samples used"
-counts one formalisation per record plus one of the other file per record it had to consult.
+The corroborated rows replay each file with an answer that rests on something not following (FOLIO's Uncertain,
+ProofWriter's Unknown, ProntoQA's False) with ``--corroborate`` the other model's file of the same dataset: such an
+answer is kept only where that file's verdict gives it too; "samples used" counts one formalisation per record plus
+one of the other file per record it had to consult.
 """
 
 from __future__ import annotations
@@ -93,7 +93,8 @@ def main() -> int:
     ap.add_argument("--out", type=Path, default=None, help="also write the per-file JSON objects here")
     ap.add_argument("--only", default="", help="replay only files whose name contains this")
     ap.add_argument("--rows", choices=("all", "plain", "corroborated"), default="all",
-                    help="each file on its own, the open-world files corroborated by the other model's, or both")
+                    help="each file on its own, the files of OPEN_WORLD's datasets corroborated by the other model's, "
+                         "or both")
     args = ap.parse_args()
     head = ("| file | total | reach a verdict % | answered | correct | wrong | abstained | malformed | repaired | "
             "accuracy % | selective % | wrong % | published acc % / error % | samples used | seconds |")

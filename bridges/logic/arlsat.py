@@ -217,34 +217,32 @@ def _question_condition(elab: _Elaborator, exprs: list[Expr], question: str, pre
     """
     if not re.match(r"\s*if\b", question, re.IGNORECASE) or len(exprs) < 2:
         return exprs
-    bodies: list[tuple[Expr, ...]] = []
+    parts: list[tuple[Call | None, Call, tuple[Expr, ...]]] = []  # (is_exception, check, conjuncts) per option
     for e in exprs:
-        _, check = _unwrap(e)
+        outer, check = _unwrap(e)
         if check is None or check.func not in _CHECKS or len(check.args) != 1:
             return exprs
         body = check.args[0]
         if not (isinstance(body, Call) and body.func == "And" and len(body.args) >= 2):
             return exprs
-        bodies.append(body.args)
+        parts.append((outer, check, body.args))
     probe = _Elaborator.fork(elab)
-    texts = [[probe.formula(c) for c in b] for b in bodies]
+    texts = [[probe.formula(c) for c in conjuncts] for _, _, conjuncts in parts]
     shared = 0
     while all(shared < len(t) - 1 and t[shared] == texts[0][shared] for t in texts):
         shared += 1
     asks_valid = question_intent(question) in ("must", "must-EXCEPT") or \
-        any(_unwrap(e)[1].func == "is_valid" for e in exprs)  # type: ignore[union-attr]
+        any(check.func == "is_valid" for _, check, _ in parts)
     if shared == 0 or not asks_valid:  # for is_sat / is_unsat alone the move would change nothing
         return exprs
-    first = bodies[0]
+    first = parts[0][2]
     elab.repair("question_condition", first[0], f"{shared} conjunct(s) shared by every option are the question's "
                 "condition: they join the premises")
     for c in first[:shared]:
         premises.append(elab.formula(c))
         names.append(f"the question's condition (line {c.line}, in every option)")
     out: list[Expr] = []
-    for e, conjuncts in zip(exprs, bodies, strict=True):
-        outer, check = _unwrap(e)
-        assert check is not None
+    for outer, check, conjuncts in parts:
         rest = conjuncts[shared:]
         inner: Expr = rest[0] if len(rest) == 1 else Call(rest[0].line, rest[0].column, func="And", args=rest)
         new: Expr = Call(check.line, check.column, func=check.func, args=(inner,))
@@ -422,14 +420,11 @@ def _determined_checks(elab: _Elaborator, e: Call, premises: list[str]) -> tuple
     p = elab.formula(_only_argument(e))
     differ = []
     for f in elab.functions.values():
-        domains = [elab.domain(s) for s in f.args]
-        if any(d is None for d in domains):
+        calls = elab.applications(f)
+        if calls is None:
             raise Malformed(f"is_determined: function {f.name} takes an int, so its values cannot all be "
                             "compared", line=e.line, column=e.column)
-        for combo in itertools.product(*[d or [] for d in domains]):
-            args = " ".join(t.smt for t in combo)
-            call = f"({f.smt} {args})" if combo else f.smt
-            differ.append(f"(not (= {call} {_primed(call)}))")
+        differ += [f"(not (= {call} {_primed(call)}))" for call in calls]
     elab.primed = True
     twin = _and([_primed(x) for x in (*premises, p)] + [_or(differ)])
     return Check("consistent", p), Check("inconsistent", _and([p, twin]))
@@ -659,18 +654,24 @@ class _Elaborator:
             if f.result.kind != "enum":
                 continue
             name = f"the declaration of {f.name} (its values are {f.result.name})"
-            finite = [self.domain(s) for s in f.args]
-            if any(d is None for d in finite):
+            calls = self.applications(f)
+            if calls is None:
                 variables = [(symbol(f"a{k}", "q"), s) for k, s in enumerate(f.args)]
                 call = f"({f.smt} {' '.join(v for v, _ in variables)})" if variables else f.smt
                 binders = " ".join(f"({v} {'Bool' if s.kind == 'bool' else 'Int'})" for v, s in variables)
                 guard = _and([self.member_of(Term(v, s), s) for v, s in variables if s.kind == "enum"])
                 out.append((f"(forall ({binders}) (=> {guard} {self.member_of(Term(call, INT), f.result)}))", name))
                 continue
-            for combo in itertools.product(*[d or [] for d in finite]):
-                call = f"({f.smt} {' '.join(t.smt for t in combo)})" if combo else f.smt
-                out.append((self.member_of(Term(call, INT), f.result), name))
+            out += [(self.member_of(Term(call, INT), f.result), name) for call in calls]
         return out
+
+    def applications(self, f: _Function) -> list[str] | None:
+        """``f`` applied at every argument it can get (SMT-LIB terms); None when an argument is an int."""
+        domains = [self.domain(s) for s in f.args]
+        if any(d is None for d in domains):
+            return None
+        return [f"({f.smt} {' '.join(t.smt for t in combo)})" if combo else f.smt
+                for combo in itertools.product(*[d or [] for d in domains])]
 
     def member_of(self, t: Term, sort: Sort) -> str:
         """The formula "t is a value of ``sort``" (a contiguous range when it is one)."""

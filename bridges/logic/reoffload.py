@@ -20,8 +20,9 @@ run: each text goes through a bridge's parser (``read``) and the kernel.
 
 from __future__ import annotations
 
+import dataclasses
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import overload
 
@@ -40,8 +41,6 @@ def judge(read: Callable[[], Formalisation], source: str, *, timeout: float,
           what: str = "program") -> tuple[Formalisation | None, Verdict]:
     """``read()`` is a bridge's parse: (None, MALFORMED with line and column) where it fails, else the kernel
     decides."""
-    import dataclasses
-
     try:
         formalisation = read()
     except Malformed as exc:
@@ -133,10 +132,6 @@ class Resample(Sequence[str | None]):
         while len(self.attempts) <= i:
             self._ask()
         return self.attempts[i].answer
-
-    def __iter__(self) -> Iterator[str | None]:
-        for i in range(self.budget):
-            yield self[i]
 
     @property
     def tokens(self) -> int:
