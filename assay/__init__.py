@@ -9,7 +9,8 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-__version__ = "0.1.0"
+# The version lives in the bottom layer, where certificates (proofs/) read it too.
+from assay.specs.version import __version__ as __version__
 
 _LAZY = {
     "spec": "assay.specs",

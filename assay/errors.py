@@ -1,17 +1,16 @@
-"""The root of every exception that assay raises on purpose.
+"""The errors of the public API and the CLI, beside the root of them all.
 
-Each package derives its own errors from :class:`AssayError` and, where one
-fits, from the matching builtin, so ``except TypeError`` still catches a spec
-that is badly typed.  This module imports nothing, so every layer may use it.
+:class:`AssayError`, the root of every exception assay raises on purpose,
+lives in the bottom layer (:mod:`assay.specs.errors`) so that specs/ and
+proofs/ never import from this package; it is re-exported here, where users
+and the CLI have always found it.
 """
 
 from __future__ import annotations
 
+from assay.specs.errors import AssayError
+
 __all__ = ["AssayError", "UsageError"]
-
-
-class AssayError(Exception):
-    """Base class of the errors assay raises deliberately."""
 
 
 class UsageError(AssayError, ValueError):

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
-    from assay.specs.language import Spec
+    from assay.specs.spec import Spec
 
 __all__ = ["BackendError", "Completion", "Message", "ModelBackend", "Prompt"]
 

@@ -29,7 +29,8 @@ from dataclasses import InitVar, dataclass, field
 from pathlib import Path
 from typing import Any, Final, final
 
-from assay.errors import AssayError
+from assay.specs.errors import AssayError
+from assay.specs.version import __version__
 
 __all__ = [
     "FORMAT",
@@ -95,8 +96,6 @@ class Certificate:
 
     def body(self) -> dict[str, Any]:
         """The certificate's JSON content (what its id hashes)."""
-        from assay import __version__
-
         return {
             "format": FORMAT,
             "assay_version": __version__,

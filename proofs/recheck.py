@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from assay.specs import DecodeError, Spec, SpecLoadError, load
-from assay.specs.language import InvalidSpec
+from assay.specs.errors import InvalidSpec
 
 from .certificate import CertificateError, read, sha256_of
 

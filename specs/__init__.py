@@ -5,7 +5,9 @@ This package owns meaning.  It is the bottom layer: it imports none of
 """
 
 from .domains import Between, DecodeError, Given, Length, MaxLen, Proposal
-from .language import InvalidSpec, Param, Spec, SpecLoadError, distinct, implies, load, spec
+from .errors import InvalidSpec, SpecLoadError
+from .loader import load
+from .spec import Param, Spec, distinct, implies, spec
 
 __all__ = [
     "Between",

@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 
-from assay.errors import AssayError
+from .errors import AssayError
 
 __all__ = [
     "Between",

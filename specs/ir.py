@@ -1,6 +1,6 @@
 """The spec IR: a small typed expression language, the meaning of a spec.
 
-The front end (:mod:`assay.specs.language`) turns a spec's Python source into
+The front end (:mod:`assay.specs.frontend`) turns a spec's Python source into
 these nodes after checking that every construct is in the supported subset;
 the concrete evaluator (:mod:`assay.specs.evaluate`) and the symbolic encoder
 (:mod:`assay.specs.symbolic`) each give them meaning, and the conformance

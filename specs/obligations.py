@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from . import queries
-from .language import Spec
+from .spec import Spec
 
 __all__ = ["CLAIMS", "claim_query"]
 

@@ -22,7 +22,7 @@ from typing import Any
 from . import terms
 from .domains import BoolDomain, Domain, EnumDomain, IntDomain, ListDomain, RecordDomain, StrDomain, TupleDomain
 from .evaluate import evaluate
-from .language import Spec
+from .spec import Spec
 from .symbolic import Encoding, RecordVal, SymList, Value, encode
 
 __all__ = ["ABSENT", "FieldChange", "Query", "another_solution", "any_solution", "better_solution", "field_changes",

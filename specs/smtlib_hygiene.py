@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Final
 
-from assay.errors import AssayError
+from .errors import AssayError
 
 __all__ = [
     "ALLOWED_COMMANDS",

@@ -41,7 +41,7 @@ from .domains import (
     StrDomain,
     TupleDomain,
 )
-from .language import Spec
+from .spec import Spec
 from .terms import Sort, Term, Unsupported
 
 __all__ = [

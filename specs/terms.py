@@ -22,9 +22,8 @@ import weakref
 from collections.abc import Iterable, Iterator, Mapping
 from typing import ClassVar, Final
 
-from assay.errors import AssayError
-
 from .domains import MAX_SMT_CODE_POINT
+from .errors import AssayError
 
 __all__ = [
     "FALSE",

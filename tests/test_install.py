@@ -172,6 +172,19 @@ def test_the_wheel_holds_every_module_under_assay_and_the_typing_markers(wheel: 
     assert "assay = assay.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
 
 
+def test_the_wheels_version_is_the_one_in_specs_version(wheel: Path) -> None:
+    # pyproject.toml reads the version from specs/version.py (setuptools' dynamic attr, through
+    # the package-dir mapping): the metadata, the CLI and certificates all say the same.
+    from assay.specs.version import __version__
+
+    names = zipfile.ZipFile(wheel).namelist()
+    [metadata] = [n for n in names if n.endswith(".dist-info/METADATA")]
+    lines = zipfile.ZipFile(wheel).read(metadata).decode().splitlines()
+    assert f"Version: {__version__}" in lines
+    assert wheel.name.startswith(f"assay-{__version__}-")
+    assert "version" not in PYPROJECT["project"] and PYPROJECT["project"]["dynamic"] == ["version"]
+
+
 def test_every_source_folder_is_a_package_in_the_wheel() -> None:
     # A subfolder holding Python files that the packages list forgets would be missing
     # from the wheel; the editable install would hide that.

@@ -1,26 +1,11 @@
-"""The spec language: a typed Python function in a documented subset.
+"""The spec front end: a spec function's Python source, checked and lowered to the IR.
 
-A spec is written as::
-
-    from typing import Annotated
-    from assay.specs import spec, Given, Proposal, Between, Length
-
-    Digit = Annotated[int, Between(1, 9)]
-
-    @spec(unique=True)
-    def pick(options: Given[list[int]], choice: Proposal[Digit]) -> bool:
-        return choice in options and choice % 2 == 1
-
-Parameters marked ``Proposal[...]`` are what the model must produce (exactly
-one); the others are the givens of the task.  The body is an optional
-docstring, local assignments, and one ``return`` of a ``bool`` expression whose
-top-level ``and`` operands are the spec's *clauses*: each is reported on its
-own when it fails.
-
-This module reads the source with :mod:`ast`, refuses every construct outside
-the subset with its file, line, column and a hint, type-checks what remains,
-and lowers it to :mod:`assay.specs.ir`.  Helper functions defined in the
-spec's module are inlined at their call sites.
+It reads the source with :mod:`ast`, refuses every construct outside the
+subset with its file, line, column and a hint, type-checks what remains, and
+lowers it to :mod:`assay.specs.ir`.  Helper functions defined in the spec's
+module are inlined at their call sites.  It also compiles each clause into a
+CPython function of its own, so that a violated clause is decided by CPython
+(:meth:`~assay.specs.spec.Spec.violated_clauses`).
 """
 
 from __future__ import annotations
@@ -29,28 +14,19 @@ import ast
 import builtins
 import copy
 import enum
-import functools
 import hashlib
-import importlib
-import importlib.util
 import inspect
-import linecache
-import sys
 import textwrap
 import types
 import typing
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, TypeVar, overload
-
-from assay.errors import AssayError
+from typing import Any
 
 from . import ir
 from .domains import (
     PROPOSAL,
     BoolDomain,
-    DecodeError,
     Domain,
     DomainError,
     EnumDomain,
@@ -62,290 +38,16 @@ from .domains import (
     domain_of,
     split_role,
 )
-from .ir import Clause
+from .errors import InvalidSpec, SpecLoadError
+from .spec import Param, Spec, distinct, implies
 
-__all__ = ["InvalidSpec", "Param", "Spec", "SpecLoadError", "distinct", "implies", "load", "spec"]
-
-
-class InvalidSpec(AssayError, TypeError):
-    """A spec uses a construct outside the subset, or is badly typed.
-
-    ``location`` is ``file:line:col``; ``construct`` names what was refused and
-    ``hint`` what to write instead.
-    """
-
-    def __init__(self, why: str, *, location: str, construct: str = "", hint: str = "",
-                 spec: str = "") -> None:
-        message = f"{location}: {why}"
-        if hint:
-            message += f" (hint: {hint})"
-        super().__init__(message)
-        self.location = location
-        self.construct = construct
-        self.why = why
-        self.hint = hint
-        self.spec = spec
+__all__ = ["Built", "build"]
 
 
-class SpecLoadError(AssayError, ImportError):
-    """A spec reference (``module:name`` or ``path.py[:name]``) cannot be loaded."""
+def build(owner: Spec) -> Built:
+    """The parameters, IR, source hash and clause functions of ``owner``, or InvalidSpec."""
+    return _Frontend(owner).build()
 
-
-def implies(a: bool, b: bool) -> bool:
-    """``a`` implies ``b``.  A plain function: both arguments are evaluated."""
-    return (not a) or b
-
-
-def distinct(items: Iterable[Any]) -> bool:
-    """No two items are equal (the all-different constraint); items are ints, bools, strs or enum members."""
-    seen = items if isinstance(items, list) else list(items)
-    return len(set(seen)) == len(seen)
-
-
-# --- the decorator and the Spec object ----------------------------------------
-
-
-@dataclass(frozen=True)
-class Param:
-    name: str
-    role: str  # "given" | "proposal"
-    domain: Domain
-    loc: ir.Loc
-
-
-F = TypeVar("F", bound=Callable[..., bool])
-
-
-class Spec:
-    """A loaded spec: the Python function, its parameters' domains and its IR.
-
-    The IR is built on first use (so helpers may be defined below the spec);
-    :func:`load` builds it at once so that a bad spec fails when it is loaded.
-    """
-
-    def __init__(self, fn: Callable[..., bool], *, unique: bool = False,
-                 maximize: Callable[..., int] | None = None,
-                 minimize: Callable[..., int] | None = None) -> None:
-        if maximize is not None and minimize is not None:
-            raise TypeError("a spec takes maximize= or minimize=, not both")
-        self.fn = fn
-        self.name = fn.__name__
-        self.unique = unique
-        self.objective_fn = maximize or minimize
-        self.sense = "max" if maximize is not None else ("min" if minimize is not None else None)
-        self.ref = f"{fn.__module__}:{fn.__qualname__}"
-        functools.update_wrapper(self, fn)
-
-    def __call__(self, *args: Any, **kwargs: Any) -> bool:
-        return self.fn(*args, **kwargs)
-
-    def __repr__(self) -> str:
-        return f"<spec {self.ref}>"
-
-    @functools.cached_property
-    def _built(self) -> _Built:
-        return _Frontend(self).build()
-
-    @property
-    def params(self) -> tuple[Param, ...]:
-        return self._built.params
-
-    @property
-    def ir(self) -> ir.SpecIR:
-        return self._built.ir
-
-    @property
-    def source_hash(self) -> str:
-        """sha256 of everything that gives the spec its meaning: its source, its helpers', its domains."""
-        return self._built.source_hash
-
-    @functools.cached_property
-    def proposal(self) -> Param:
-        return next(p for p in self.params if p.role == "proposal")
-
-    @functools.cached_property
-    def givens(self) -> tuple[Param, ...]:
-        return tuple(p for p in self.params if p.role == "given")
-
-    @property
-    def file(self) -> str:
-        return inspect.getsourcefile(self.fn) or "<unknown>"
-
-    # -- the trusted evaluator ---------------------------------------------------
-
-    def decode_givens(self, givens: Any) -> dict[str, Any]:
-        """The givens (a JSON object) as the spec's Python values, or DecodeError naming the bad part."""
-        names = ", ".join(p.name for p in self.givens) or "no givens"
-        if not isinstance(givens, dict):
-            raise DecodeError("givens", f"expected an object with {names}, got {type(givens).__name__}")
-        values: dict[str, Any] = {}
-        for p in self.givens:
-            if p.name not in givens:
-                raise DecodeError(f"givens.{p.name}", f"missing (the spec takes {names})")
-            values[p.name] = p.domain.decode(givens[p.name], f"givens.{p.name}")
-            bad = next(p.domain.out_of_bounds(values[p.name], f"givens.{p.name}"), None)
-            if bad is not None:
-                raise DecodeError(f"givens.{p.name}", bad)
-        extra = [k for k in givens if k not in values]
-        if extra:
-            raise DecodeError(f"givens.{extra[0]}", f"not a given of this spec (it takes {names})")
-        return values
-
-    def decode_proposal(self, proposal: Any) -> Any:
-        """The proposal (a JSON value) as a Python value of its domain, or DecodeError."""
-        return self.proposal.domain.decode(proposal, "proposal")
-
-    def out_of_bounds(self, value: Any) -> list[str]:
-        """Sentences naming each part of a decoded proposal outside its declared bounds."""
-        return list(self.proposal.domain.out_of_bounds(value, self.proposal.name))
-
-    def holds(self, values: dict[str, Any]) -> bool:
-        """The trusted evaluator: CPython runs the spec's own code on decoded values.
-
-        The source was checked to lie in the pure subset when the spec was
-        built, and the values come from the domains' decoders, never from
-        evaluating proposal text.  Anything the spec raises makes it false;
-        only the bool ``True`` is acceptance.  Bounds are checked separately
-        (:meth:`out_of_bounds`).
-        """
-        _ = self.ir  # the subset check must have passed before the code runs
-        try:
-            return self.fn(**values) is True
-        except Exception:
-            return False
-
-    def violated_clauses(self, values: dict[str, Any]) -> list[Clause]:
-        """The clauses that do not hold on ``values``, each decided by CPython on its own.
-
-        Each clause runs as a function compiled from the spec's own source:
-        its assignments, then ``return <clause>``.  A clause that raises is
-        violated, as it would make the spec raise.
-        """
-        out = []
-        for clause, fn in zip(self.ir.clauses, self._built.clause_fns, strict=True):
-            try:
-                holds = fn(**values) is True
-            except Exception:
-                holds = False
-            if not holds:
-                out.append(clause)
-        return out
-
-
-@overload
-def spec(fn: F, /) -> Spec: ...
-@overload
-def spec(*, unique: bool = ..., maximize: Callable[..., int] | None = ...,
-         minimize: Callable[..., int] | None = ...) -> Callable[[F], Spec]: ...
-
-
-def spec(fn: Any = None, /, *, unique: bool = False, maximize: Any = None,
-         minimize: Any = None) -> Any:
-    """Mark a function as a spec.
-
-    ``unique=True`` asks the kernel to prove the proposal is the only solution;
-    ``maximize=f`` / ``minimize=f`` name a helper over the same parameters
-    (an int objective) and ask it to prove the proposal optimal.
-    """
-    def wrap(f: Callable[..., bool]) -> Spec:
-        return Spec(f, unique=unique, maximize=maximize, minimize=minimize)
-    return wrap(fn) if fn is not None else wrap
-
-
-def load(ref: str, *, fresh: bool = False) -> Spec:
-    """Load a spec from ``module:name``, ``path/to/file.py:name`` or ``path/to/file.py``.
-
-    The IR is built at once: a spec outside the subset raises :class:`InvalidSpec`.
-    ``fresh=True`` executes the spec's file anew instead of reusing a module
-    already imported, so a recheck sees the spec as it is on disk now.
-    """
-    target, _, name = ref.partition(":")
-    by_path = target.endswith(".py") or "/" in target
-    if by_path:
-        path = Path(target)
-        if not path.is_file():
-            raise SpecLoadError(f"spec file not found: {target}")
-        module = _import_file(path, fresh=fresh)
-    elif fresh and (origin := _module_file(target)) is not None:
-        module = _import_file(origin, fresh=True)
-    else:
-        try:
-            module = importlib.import_module(target)
-        except InvalidSpec:
-            raise
-        except Exception as exc:
-            raise SpecLoadError(f"spec module {target!r} does not import: "
-                                f"{type(exc).__name__}: {exc}") from exc
-    if name:
-        obj: Any = module
-        for part in name.split("."):
-            obj = getattr(obj, part, None)
-        if not isinstance(obj, Spec):
-            raise SpecLoadError(f"{target} has no spec named {name!r}" + _available(module))
-    else:
-        found = [v for v in vars(module).values() if isinstance(v, Spec)]
-        if len(found) != 1:
-            raise SpecLoadError(f"{target} defines {len(found)} specs; name one as {target}:NAME"
-                                + _available(module))
-        obj = found[0]
-    if by_path:
-        # A spec loaded by path is reloaded by path in a fresh process (recheck).
-        obj.ref = f"{Path(target).resolve()}:{obj.name}"
-    elif fresh:
-        obj.ref = f"{target}:{obj.name}"
-    loaded: Spec = obj
-    _ = loaded.ir  # build now: refuse a bad spec at load time
-    return loaded
-
-
-def _module_file(name: str) -> Path | None:
-    """The source file of an importable module, without importing it (None if not a plain file)."""
-    try:
-        found = importlib.util.find_spec(name)
-    except (ImportError, ValueError):
-        return None
-    if found is None or not found.origin or not found.origin.endswith(".py") \
-            or found.submodule_search_locations is not None:
-        return None
-    return Path(found.origin)
-
-
-_fresh_count = 0
-
-
-def _import_file(path: Path, *, fresh: bool) -> types.ModuleType:
-    global _fresh_count  # noqa: PLW0603 - a counter for unique module names
-    key = hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:12]
-    mod_name = f"assay_spec_{key}"
-    if fresh:
-        _fresh_count += 1
-        mod_name = f"{mod_name}_fresh{_fresh_count}"
-    elif mod_name in sys.modules:
-        return sys.modules[mod_name]
-    linecache.checkcache(str(path))
-    file_spec = importlib.util.spec_from_file_location(mod_name, path)
-    if file_spec is None or file_spec.loader is None:
-        raise SpecLoadError(f"cannot import spec file {path}")
-    module = importlib.util.module_from_spec(file_spec)
-    # Registered while it runs (dataclasses look their module up); a fresh copy is dropped after.
-    sys.modules[mod_name] = module
-    try:
-        file_spec.loader.exec_module(module)
-    except InvalidSpec:
-        del sys.modules[mod_name]
-        raise
-    except Exception as exc:
-        del sys.modules[mod_name]
-        raise SpecLoadError(f"spec file {path} does not import: {type(exc).__name__}: {exc}") from exc
-    return module
-
-
-def _available(module: types.ModuleType) -> str:
-    names = sorted(k for k, v in vars(module).items() if isinstance(v, Spec))
-    return f" (specs there: {', '.join(names)})" if names else " (it defines no @spec functions)"
-
-
-# --- the front end ------------------------------------------------------------
 
 _HINTS: dict[type, str] = {
     ast.For: "write all(... for x in ...) or any(...) instead of a for loop",
@@ -433,7 +135,9 @@ class _Source:
 
 
 @dataclass(frozen=True)
-class _Built:
+class Built:
+    """What the front end makes of a spec."""
+
     params: tuple[Param, ...]
     ir: ir.SpecIR
     source_hash: str
@@ -478,7 +182,7 @@ class _Frontend:
 
     # -- entry ------------------------------------------------------------------
 
-    def build(self) -> _Built:
+    def build(self) -> Built:
         fn = self.owner.fn
         src = self._source_of(fn)
         self.current = src
@@ -520,7 +224,7 @@ class _Frontend:
         spec_ir = ir.SpecIR(self.owner.name, tuple(scope.names[p.name] for p in params),
                             tuple(clauses), objective, self.owner.sense, claims_line)
         self.current = src
-        return _Built(tuple(params), spec_ir, self.hash.hexdigest(), _clause_functions(src, lets, parts))
+        return Built(tuple(params), spec_ir, self.hash.hexdigest(), _clause_functions(src, lets, parts))
 
     def _hints(self, fn: Callable[..., Any], src: _Source) -> dict[str, Any]:
         try:
