@@ -97,8 +97,8 @@ Value = Union[Term, tuple["Value", ...], RecordVal, SymList]  # noqa: UP007 - a 
 
 
 @dataclass(frozen=True)
-class Step:
-    """One step of an iteration: it raises (``err``), or yields ``value`` when ``present``."""
+class StreamItem:
+    """One item of an iteration (a Stream): it raises (``err``), or yields ``value`` when ``present``."""
 
     present: Term
     value: Value
@@ -110,7 +110,7 @@ class Stream:
     """An iteration: ``init_err`` raises when it is created, then the steps run in order."""
 
     init_err: Term
-    steps: tuple[Step, ...]
+    steps: tuple[StreamItem, ...]
 
 
 # --- the encoding of a whole spec ---------------------------------------------
@@ -789,16 +789,16 @@ class _Encoder:
                 s = self.stream(xs, env)
                 before = _count_before([st.present for st in s.steps])
                 return Stream(s.init_err, tuple(
-                    Step(st.present, (n, st.value), st.err) for st, n in zip(s.steps, before,
+                    StreamItem(st.present, (n, st.value), st.err) for st, n in zip(s.steps, before,
                                                                            strict=True)))
             case ir.Call(fn="zip", args=args):
                 return self._zip(args, env)
         v, err = self.expr(e, env)
         if isinstance(v, tuple):
-            return Stream(err, tuple(Step(T.TRUE, x, T.FALSE) for x in v))
+            return Stream(err, tuple(StreamItem(T.TRUE, x, T.FALSE) for x in v))
         if not isinstance(v, SymList):
             raise Unsupported(f"line {e.loc.line}: cannot iterate over {e.type}")
-        return Stream(err, tuple(Step(g, x, T.FALSE) for g, x in v.slots))
+        return Stream(err, tuple(StreamItem(g, x, T.FALSE) for g, x in v.slots))
 
     def _range(self, r: ir.RangeIter, env: Env) -> Stream:
         start, se = self.expr(r.start, env)
@@ -810,7 +810,7 @@ class _Encoder:
             if len(rng) > MAX_UNROLL:
                 raise Unsupported(f"line {r.loc.line}: range of {len(rng)} items is more than "
                                   f"the {MAX_UNROLL} the encoding unrolls")
-            return Stream(T.or_(se, te), tuple(Step(T.TRUE, T.int_const(i), T.FALSE) for i in rng))
+            return Stream(T.or_(se, te), tuple(StreamItem(T.TRUE, T.int_const(i), T.FALSE) for i in rng))
         s_lo, s_hi = T.int_bounds(s, self.bounds)
         t_lo, t_hi = T.int_bounds(t, self.bounds)
         if k > 0:
@@ -827,7 +827,7 @@ class _Encoder:
         steps = []
         for i in range(n):
             x = T.add(s, T.int_const(i * k))
-            steps.append(Step(T.lt(x, t) if k > 0 else T.gt(x, t), x, T.FALSE))
+            steps.append(StreamItem(T.lt(x, t) if k > 0 else T.gt(x, t), x, T.FALSE))
         return Stream(T.or_(se, te), tuple(steps))
 
     def _zip(self, args: Sequence[ir.Expr], env: Env) -> Stream:
@@ -839,14 +839,14 @@ class _Encoder:
         lists = [_compact(SymList(tuple((st.present, st.value) for st in s.steps), False))
                  for s in streams]
         n = min(len(xs.slots) for xs in lists)
-        steps = tuple(Step(T.and_(*(xs.slots[k][0] for xs in lists)),
+        steps = tuple(StreamItem(T.and_(*(xs.slots[k][0] for xs in lists)),
                            tuple(xs.slots[k][1] for xs in lists), T.FALSE) for k in range(n))
         return Stream(T.or_(*(s.init_err for s in streams)), steps)
 
     def _comprehension(self, gens: Sequence[ir.Generator], elt: ir.Expr, env: Env) -> Stream:
         g, rest = gens[0], gens[1:]
         src = self.stream(g.iter, env)
-        steps: list[Step] = []
+        steps: list[StreamItem] = []
         for st in src.steps:
             if st.present is T.FALSE and st.err is T.FALSE:
                 continue
@@ -869,13 +869,13 @@ class _Encoder:
                 sub = self._comprehension(rest, elt, inner)
                 taken = T.and_(live, keep)
                 # A header step: this item's own error, its filters', and creating the inner iterable.
-                steps.append(Step(T.FALSE, _dummy(sub, elt), T.or_(
+                steps.append(StreamItem(T.FALSE, _dummy(sub, elt), T.or_(
                     st.err, T.and_(st.present, T.or_(ferr, T.and_(keep, sub.init_err))))))
-                steps.extend(Step(T.and_(taken, s2.present), s2.value, T.and_(taken, s2.err))
+                steps.extend(StreamItem(T.and_(taken, s2.present), s2.value, T.and_(taken, s2.err))
                              for s2 in sub.steps)
             else:
                 v, ve = self.expr(elt, inner)
-                steps.append(Step(T.and_(st.present, keep), v, T.or_(
+                steps.append(StreamItem(T.and_(st.present, keep), v, T.or_(
                     st.err, T.and_(st.present, T.or_(ferr, T.and_(keep, ve))))))
         if len(steps) > MAX_UNROLL:
             raise Unsupported(f"line {elt.loc.line}: a comprehension of up to {len(steps)} steps "
@@ -897,7 +897,7 @@ def _dummy(sub: Stream, elt: ir.Expr) -> Value:
 def _strict(s: Stream) -> Stream:
     """The stream after building it into a list first: every step's error happens up front."""
     return Stream(T.or_(s.init_err, *(st.err for st in s.steps)),
-                  tuple(Step(st.present, st.value, T.FALSE) for st in s.steps))
+                  tuple(StreamItem(st.present, st.value, T.FALSE) for st in s.steps))
 
 
 def _all_any(s: Stream, is_all: bool) -> tuple[Term, Term]:
