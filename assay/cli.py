@@ -195,7 +195,7 @@ def _check(args: argparse.Namespace) -> int:
     from assay.bridges.answers import AnswerError, proposal_value
     from assay.bridges.records import MISSING, BadLine, read_records
     from assay.kernel import Location, check, malformed
-    from assay.report import Result, Tally, make_report
+    from assay.report import CheckTally, LineVerdict, make_report
 
     if not args.timeout > 0:
         raise UsageError(f"--timeout must be a positive number of seconds, got {args.timeout}")
@@ -205,27 +205,27 @@ def _check(args: argparse.Namespace) -> int:
         domain = spec.proposal.domain
         needs_givens = ", ".join(p.name for p in spec.givens)
 
-        def judge(item: Any) -> Result:
+        def judge(item: Any) -> LineVerdict:
             if isinstance(item, BadLine):
-                return Result(item.id, item.line, malformed(
+                return LineVerdict(item.id, item.line, malformed(
                     f"line {item.line}: {item.why}", Location(item.line, item.column)))
             if item.givens is MISSING and needs_givens:
-                return Result(item.id, item.line, malformed(
+                return LineVerdict(item.id, item.line, malformed(
                     f"line {item.line}: missing field 'givens' (the spec takes {needs_givens})",
                     Location(item.line, 1)))
             givens = {} if item.givens is MISSING else item.givens
             answer = proposal_value(domain, item.proposal)
             if isinstance(answer, AnswerError):
-                return Result(item.id, item.line, malformed(
+                return LineVerdict(item.id, item.line, malformed(
                     f"line {item.line}: no parsable answer in the proposal text: {answer.message} "
                     f"(text line {answer.line}, column {answer.column})",
                     Location(answer.line, answer.column, "proposal")))
             where = Location(answer.line, answer.column) if answer.line else None
             verdict = check(spec, givens, answer.value, store=store, timeout=args.timeout,
                             vacuity=args.vacuity, explain=args.explain, where=where)
-            return Result(item.id, item.line, verdict)
+            return LineVerdict(item.id, item.line, verdict)
 
-        tally = Tally(allow_unknown=args.allow_unknown)
+        tally = CheckTally(allow_unknown=args.allow_unknown)
         with _open_output(args.output) as out, _progress(source.size, out) as (advance, out):
             report = make_report(args.format, out, spec_ref=args.spec, source=source.name,
                                  allow_unknown=args.allow_unknown)

@@ -144,7 +144,7 @@ def loop_cases() -> list[LoopCase]:
 def run_loop(store: Path, out: TextIO = sys.stdout) -> bool:
     """The loop part of the demo: each task worked by its strategy with replayed model outputs; True if as designed."""
     from assay.api import parse_answer
-    from assay.bridges.models.replay import ReplayBackend
+    from assay.bridges.models.recorded import ReplayBackend
     from assay.kernel.ledger import Ledger
     from assay.kernel.loop import PRESETS, Budget, Task, run_task
 

@@ -41,7 +41,7 @@ from typing import Any, TextIO
 
 from assay.errors import UsageError
 
-__all__ = ["FORMATS", "Corroboration", "Tally", "detect", "replay_file"]
+__all__ = ["FORMATS", "Corroboration", "ReplayTally", "detect", "replay_file"]
 
 # Logic-LM datasets: the name in the file, and the bridge that reads its programs.
 FORMATS = {
@@ -55,7 +55,7 @@ _LOGICLM_FIELDS = ("id", "options", "answer", "raw_logic_programs")
 
 
 @dataclass
-class Tally:
+class ReplayTally:
     """One file's figures (the JSON object ``--format json`` prints)."""
 
     file: str
@@ -150,7 +150,7 @@ def _load(path: Path) -> Any:
 
 def replay_file(path: Path, *, gold: Path | None = None, timeout: float = 10.0, limit: int | None = None,
                 details: TextIO | None = None, progress: bool = False,
-                corroborate: Path | Corroboration | None = None) -> Tally:
+                corroborate: Path | Corroboration | None = None) -> ReplayTally:
     """Replay one file; per-record errors are counted (as malformed) and listed, never raised.
 
     ``corroborate``: a Logic-LM file of the same dataset whose verdict must
@@ -163,7 +163,7 @@ def replay_file(path: Path, *, gold: Path | None = None, timeout: float = 10.0, 
     if other is not None and (fmt == "linc" or other.format != fmt):
         raise UsageError(f"{path} is {_describe(fmt)} but {other.path} (--corroborate) is {_describe(other.format)}: "
                          "a file is corroborated only by a Logic-LM file of the same dataset")
-    tally = Tally(str(path), fmt)
+    tally = ReplayTally(str(path), fmt)
     if fmt == "linc":
         _replay_linc(path, data, gold, tally, timeout=timeout, limit=limit, details=details, progress=progress)
     else:
@@ -255,7 +255,7 @@ def _open_question(formalisation: Any, label: str) -> bool:
     return formalisation is not None and any(o.label == label and o.open_question for o in formalisation.options)
 
 
-def _replay_logiclm(path: Path, records: list[dict[str, Any]], fmt: str, tally: Tally, *, timeout: float,
+def _replay_logiclm(path: Path, records: list[dict[str, Any]], fmt: str, tally: ReplayTally, *, timeout: float,
                     limit: int | None, details: TextIO | None, progress: bool,
                     other: Corroboration | None = None) -> None:
     import importlib
@@ -309,7 +309,7 @@ def _judge(bridge: Any, program: str, record: Any, source: str, fmt: str, *, tim
     return judge(lambda: bridge.formalise(program, record), source, timeout=timeout)
 
 
-def _replay_linc(path: Path, problems: list[list[str]], gold_path: Path | None, tally: Tally, *, timeout: float,
+def _replay_linc(path: Path, problems: list[list[str]], gold_path: Path | None, tally: ReplayTally, *, timeout: float,
                  limit: int | None, details: TextIO | None, progress: bool) -> None:
     gold_path = gold_path or path.with_name("folio_references.json")
     if not gold_path.exists():
@@ -325,7 +325,7 @@ def _replay_linc(path: Path, problems: list[list[str]], gold_path: Path | None, 
     from assay.kernel.backends import Message
 
     used = available = 0
-    majority = Tally(str(path), "linc-majority")
+    majority = ReplayTally(str(path), "linc-majority")
     for n, samples in enumerate(_bar(problems[:limit], progress, path.name)):
         # The ten samples are the model's answers when asked again: served by a replay backend, read through
         # the same re-offload path a live model takes, each decided only when the policy asks for it.
@@ -364,7 +364,7 @@ def show_progress() -> bool:
     return sys.stderr.isatty() and not os.environ.get("CI")
 
 
-def text_table(tallies: Sequence[Tally]) -> str:
+def text_table(tallies: Sequence[ReplayTally]) -> str:
     """The figures of every file as a fixed-width table."""
     head = f"{'file':<58} {'total':>5} {'acc':>4} {'ok':>4} {'wrong':>5} {'abst':>4} {'malf':>4} {'rep':>4} " \
            f"{'accuracy':>8} {'selective':>9}"

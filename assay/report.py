@@ -26,12 +26,12 @@ from typing import Any, Final, TextIO
 
 from assay.kernel import Outcome, Verdict
 
-__all__ = ["FORMATS", "JsonReport", "JunitReport", "Report", "Result", "Tally", "TextReport",
+__all__ = ["FORMATS", "CheckTally", "JsonReport", "JunitReport", "LineVerdict", "Report", "TextReport",
            "make_report", "passes"]
 
 
 @dataclass(frozen=True)
-class Result:
+class LineVerdict:
     """One proposal's verdict, with its record's id and 1-based line in the input."""
 
     id: str | int
@@ -45,7 +45,7 @@ def passes(outcome: Outcome, *, allow_unknown: bool = False) -> bool:
 
 
 @dataclass
-class Tally:
+class CheckTally:
     """Counts by outcome and the run's wall time, for the summary line and the exit code."""
 
     allow_unknown: bool = False
@@ -93,10 +93,10 @@ class Report(ABC):
         """Write what comes before the first result (a header), if anything."""
 
     @abstractmethod
-    def add(self, result: Result) -> None:
+    def add(self, result: LineVerdict) -> None:
         """Write one result."""
 
-    def finish(self, tally: Tally) -> None:
+    def finish(self, tally: CheckTally) -> None:
         """Write what comes after the last result."""
         self.out.flush()
 
@@ -138,7 +138,7 @@ class TextReport(Report):
     def start(self) -> None:
         self.out.write(f"{'ID':<{_ID_WIDTH}}  {'VERDICT':<9}  {'SECONDS':>7}  REASON\n")
 
-    def add(self, result: Result) -> None:
+    def add(self, result: LineVerdict) -> None:
         v = result.verdict
         rid = clip(printable(str(result.id)), _ID_WIDTH)
         reason = clip(printable(v.reason), self.reason_width)
@@ -152,7 +152,7 @@ class TextReport(Report):
         self.out.write("\n".join(lines) + "\n")
         self.out.flush()
 
-    def finish(self, tally: Tally) -> None:
+    def finish(self, tally: CheckTally) -> None:
         self.out.write(tally.summary() + "\n")
         super().finish(tally)
 
@@ -160,7 +160,7 @@ class TextReport(Report):
 # --- JSON Lines ----------------------------------------------------------------
 
 
-def result_json(result: Result) -> dict[str, Any]:
+def result_json(result: LineVerdict) -> dict[str, Any]:
     """The JSON object of one result: id, line, then the verdict's own fields."""
     return {"id": result.id, "line": result.line, **result.verdict.to_json()}
 
@@ -169,7 +169,7 @@ class JsonReport(Report):
     """One JSON object per line: id, line, verdict, reason, violations, where, claims, certificate,
     seconds."""
 
-    def add(self, result: Result) -> None:
+    def add(self, result: LineVerdict) -> None:
         # ASCII only: model text can hold lone surrogates (not UTF-8 at all) and U+0085 or
         # U+2028, which many readers (Python's str.splitlines among them) take for line breaks.
         self.out.write(json.dumps(result_json(result), ensure_ascii=True) + "\n")
@@ -207,7 +207,7 @@ class JunitReport(Report):
         self._counts: Counter[str] = Counter()
         self._timestamp = time.strftime("%Y-%m-%dT%H:%M:%S")
 
-    def add(self, result: Result) -> None:
+    def add(self, result: LineVerdict) -> None:
         v = result.verdict
         case = ET.Element("testcase", {
             "classname": xml_text(self.spec_ref),
@@ -226,7 +226,7 @@ class JunitReport(Report):
             element.text = xml_text(_details(v))
         self._cases.write("    " + ET.tostring(case, encoding="unicode") + "\n")
 
-    def finish(self, tally: Tally) -> None:
+    def finish(self, tally: CheckTally) -> None:
         counts = {"tests": str(self._counts["tests"]), "failures": str(self._counts["failure"]),
                   "errors": str(self._counts["error"]), "skipped": str(self._counts["skipped"]),
                   "time": f"{tally.seconds:.3f}"}

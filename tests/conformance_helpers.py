@@ -51,28 +51,30 @@ def expr_of(spec: Any) -> ir.Expr:
     return e.operands[1]
 
 
-# --- the three kinds of outcome -------------------------------------------------------
+# --- the three ways of evaluating ------------------------------------------------------
 
 
 @dataclasses.dataclass(frozen=True)
-class Outcome:
+class Evaluation:
+    """What one way of evaluating an expression gave: it raised, or it returned ``value``."""
+
     raised: bool
     value: Any = None
 
 
-def cpython(ref: Any, inputs: Mapping[str, Any]) -> Outcome:
+def cpython(ref: Any, inputs: Mapping[str, Any]) -> Evaluation:
     """Run the reference function itself."""
     try:
-        return Outcome(False, ref(**inputs))
+        return Evaluation(False, ref(**inputs))
     except CPYTHON_ERRORS:
-        return Outcome(True)
+        return Evaluation(True)
 
 
-def evaluator(e: ir.Expr, inputs: Mapping[str, Any]) -> Outcome:
+def evaluator(e: ir.Expr, inputs: Mapping[str, Any]) -> Evaluation:
     try:
-        return Outcome(False, evaluate(e, inputs))
+        return Evaluation(False, evaluate(e, inputs))
     except Undefined:
-        return Outcome(True)
+        return Evaluation(True)
 
 
 def same(a: Any, b: Any) -> bool:
@@ -136,7 +138,7 @@ class Pins:
         return T.var(name, sort)
 
 
-def mismatch(value: Value, err: T.Term, expected: Outcome, t: ir.Type) -> T.Term:
+def mismatch(value: Value, err: T.Term, expected: Evaluation, t: ir.Type) -> T.Term:
     """True where the encoding's outcome differs from CPython's."""
     if expected.raised:
         return T.not_(err)

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from assay.bridges.models.openai import OpenAIBackend
-from assay.bridges.models.replay import RecordedOutput, ReplayBackend
+from assay.bridges.models.recorded import RecordedOutput, ReplayBackend
 from assay.kernel.backends import BackendError, Completion, Message, ModelBackend, Prompt
 from assay.specs.library.word_problem import chickens_and_rabbits
 
@@ -220,7 +220,7 @@ def test_replay_reads_jsonl(tmp_path: Any) -> None:
     ('{"task": "t", "text": "x", "score": 1}', "unexpected field 'score'"),
 ])
 def test_a_bad_jsonl_line_is_named_by_file_and_line(tmp_path: Any, line: str, why: str) -> None:
-    from assay.bridges.models.replay import ReplayFileError
+    from assay.bridges.models.recorded import ReplayFileError
 
     path = tmp_path / "outputs.jsonl"
     path.write_text('{"task": "t", "text": "fine"}\n' + line + "\n", encoding="utf-8")

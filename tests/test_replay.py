@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from assay.errors import UsageError
-from assay.replay import Tally, detect, replay_file
+from assay.replay import ReplayTally, detect, replay_file
 
 DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "datasets"
 
@@ -65,7 +65,7 @@ def test_linc_generations_need_their_gold(tmp_path: Path) -> None:
 
 
 def test_tally_figures() -> None:
-    t = Tally("f")
+    t = ReplayTally("f")
     for answer, gold, outcome in [("A", "A", "accepted"), ("B", "A", "accepted"), ("C", "C", "repaired"),
                                   (None, "A", "unknown"), (None, "B", "malformed")]:
         t.count(answer, gold, outcome)
@@ -171,7 +171,7 @@ def folio(tmp_path: Path, name: str, records: dict[str, tuple[str, str]]) -> Pat
                                    "raw_logic_programs": [program]} for rid, (program, gold) in records.items()])
 
 
-def replay_rows(path: Path, out: Path, **kwargs: object) -> tuple[Tally, dict[str, dict[str, object]]]:
+def replay_rows(path: Path, out: Path, **kwargs: object) -> tuple[ReplayTally, dict[str, dict[str, object]]]:
     """The tally and the --details rows (by id) of one replay; the rows are written to ``out``."""
     with out.open("w") as details:
         t = replay_file(path, details=details, **kwargs)  # type: ignore[arg-type]
@@ -274,7 +274,7 @@ def test_real_folio_gpt4_corroborated_by_gpt35_adds_up(tmp_path: Path) -> None:
     t, rows = replay_rows(first, tmp_path / "rows.jsonl", limit=limit, corroborate=other)
     uncertain = {r["id"]: next(o[0] for o in r["options"] if o.endswith("Uncertain"))
                  for r in json.loads(first.read_text())[:limit]}
-    expected = Tally("expected")
+    expected = ReplayTally("expected")
     consulted = 0
     for rid, row in alone.items():
         answer = row["answer"]

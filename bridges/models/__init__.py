@@ -2,7 +2,7 @@
 
 Each meets :class:`assay.kernel.backends.ModelBackend`.  The backends are
 imported on first use (``from assay.bridges.models import ReplayBackend``
-loads only ``replay``), so that importing this package loads no model library;
+loads only ``recorded``), so that importing this package loads no model library;
 only :mod:`assay.bridges.models.hf` imports transformers and torch, when a
 backend is built.
 
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
     from .hf import HFBackend
     from .openai import OpenAIBackend
-    from .replay import RecordedOutput, ReplayBackend
+    from .recorded import RecordedOutput, ReplayBackend
 
 __all__ = [
     "HFBackend",
@@ -32,7 +32,7 @@ __all__ = [
     "estimate_tokens",
 ]
 
-_LAZY = {"HFBackend": "hf", "OpenAIBackend": "openai", "RecordedOutput": "replay", "ReplayBackend": "replay"}
+_LAZY = {"HFBackend": "hf", "OpenAIBackend": "openai", "RecordedOutput": "recorded", "ReplayBackend": "recorded"}
 
 
 def __getattr__(name: str) -> Any:

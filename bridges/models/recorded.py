@@ -1,4 +1,4 @@
-"""Replay: a model backend that serves recorded outputs, for tests, demos and reruns without a model.
+"""Recorded outputs: a model backend that replays them, for tests, demos and reruns without a model.
 
 Each task (``Prompt.task``) has its own queue of recorded outputs; each call
 for that task takes the next one, so a re-offloaded task gets its second
