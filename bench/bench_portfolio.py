@@ -22,14 +22,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from assay.kernel.pool import CONFIGS, Job, Outcome, SolverPool
+from assay.kernel.pool import CONFIGS, Job, SolverPool, WorkerReply
 from assay.kernel.portfolio import DEFAULT_ARMS, definitive, race
 from smt_gen import Problem, generate
 
 SINGLES = ("z3", "cvc5", "cvc5-int-as-bv")
 
 
-def _wrong(p: Problem, o: Outcome) -> bool:
+def _wrong(p: Problem, o: WorkerReply) -> bool:
     return bool(p.expected) and definitive(o) and o.raw != p.expected
 
 

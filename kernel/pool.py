@@ -1,18 +1,21 @@
-"""Warm, isolated solver workers: z3 and cvc5 in their own processes, with hard limits.
+"""The parent's side of the solver pool: warm, isolated z3 and cvc5 workers, with hard limits.
 
 A :class:`SolverPool` keeps up to ``size`` worker processes (default: the
 number of cores), each with z3 and cvc5 already imported, and reuses them
 across queries, so a query pays for a pipe round trip, not a process start.
 A query crosses the boundary as SMT-LIB2 text (:func:`assay.specs.smt.to_smtlib`)
 plus the variables to read a model for; the answer comes back as the solver's
-raw word (``sat`` / ``unsat`` / ``unknown``), a reason, the model values and
-the solver's version.  The pool never interprets the word:
-:func:`assay.kernel.solvers.read_answer` does.
+raw word (``sat`` / ``unsat`` / ``unknown ...``), a reason, the model values,
+the solver's version and the sha256 of the text it solved, as a
+:class:`WorkerReply`.  The pool never interprets the word:
+:func:`assay.specs.solver_word.read_word` does.
 
-The worker is this file run as a script (``python -P pool.py``), speaking one
-JSON object per line over its stdin and stdout.  Plain pipes and one process
-per worker keep killing and reaping simple: no shared queues, locks or
-semaphores a killed process could leave behind.
+The worker is :mod:`.solver_worker` run as a script (``python -P
+solver_worker.py``), speaking one JSON object per line over its stdin and
+stdout.  Plain pipes and one process per worker keep killing and reaping
+simple: no shared queues, locks or semaphores a killed process could leave
+behind.  Fault injection for tests (workers that lie, crash or hang) is
+:mod:`.faults`, a subclass of this pool.
 
 Limits, from the gentlest to the hardest:
 
@@ -66,14 +69,17 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any, Final
 
+from .solver_worker import MEMORY_WORDS
+
 __all__ = [
     "CONFIGS",
     "DEFAULT_MEMORY_MB",
     "MAX_QUERY_BYTES",
     "Config",
     "Job",
-    "Outcome",
     "SolverPool",
+    "WorkerReply",
+    "job_message",
     "refusal",
 ]
 
@@ -88,8 +94,6 @@ _DEFAULT_WALL: Final = 600.0
 # push, reset, get-*) could change how the solver behaves and is refused.
 _COMMANDS: Final = frozenset({"set-logic", "set-info", "declare-sort", "declare-fun", "declare-const", "define-fun",
                               "assert", "check-sat"})
-_MEMORY_WORDS: Final = ("cannot allocate memory", "bad_alloc", "memoryerror", "out of memory",
-                        "max. memory exceeded", "memout")
 
 
 @dataclass(frozen=True)
@@ -140,13 +144,13 @@ class Job:
 
 
 @dataclass(frozen=True)
-class Outcome:
+class WorkerReply:
     """What came back for one job: the solver's raw word, never interpreted here."""
 
     config: str
     solver: str
     version: str
-    raw: str  # "sat" | "unsat" | "unknown"
+    raw: str  # the solver's word: "sat", "unsat", "unknown", "unknown (INCOMPLETE)", ...
     reason: str = ""
     model: Mapping[str, Any] | None = field(default=None, repr=False)
     seconds: float = 0.0  # wall time from sending the query to its answer
@@ -156,10 +160,10 @@ class Outcome:
 def solver_options(job: Job) -> dict[str, Any]:
     """The options the worker sets on its solver for ``job``, as certificates record them.
 
-    Kept beside :func:`_z3_solve` and :func:`_cvc5_solve`, which apply the same
-    rules: z3 takes ``timeout`` (ms) and ``rlimit``; cvc5 always produces
-    models and takes ``tlimit-per`` (ms) and ``rlimit-per``; then the
-    configuration's own options.
+    The worker (:mod:`.solver_worker`) applies the same rules: z3 takes
+    ``timeout`` (ms) and ``rlimit``; cvc5 always produces models and takes
+    ``tlimit-per`` (ms) and ``rlimit-per``; then the configuration's own
+    options.
     """
     ms = None if job.timeout is None else max(1, int(job.timeout * 1000))
     if job.config.solver == "z3":
@@ -174,6 +178,14 @@ def solver_options(job: Job) -> dict[str, Any]:
             out["rlimit-per"] = str(int(job.rlimit))
     out.update(dict(job.config.options))
     return out
+
+
+def job_message(job: Job) -> dict[str, Any]:
+    """The message a worker solves ``job`` from (:func:`.solver_worker.solve` reads it)."""
+    return {"solver": job.config.solver, "options": dict(job.config.options),
+            "models_only": job.config.finds_models_only, "smtlib": job.smtlib, "variables": dict(job.variables),
+            "timeout_ms": None if job.timeout is None else max(1, int(job.timeout * 1000)),
+            "rlimit": job.rlimit, "memory_mb": job.memory_mb}
 
 
 def refusal(smtlib: str) -> str:
@@ -226,7 +238,9 @@ def _top_level_commands(text: str) -> list[str]:
     return names
 
 
-# --- the parent's side ---------------------------------------------------------
+# --- the workers, seen from the parent -------------------------------------------
+
+_WORKER_SCRIPT: Final = os.path.join(os.path.dirname(os.path.abspath(__file__)), "solver_worker.py")
 
 
 class _Worker:
@@ -239,7 +253,7 @@ class _Worker:
         self.stderr_fd = _scratch_fd()
         self.memory_mb = memory_mb
         self.proc = subprocess.Popen(
-            [sys.executable, "-P", os.path.abspath(__file__), "--worker", str(memory_mb)],
+            [sys.executable, "-P", _WORKER_SCRIPT, "--worker", str(memory_mb)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr_fd, env=env,
             close_fds=True, start_new_session=True)
         assert self.proc.stdin is not None
@@ -351,14 +365,14 @@ class SolverPool:
 
     # -- public ---------------------------------------------------------------
 
-    def solve(self, job: Job) -> Outcome:
+    def solve(self, job: Job) -> WorkerReply:
         """Run one job; every failure is an ``unknown`` outcome with its reason."""
         out = self.run_many([job])[0]
         assert out is not None  # without `stop`, every job has an outcome
         return out
 
-    def run_many(self, jobs: Sequence[Job], *, stop: Callable[[Outcome], bool] | None = None,
-                 parallel: int | None = None) -> list[Outcome | None]:
+    def run_many(self, jobs: Sequence[Job], *, stop: Callable[[WorkerReply], bool] | None = None,
+                 parallel: int | None = None) -> list[WorkerReply | None]:
         """Run ``jobs`` on at most ``parallel`` (default: all) workers at once, in order.
 
         When ``stop`` returns True for an outcome, the jobs still running are
@@ -366,7 +380,7 @@ class SolverPool:
         ``unknown`` with a reason that starts with ``cancelled``) and those not
         started are skipped (None).  The result is in the order of ``jobs``.
         """
-        results: list[Outcome | None] = [None] * len(jobs)
+        results: list[WorkerReply | None] = [None] * len(jobs)
         pending = list(range(len(jobs)))
         width = min(self.size, len(jobs), parallel if parallel is not None else len(jobs))
         if width <= 0:
@@ -374,7 +388,7 @@ class SolverPool:
         for i in list(pending):  # refused texts never reach a worker
             why = refusal(jobs[i].smtlib)
             if why:
-                results[i] = Outcome(jobs[i].config.name, jobs[i].config.solver, "", "unknown", why)
+                results[i] = WorkerReply(jobs[i].config.name, jobs[i].config.solver, "", "unknown", why)
                 pending.remove(i)
         workers = self._take(min(width, len(pending))) if pending else []
         running: dict[int, _Running] = {}
@@ -441,32 +455,6 @@ class SolverPool:
                 w.proc.wait(timeout=1.0)
             w.kill_and_reap()
 
-    def fault(self, kind: str, seconds: float = 0.0, *, timeout: float = 5.0,
-              memory_mb: int | None = None) -> Outcome:
-        """Tell a worker to misbehave (``sleep``, ``segfault``, ``allocate``, ``exit``); for tests."""
-        job = Job("", {}, Config(f"fault-{kind}", "fault"), timeout=None, wall=timeout, memory_mb=memory_mb)
-        worker = self._take(1)[0]
-        results: list[Outcome | None] = [None]
-        message = {"op": "fault", "kind": kind, "seconds": seconds, "memory_mb": memory_mb}
-        r = self._start(0, job, worker, results, message=message)
-        if r is None:
-            self._give_back([self._fresh()])
-            assert results[0] is not None
-            return results[0]
-        out: Outcome | None = None
-        sel = selectors.DefaultSelector()
-        sel.register(worker.fd, selectors.EVENT_READ)
-        try:
-            while out is None:
-                if not sel.select(timeout=max(0.0, r.deadline - time.monotonic())):
-                    out = self._killed(r, "timeout")
-                    break
-                out = self._collect(r)
-        finally:
-            sel.close()
-            self._give_back([worker if worker.proc.returncode is None else self._fresh()])
-        return out
-
     # -- workers ----------------------------------------------------------------
 
     def _fresh(self) -> _Worker:
@@ -529,22 +517,20 @@ class SolverPool:
         w.kill_and_reap()
         return "crash: the worker did not start in time"
 
-    def _start(self, index: int, job: Job, worker: _Worker, results: list[Outcome | None], *,
-               message: Mapping[str, Any] | None = None) -> _Running | None:
+    def _message(self, job: Job) -> dict[str, Any]:
+        """The message that asks a worker ``job``'s question (a test's pool may add a fault to it)."""
+        return job_message(job)
+
+    def _start(self, index: int, job: Job, worker: _Worker, results: list[WorkerReply | None]) -> _Running | None:
         """Send a job; None (and an outcome in ``results``) when no worker could take it."""
         for _attempt in range(2):
             if not worker.ready:
                 why = self._await_ready(worker)
                 if why:
-                    results[index] = Outcome(job.config.name, job.config.solver, "", "unknown", why)
+                    results[index] = WorkerReply(job.config.name, job.config.solver, "", "unknown", why)
                     return None
             self._next_id += 1
-            msg = dict(message) if message is not None else {
-                "op": "solve", "solver": job.config.solver, "options": dict(job.config.options),
-                "models_only": job.config.finds_models_only, "smtlib": job.smtlib,
-                "variables": dict(job.variables),
-                "timeout_ms": None if job.timeout is None else max(1, int(job.timeout * 1000)),
-                "rlimit": job.rlimit, "memory_mb": job.memory_mb}
+            msg = self._message(job)
             msg["id"] = self._next_id
             worker.clear_stderr()
             sent = time.monotonic()
@@ -561,11 +547,11 @@ class SolverPool:
             else:
                 wall = _DEFAULT_WALL
             return _Running(index, job, worker, sent, sent + wall, worker.cpu)
-        results[index] = Outcome(job.config.name, job.config.solver, "", "unknown",
+        results[index] = WorkerReply(job.config.name, job.config.solver, "", "unknown",
                                  "crash: no worker could take the query")
         return None
 
-    def _collect(self, r: _Running) -> Outcome | None:
+    def _collect(self, r: _Running) -> WorkerReply | None:
         """Read what the worker wrote; an outcome once its answer (or its death) is in."""
         lines = r.worker.read_lines()
         if lines is None:
@@ -576,7 +562,7 @@ class SolverPool:
             reason = str(msg.get("reason", ""))
             if reason.startswith("memout"):  # a solver that ran out of memory may be left in a bad state
                 self._retire(r.worker)
-            return Outcome(r.job.config.name, r.job.config.solver, str(msg.get("version", "")),
+            return WorkerReply(r.job.config.name, r.job.config.solver, str(msg.get("version", "")),
                            str(msg.get("raw", "unknown")), reason, msg.get("model"),
                            time.monotonic() - r.sent, max(0.0, r.worker.cpu - r.cpu_before))
         return None
@@ -584,23 +570,23 @@ class SolverPool:
     def _retire(self, w: _Worker) -> None:
         w.kill_and_reap()
 
-    def _died(self, r: _Running) -> Outcome:
+    def _died(self, r: _Running) -> WorkerReply:
         code, cpu, rss_kib = r.worker.kill_and_reap()
         tail = r.worker.last_stderr
         cap = r.job.memory_mb or r.worker.memory_mb
-        if any(word in tail.lower() for word in _MEMORY_WORDS) or rss_kib >= cap * 1024 * 0.75:
+        if any(word in tail.lower() for word in MEMORY_WORDS) or rss_kib >= cap * 1024 * 0.75:
             kind = "memout"
         else:
             kind = "crash"
         last = tail.strip().splitlines()[-1][:200] if tail.strip() else ""
         detail = f"{kind}: the worker died ({_describe(code)})" + (f": {last}" if last else "")
-        return Outcome(r.job.config.name, r.job.config.solver, r.worker.versions.get(r.job.config.solver, ""),
+        return WorkerReply(r.job.config.name, r.job.config.solver, r.worker.versions.get(r.job.config.solver, ""),
                        "unknown", detail, None, time.monotonic() - r.sent, max(0.0, cpu - r.cpu_before))
 
-    def _killed(self, r: _Running, kind: str) -> Outcome:
+    def _killed(self, r: _Running, kind: str) -> WorkerReply:
         _, cpu, _ = r.worker.kill_and_reap()
         took = time.monotonic() - r.sent
-        return Outcome(r.job.config.name, r.job.config.solver, r.worker.versions.get(r.job.config.solver, ""),
+        return WorkerReply(r.job.config.name, r.job.config.solver, r.worker.versions.get(r.job.config.solver, ""),
                        "unknown", f"{kind}: the worker was killed after {took:.1f} s wall-clock", None, took,
                        max(0.0, cpu - r.cpu_before))
 
@@ -614,220 +600,3 @@ def _describe(code: int | None) -> str:
         except ValueError:
             return f"signal {-code}"
     return f"exit status {code}"
-
-
-# --- the worker's side ---------------------------------------------------------
-
-
-def _serve(memory_mb: int) -> None:  # pragma: no cover - runs in the worker process
-    import resource
-
-    # The cap comes before the solvers are loaded, so nothing they allocate escapes it.
-    cap = memory_mb * 1024 * 1024
-    resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        with contextlib.suppress(Exception):  # die with the parent, even mid-query
-            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    # Ctrl-C in the parent's terminal is the parent's to handle, not ours.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    import cvc5
-    import z3
-    from assay.specs import smt
-
-    versions = {"z3": str(z3.get_version_string()), "cvc5": str(getattr(cvc5, "__version__", "unknown"))}
-    out = sys.stdout.buffer
-    base = _vm_mb()
-
-    def reply(message: dict[str, Any]) -> None:
-        usage = resource.getrusage(resource.RUSAGE_SELF)
-        message["cpu"] = usage.ru_utime + usage.ru_stime
-        out.write(json.dumps(message).encode("utf-8", "surrogatepass") + b"\n")
-        out.flush()
-
-    reply({"ready": True, "versions": versions})
-    for line in sys.stdin.buffer:
-        msg = json.loads(line)
-        if msg.get("op") == "fault":
-            if msg.get("memory_mb"):
-                resource.setrlimit(resource.RLIMIT_AS, (min(cap, int(msg["memory_mb"]) << 20), cap))
-            _fault(str(msg["kind"]), float(msg.get("seconds", 0.0)))
-            reply({"id": msg["id"], "raw": "unknown", "reason": "fault survived"})
-            continue
-        solver = str(msg["solver"])
-        limit = msg.get("memory_mb")
-        soft = min(cap, int(limit) * 1024 * 1024) if limit else cap
-        start = time.perf_counter()
-        try:
-            resource.setrlimit(resource.RLIMIT_AS, (soft, cap))
-            if solver == "z3":
-                raw, reason, model = _z3_solve(z3, smt, msg, max(16, soft // (1024 * 1024) - base - 64))
-            else:
-                raw, reason, model = _cvc5_solve(cvc5, smt, msg)
-        except MemoryError:
-            raw, reason, model = "unknown", "memout: MemoryError", None
-        except Exception as exc:
-            text = f"{type(exc).__name__}: {exc}"
-            memory = any(w in text.lower() for w in _MEMORY_WORDS)
-            raw, reason, model = "unknown", ("memout: " if memory else "error: ") + text[:500], None
-        finally:
-            resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
-        reply({"id": msg["id"], "raw": raw, "reason": reason, "model": model,
-               "version": versions.get(solver, ""), "seconds": time.perf_counter() - start})
-
-
-def _vm_mb() -> int:  # pragma: no cover - worker
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("VmSize:"):
-                    return int(line.split()[1]) // 1024
-    except OSError:
-        pass
-    return 0
-
-
-def _sorts(smt: Any, variables: Mapping[str, str]) -> dict[str, Any]:  # pragma: no cover - worker
-    from assay.specs.terms import Sort
-
-    return {n: Sort(s) for n, s in variables.items()}
-
-
-# A z3 context costs several milliseconds to make (most of a trivial query),
-# so a worker keeps one and gives each query a fresh solver in it; the context
-# is replaced now and then so that the terms it interns do not pile up.
-_Z3_CONTEXT_QUERIES = 256
-_z3_current: list[Any] = []  # [context, queries answered in it]
-
-
-def _z3_context(z3: Any) -> Any:  # pragma: no cover - worker
-    if not _z3_current or _z3_current[1] >= _Z3_CONTEXT_QUERIES:
-        _z3_current[:] = [z3.Context(), 0]
-    _z3_current[1] += 1
-    return _z3_current[0]
-
-
-def _z3_solve(z3: Any, smt: Any, msg: Mapping[str, Any], memory_mb: int
-              ) -> tuple[str, str, dict[str, Any] | None]:  # pragma: no cover - worker
-    z3.set_param("memory_max_size", memory_mb)
-    ctx = _z3_context(z3)
-    s = z3.Solver(ctx=ctx)
-    if msg.get("timeout_ms"):
-        s.set("timeout", int(msg["timeout_ms"]))
-    if msg.get("rlimit"):
-        s.set("rlimit", int(msg["rlimit"]))
-    options = dict(msg.get("options", {}))
-    for key, value in options.items():
-        s.set(key, value == "true" if value in ("true", "false") else value)
-    assertions = z3.parse_smt2_string(str(msg["smtlib"]), ctx=ctx)
-    if options.get("unsat_core") == "true":
-        for i, a in enumerate(assertions):
-            s.assert_and_track(a, z3.Bool(f"assay.core.{i}", ctx))
-        raw = str(s.check())
-        if raw == "unsat":
-            core = sorted(int(str(b).rsplit(".", 1)[1]) for b in s.unsat_core())
-            return raw, "", {"core": core, "assertions": len(assertions)}
-    else:
-        s.add(assertions)
-        raw = str(s.check())
-    if raw == "sat":
-        return raw, "", smt.z3_model_values(s.model(), _sorts(smt, msg["variables"]))
-    if raw == "unknown":
-        why = str(s.reason_unknown())
-        if "timeout" in why or "canceled" in why:
-            return raw, "timeout", None
-        if "memory" in why:
-            return raw, f"memout: {why}", None
-        if "resource" in why:
-            return raw, "resource-limit", None
-        return raw, f"unknown: {why}", None
-    return raw, "", None
-
-
-def _cvc5_solver(cvc5: Any, msg: Mapping[str, Any], options: Mapping[str, str]) -> tuple[Any, Any, Any]:
-    # pragma: no cover - worker
-    tm = cvc5.TermManager()
-    s = cvc5.Solver(tm)
-    s.setOption("produce-models", "true")
-    for key, value in options.items():
-        s.setOption(key, str(value))
-    sm = cvc5.SymbolManager(tm)
-    parser = cvc5.InputParser(s, sm)
-    parser.setStringInput(cvc5.InputLanguage.SMT_LIB_2_6, str(msg["smtlib"]), "query")
-    while True:
-        cmd = parser.nextCommand()
-        if cmd.isNull():
-            break
-        if cmd.getCommandName() == "check-sat":  # the worker asks, below, under its own limits
-            continue
-        cmd.invoke(s, sm)
-    return tm, s, sm
-
-
-def _cvc5_solve(cvc5: Any, smt: Any, msg: Mapping[str, Any]
-                ) -> tuple[str, str, dict[str, Any] | None]:  # pragma: no cover - worker
-    options = {str(k): str(v) for k, v in msg.get("options", {}).items()}
-    if msg.get("timeout_ms"):
-        options["tlimit-per"] = str(int(msg["timeout_ms"]))
-    if msg.get("rlimit"):
-        options["rlimit-per"] = str(int(msg["rlimit"]))
-    tm, s, sm = _cvc5_solver(cvc5, msg, options)
-    r = s.checkSat()
-    if r.isSat():
-        symbols = {t.getSymbol(): t for t in sm.getDeclaredTerms()}
-        model = smt.cvc5_model_values(s, tm, _sorts(smt, msg["variables"]), symbols)
-        if msg.get("models_only") and not _cvc5_confirms(cvc5, msg, model):
-            return "unknown", "unknown: the model found over bit-vectors does not satisfy the query", None
-        return "sat", "", model
-    if r.isUnsat():
-        if msg.get("models_only"):  # cannot happen by cvc5's design; never pass it on as a proof
-            return "unknown", "unknown: a models-only configuration said unsat", None
-        return "unsat", "", None
-    why = str(r.getUnknownExplanation())
-    if "TIMEOUT" in why:
-        return "unknown", "timeout", None
-    if "RESOURCE" in why:
-        return "unknown", "timeout" if msg.get("timeout_ms") and not msg.get("rlimit") else "resource-limit", None
-    if "MEMOUT" in why:
-        return "unknown", "memout", None
-    return "unknown", f"unknown: {why}", None
-
-
-def _cvc5_confirms(cvc5: Any, msg: Mapping[str, Any], model: Mapping[str, Any]
-                   ) -> bool:  # pragma: no cover - worker
-    """Whether the query, with every variable fixed to the model's value, is sat for plain cvc5."""
-    from assay.specs import smt as _smt
-
-    fixed = "".join(f"(assert (= {_smt.smtlib_symbol(n)} {_literal(_smt, v)}))\n" for n, v in model.items())
-    text = str(msg["smtlib"]).replace("(check-sat)", "") + fixed
-    _, s, _ = _cvc5_solver(cvc5, {"smtlib": text}, {"tlimit-per": "10000"})
-    return bool(s.checkSat().isSat())
-
-
-def _literal(smt: Any, v: Any) -> str:  # pragma: no cover - worker
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, int):
-        return str(v) if v >= 0 else f"(- {-v})"
-    return str(smt.smtlib_string(str(v)))
-
-
-def _fault(kind: str, seconds: float) -> None:  # pragma: no cover - worker
-    if kind == "sleep":
-        time.sleep(seconds)
-    elif kind == "segfault":
-        import ctypes
-
-        ctypes.string_at(0)
-    elif kind == "allocate":
-        hog = []
-        while True:
-            hog.append(bytearray(16 * 1024 * 1024))
-    elif kind == "exit":
-        os._exit(3)
-
-
-if __name__ == "__main__":  # pragma: no cover - the worker process
-    if len(sys.argv) == 3 and sys.argv[1] == "--worker":
-        _serve(int(sys.argv[2]))

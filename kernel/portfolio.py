@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
-from .pool import CONFIGS, Job, Outcome, SolverPool
+from .pool import CONFIGS, Job, SolverPool, WorkerReply
 
 if TYPE_CHECKING:
     from assay.specs.queries import Query
@@ -38,8 +38,8 @@ DEFAULT_ARMS: Final = ("z3", "cvc5-int-as-bv", "cvc5")
 class RaceResult:
     """How a race ended: the winner (if any arm decided) and what every arm cost."""
 
-    winner: Outcome | None
-    outcomes: tuple[Outcome | None, ...]  # per arm; None for an arm that never started
+    winner: WorkerReply | None
+    replies: tuple[WorkerReply | None, ...]  # per arm; None for an arm that never started
     arms: tuple[str, ...]
     seconds: float  # wall time of the whole race
     cpu_seconds: float  # CPU of every arm, the killed ones included
@@ -54,14 +54,14 @@ class RaceResult:
         """Why no arm decided ("" when one did)."""
         if self.winner is not None:
             return ""
-        return "; ".join(f"{o.config}: {o.reason or o.raw}" for o in self.outcomes if o is not None)
+        return "; ".join(f"{o.config}: {o.reason or o.raw}" for o in self.replies if o is not None)
 
 
-def definitive(outcome: Outcome) -> bool:
-    """Whether an outcome settles the query: sat, or unsat from a configuration that can prove it."""
-    if outcome.raw == "sat":
+def definitive(reply: WorkerReply) -> bool:
+    """Whether a reply settles the query: sat, or unsat from a configuration that can prove it."""
+    if reply.raw == "sat":
         return True
-    return outcome.raw == "unsat" and not CONFIGS[outcome.config].finds_models_only
+    return reply.raw == "unsat" and not CONFIGS[reply.config].finds_models_only
 
 
 def race(pool: SolverPool, smtlib: str, variables: Mapping[str, str], *, timeout: float | None,
@@ -71,11 +71,11 @@ def race(pool: SolverPool, smtlib: str, variables: Mapping[str, str], *, timeout
     width = max(1, min(cores if cores is not None else (os.cpu_count() or 1), pool.size, len(arms)))
     jobs = [Job(smtlib, variables, CONFIGS[a], timeout=timeout, rlimit=rlimit, memory_mb=memory_mb) for a in arms]
     start = time.monotonic()
-    outcomes = pool.run_many(jobs, stop=definitive, parallel=width)
+    replies = pool.run_many(jobs, stop=definitive, parallel=width)
     took = time.monotonic() - start
-    winner = next((o for o in outcomes if o is not None and definitive(o)), None)
-    cpu = sum(o.cpu_seconds for o in outcomes if o is not None)
-    return RaceResult(winner, tuple(outcomes), tuple(arms), took, cpu)
+    winner = next((o for o in replies if o is not None and definitive(o)), None)
+    cpu = sum(o.cpu_seconds for o in replies if o is not None)
+    return RaceResult(winner, tuple(replies), tuple(arms), took, cpu)
 
 
 def race_query(pool: SolverPool, query: Query, *, timeout: float, arms: Sequence[str] = DEFAULT_ARMS,

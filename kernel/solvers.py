@@ -216,19 +216,10 @@ def unsat_core(script: str, *, timeout: float) -> tuple[int, ...] | None:
 
 def _inprocess_solve(job: Job) -> tuple[str, str, Any]:
     """A text job solved in this process, as a worker would: (raw word, reason, what the worker returns)."""
-    from assay.specs import smt
+    from . import pool, solver_worker
 
-    from . import pool
-
-    msg = {"smtlib": job.smtlib, "variables": {}, "options": dict(job.config.options),
-           "timeout_ms": None if job.timeout is None else max(1, int(job.timeout * 1000))}
-    if job.config.solver == "z3":
-        import z3
-
-        return pool._z3_solve(z3, smt, msg, pool.DEFAULT_MEMORY_MB)
-    import cvc5
-
-    return pool._cvc5_solve(cvc5, smt, msg)
+    out = solver_worker.solve(pool.job_message(job), pool.DEFAULT_MEMORY_MB)
+    return out["raw"], out["reason"], out["model"]
 
 
 def _inprocess_script(job: Job) -> SolverAnswer:

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from assay.kernel import pool as P
 from assay.kernel import solvers
+from assay.kernel.faults import Fault, FaultyPool, on_configs
 from assay.specs import load
 from assay.specs import queries as q
 
@@ -77,6 +78,24 @@ def pool() -> Iterator[P.SolverPool]:
     p.close()
 
 
+@pytest.fixture(scope="module")
+def faulty() -> Iterator[FaultyPool]:
+    """Workers that misbehave on the z3 job a test sends them while it injects a fault, and are honest otherwise."""
+    p = FaultyPool(2, memory_mb=2048)
+    yield p
+    p.close()
+
+
+def _faulted(p: FaultyPool, fault: Fault, *, timeout: float | None = 10.0, wall: float | None = None,
+             memory_mb: int | None = None) -> P.WorkerReply:
+    """One z3 job, answered by a worker that does ``fault`` (the plan is honest again afterwards)."""
+    job = P.Job(FACTOR.format(n=91), XY, P.CONFIGS["z3"], timeout=timeout, wall=wall, memory_mb=memory_mb)
+    with p.injecting(on_configs({"z3": fault})):
+        out = p.solve(job)
+    assert p.injected[-1] == (job, fault)
+    return out
+
+
 def _healthy(p: P.SolverPool) -> None:
     out = p.solve(P.Job(FACTOR.format(n=91), XY, P.CONFIGS["z3"], timeout=10))
     assert out.raw == "sat"
@@ -127,10 +146,10 @@ def test_a_query_that_exhausts_memory_is_memout(pool: P.SolverPool) -> None:
     _no_leftovers()
 
 
-def test_a_worker_that_allocates_without_end_is_memout(pool: P.SolverPool) -> None:
-    out = pool.fault("allocate", memory_mb=300, timeout=30)
+def test_a_worker_that_allocates_without_end_is_memout(faulty: FaultyPool) -> None:
+    out = _faulted(faulty, Fault("allocate"), memory_mb=300, timeout=None, wall=30)
     assert out.reason.startswith("memout: "), out.reason
-    _healthy(pool)
+    _healthy(faulty)
     _no_leftovers()
 
 
@@ -144,19 +163,19 @@ def test_a_solver_that_ignores_its_time_limit_is_killed(pool: P.SolverPool) -> N
     _no_leftovers(*(before - set(pool.pids())))
 
 
-def test_a_hung_worker_is_killed_and_replaced(pool: P.SolverPool) -> None:
-    out = pool.fault("sleep", 60, timeout=0.5)
+def test_a_hung_worker_is_killed_and_replaced(faulty: FaultyPool) -> None:
+    out = _faulted(faulty, Fault("sleep", seconds=60), timeout=None, wall=0.5)
     assert out.reason.startswith("timeout: the worker was killed after "), out.reason
-    _healthy(pool)
+    _healthy(faulty)
     _no_leftovers()
 
 
 @pytest.mark.parametrize(("kind", "reason"), [("segfault", "crash: the worker died (SIGSEGV)"),
                                                ("exit", "crash: the worker died (exit status 3)")])
-def test_a_worker_that_dies_costs_one_query(pool: P.SolverPool, kind: str, reason: str) -> None:
-    out = pool.fault(kind)
+def test_a_worker_that_dies_costs_one_query(faulty: FaultyPool, kind: str, reason: str) -> None:
+    out = _faulted(faulty, Fault(kind), timeout=None, wall=5.0)
     assert (out.raw, out.reason) == ("unknown", reason)
-    _healthy(pool)
+    _healthy(faulty)
     _no_leftovers()
 
 
@@ -165,7 +184,7 @@ def test_a_worker_killed_mid_query_is_a_crash_and_is_replaced() -> None:
     try:
         _healthy(p)
         [pid] = p.pids()
-        result: list[P.Outcome] = []
+        result: list[P.WorkerReply] = []
         t = threading.Thread(target=lambda: result.append(
             p.solve(P.Job(SQUARES, {}, P.CONFIGS["z3"], timeout=60))))
         t.start()

@@ -42,8 +42,8 @@ def test_a_race_that_always_says_one_thing_fails_the_table(lie: str) -> None:
 def test_the_bit_vector_arm_never_proves_unsat(pool: P.SolverPool) -> None:
     r = race(pool, FACTOR.format(n=97), XY, timeout=10, arms=("cvc5-int-as-bv",))
     assert r.winner is None
-    assert r.outcomes[0] is not None
-    assert r.outcomes[0].raw == "unknown"
+    assert r.replies[0] is not None
+    assert r.replies[0].raw == "unknown"
 
 
 def test_a_model_from_the_race_satisfies_the_query(pool: P.SolverPool) -> None:
@@ -56,8 +56,8 @@ def test_a_model_from_the_race_satisfies_the_query(pool: P.SolverPool) -> None:
 def test_arms_beyond_the_cores_wait_for_a_core(pool: P.SolverPool) -> None:
     # One core: the bit-vector arm gives up on UNSAT, z3 then proves it, cvc5 never starts.
     r = race(pool, PIGEONS, {}, timeout=10, arms=("cvc5-int-as-bv", "z3", "cvc5"), cores=1)
-    assert [None if o is None else o.raw for o in r.outcomes] == ["unknown", "unsat", None]
-    assert r.cpu_seconds == pytest.approx(sum(o.cpu_seconds for o in r.outcomes if o is not None))
+    assert [None if o is None else o.raw for o in r.replies] == ["unknown", "unsat", None]
+    assert r.cpu_seconds == pytest.approx(sum(o.cpu_seconds for o in r.replies if o is not None))
 
 
 def test_the_losers_are_killed_and_reaped(pool: P.SolverPool) -> None:
