@@ -31,7 +31,7 @@ _LAZY = {
     "guaranteed": "assay.api",
     "Verified": "assay.api",
     "NotVerified": "assay.api",
-    "Budget": "assay.kernel.loop",
+    "Budget": "assay.kernel.tasks",
 }
 
 __all__ = [

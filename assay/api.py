@@ -26,7 +26,11 @@ from typing import Any, TypeVar
 
 from assay.errors import AssayError
 from assay.kernel.backends import Completion, ModelBackend, Prompt
-from assay.kernel.loop import PRESETS, Budget, Choice, ParsedAnswer, ParseFailure, Result, Task, Trace, run_task
+from assay.kernel.loop import run_task
+from assay.kernel.steps import ParsedAnswer, ParseFailure
+from assay.kernel.strategies import PRESETS, Choice
+from assay.kernel.tasks import Budget, Task
+from assay.kernel.trace import TaskResult, Trace
 from assay.kernel.verdicts import Location, Verdict
 from assay.specs import Spec
 
@@ -42,7 +46,7 @@ class Verified:
     Made only from an ACCEPTED or REPAIRED result of the offload loop.
     """
 
-    def __init__(self, spec: Spec, result: Result) -> None:
+    def __init__(self, spec: Spec, result: TaskResult) -> None:
         self.json = result.answer
         self.value = spec.decode_proposal(result.answer)
         self.verdict: Verdict = result.verdict
@@ -81,7 +85,7 @@ def solve(spec: Spec | str, givens: Mapping[str, Any], model: ModelBackend | Non
     ``spec`` is a Spec or a reference (``"module:name"``, ``"file.py:name"``).
     ``model`` is any :class:`assay.kernel.backends.ModelBackend`; without one
     the solvers work the task alone.  ``strategy`` is a name from
-    :data:`assay.kernel.loop.PRESETS` (``solver``, ``model``,
+    :data:`assay.kernel.strategies.PRESETS` (``solver``, ``model``,
     ``model+repair``, ``reoffload``, ``race``, ``escalate``), a Choice, or None
     for the allocator's policy table.  ``store`` (a folder) keeps
     certificates and the ledger (``ledger.sqlite``); None keeps nothing.
@@ -106,7 +110,7 @@ def _spec(spec: Spec | str) -> Spec:
 
 def _run(spec: Spec, givens: Mapping[str, Any], model: ModelBackend | None, *, budget: Budget,
          strategy: str | Choice | None, store: str | Path | None, task_id: str, run_id: str,
-         parser: Callable[[Spec, str], ParsedAnswer | ParseFailure]) -> Result:
+         parser: Callable[[Spec, str], ParsedAnswer | ParseFailure]) -> TaskResult:
     from assay.kernel.allocator import capabilities, choose
 
     task = Task(spec, dict(givens), budget, task_id)

@@ -146,7 +146,9 @@ def run_loop(store: Path, out: TextIO = sys.stdout) -> bool:
     from assay.api import parse_answer
     from assay.bridges.models.recorded import ReplayBackend
     from assay.kernel.ledger import Ledger
-    from assay.kernel.loop import PRESETS, Budget, Task, run_task
+    from assay.kernel.loop import run_task
+    from assay.kernel.strategies import PRESETS
+    from assay.kernel.tasks import Budget, Task
 
     cases = loop_cases()
     model = ReplayBackend({c.id: c.samples for c in cases})

@@ -35,7 +35,11 @@ from typing import Any
 
 from assay.kernel.allocator import capabilities, choose
 from assay.kernel.backends import BackendError, Completion, Prompt
-from assay.kernel.loop import PRESETS, Budget, Choice, Task, first_prompt, kernel_steps, run_task
+from assay.kernel.loop import run_task
+from assay.kernel.prompts import first_prompt
+from assay.kernel.steps import kernel_steps
+from assay.kernel.strategies import PRESETS, Choice
+from assay.kernel.tasks import Budget, Task
 from assay.specs import Spec, load
 
 from assay.api import parse_answer

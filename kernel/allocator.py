@@ -1,6 +1,6 @@
 """The first allocator: a policy table that picks a strategy from declared capabilities.
 
-``choose(task, capabilities, ledger)`` returns a :class:`.loop.Choice` (the
+``choose(task, capabilities, ledger)`` returns a :class:`.strategies.Choice` (the
 strategy, its parameters and the reason in words), which goes into the trace.
 The table is data (:data:`POLICY`): each row names the capabilities it needs
 and the strategy it picks, first match wins.  Capabilities are what the
@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING, Any
 from assay.specs import Spec
 from assay.specs.domains import DecodeError
 
-from .loop import PRESETS, Choice, Task
+from .strategies import PRESETS, Choice
+from .tasks import Task
 
 if TYPE_CHECKING:
     from .ledger import Ledger

@@ -28,7 +28,7 @@ from assay.specs import Spec
 from .verdicts import Verdict
 
 if TYPE_CHECKING:
-    from .loop import Step, Trace
+    from .trace import AttemptRecord, Trace
 
 __all__ = ["LEDGER_FILE", "Ledger", "StrategyStats", "default_store", "ledger_path"]
 
@@ -134,7 +134,7 @@ class Ledger:
 
     # -- writing --
 
-    def record(self, run_id: str, task_id: str, spec: Spec, strategy: str, step: Step) -> None:
+    def record(self, run_id: str, task_id: str, spec: Spec, strategy: str, step: AttemptRecord) -> None:
         """One attempt, committed now."""
         self._db.execute(
             "INSERT INTO attempts (run_id, task_id, spec_ref, spec_hash, strategy, attempt, action, proposal_hash,"

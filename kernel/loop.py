@@ -24,397 +24,45 @@ REFUTED with its evidence, UNKNOWN, MALFORMED, in that order), never a
 guess.  A backend that fails costs that attempt, and the loop goes on.
 
 The kernel never imports ``assay.bridges``: the model is a
-:class:`.backends.ModelBackend` and the text parser a callable, both passed in.
+:class:`.backends.ModelBackend` and the text parser a callable, both passed in
+(:mod:`.steps`).  What a task is lives in :mod:`.tasks`, the strategies in
+:mod:`.strategies`, the record of a run in :mod:`.trace`, and what the model
+is told in :mod:`.prompts`.
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib
-import inspect
 import json
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from assay.specs import Spec
 from assay.specs.domains import DecodeError
 
 from .backends import BackendError, Completion, Message, ModelBackend, Prompt
-from .check import check, unknown
+from .check import unknown
+from .prompts import estimate_tokens, feedback, first_prompt
+from .steps import KernelSteps, ParseFailure, Parser, kernel_steps
+from .strategies import Choice
+from .tasks import DECIDED, Task
+from .trace import AttemptRecord, TaskResult, Trace
 from .verdicts import Location, Outcome, Verdict, make, with_fields
 
 if TYPE_CHECKING:
     from .ledger import Ledger
 
-__all__ = [
-    "DECIDED",
-    "PRESETS",
-    "Budget",
-    "Choice",
-    "KernelSteps",
-    "ParseFailure",
-    "ParsedAnswer",
-    "Parser",
-    "Result",
-    "Spent",
-    "Step",
-    "Task",
-    "Trace",
-    "estimate_tokens",
-    "feedback",
-    "first_prompt",
-    "kernel_steps",
-    "run_task",
-    "solver_seconds",
-]
+__all__ = ["MIN_COMPLETION_TOKENS", "MIN_SOLVER_SECONDS", "run_task", "solver_seconds"]
 
-DECIDED = (Outcome.ACCEPTED, Outcome.REPAIRED)
 # Seconds below which a solver step is not started: it could not finish anything.
 MIN_SOLVER_SECONDS = 0.05
 # A model call is not started unless this many completion tokens still fit.
 MIN_COMPLETION_TOKENS = 16
-# Tokens a chat template may add per message, beyond the message's own bytes.
-TEMPLATE_TOKENS_PER_MESSAGE = 8
 # Best-verdict order when nothing was accepted: the most useful honest evidence first.
 _RANK = {Outcome.VACUOUS: 0, Outcome.REFUTED: 1, Outcome.UNKNOWN: 2, Outcome.MALFORMED: 3}
-
-
-# --- what a task is, what it may spend ---------------------------------------------
-
-
-@dataclass(frozen=True)
-class Budget:
-    """What one task may spend: solver seconds, model calls, model tokens (prompt + completion), wall time."""
-
-    solver_seconds: float = 30.0
-    model_calls: int = 3
-    model_tokens: int = 30_000
-    wall_seconds: float = 120.0
-    max_tokens_per_call: int = 1024
-
-    def __post_init__(self) -> None:
-        for name in ("solver_seconds", "model_calls", "model_tokens", "wall_seconds", "max_tokens_per_call"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-                raise ValueError(f"Budget.{name} must be a number >= 0, got {name}={value!r} "
-                                 f"({type(value).__name__})")
-
-    def to_json(self) -> dict[str, Any]:
-        return {"solver_seconds": self.solver_seconds, "model_calls": self.model_calls,
-                "model_tokens": self.model_tokens, "wall_seconds": self.wall_seconds,
-                "max_tokens_per_call": self.max_tokens_per_call}
-
-
-@dataclass
-class Spent:
-    """What a task has spent so far (every attempt, failed ones included)."""
-
-    solver_seconds: float = 0.0
-    model_calls: int = 0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    wall_seconds: float = 0.0
-
-    @property
-    def tokens(self) -> int:
-        return self.prompt_tokens + self.completion_tokens
-
-    def to_json(self) -> dict[str, Any]:
-        return {"solver_seconds": round(self.solver_seconds, 6), "model_calls": self.model_calls,
-                "prompt_tokens": self.prompt_tokens, "completion_tokens": self.completion_tokens,
-                "tokens": self.tokens, "wall_seconds": round(self.wall_seconds, 6)}
-
-
-@dataclass(frozen=True)
-class Task:
-    """One task: a spec, its givens (JSON), a budget, and an id (default: a hash of spec and givens)."""
-
-    spec: Spec
-    givens: Mapping[str, Any]
-    budget: Budget = field(default_factory=Budget)
-    id: str = ""
-
-    @property
-    def task_id(self) -> str:
-        if self.id:
-            return self.id
-        text = json.dumps({"spec": self.spec.ref, "givens": self.givens}, sort_keys=True, default=str)
-        return "task-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
-
-
-@dataclass(frozen=True)
-class Choice:
-    """How to work a task (a strategy), and why it was chosen.
-
-    ``attempts`` model calls at most (the first plus re-offloads with feedback);
-    ``repair`` sends a REFUTED proposal to the repairer; ``solver`` is
-    ``never``, ``first``, ``fallback`` or ``race``.
-    """
-
-    strategy: str
-    attempts: int = 1
-    repair: bool = False
-    solver: str = "never"
-    reason: str = ""
-
-    def __post_init__(self) -> None:
-        if self.solver not in ("never", "first", "fallback", "race"):
-            raise ValueError(f"Choice.solver must be never, first, fallback or race, got solver={self.solver!r}")
-        if self.attempts < 0:
-            raise ValueError(f"Choice.attempts must be >= 0, got attempts={self.attempts!r}")
-
-    @property
-    def params(self) -> dict[str, Any]:
-        return {"attempts": self.attempts, "repair": self.repair, "solver": self.solver}
-
-    def because(self, reason: str) -> Choice:
-        return Choice(self.strategy, self.attempts, self.repair, self.solver, reason)
-
-
-PRESETS: Mapping[str, Choice] = {
-    "solver": Choice("solver", 0, False, "first"),
-    "model": Choice("model", 1, False, "never"),
-    "model+repair": Choice("model+repair", 1, True, "never"),
-    "reoffload": Choice("reoffload", 3, False, "never"),
-    "race": Choice("race", 1, True, "race"),
-    "escalate": Choice("escalate", 3, True, "fallback"),
-}
-
-
-# --- the parser and the kernel steps the loop is given ----------------------------------
-
-
-@dataclass(frozen=True)
-class ParsedAnswer:
-    """A proposal (a JSON value) found in a model's text, and where it starts."""
-
-    value: Any
-    where: Location | None = None
-
-
-@dataclass(frozen=True)
-class ParseFailure:
-    """A model's text that holds no answer: why, and where (1-based line and column)."""
-
-    message: str
-    where: Location
-
-
-Parser = Callable[[Spec, str], "ParsedAnswer | ParseFailure"]
-
-
-class CheckStep(Protocol):
-    def __call__(self, spec: Spec, givens: Mapping[str, Any], proposal: Any, *, timeout: float,
-                 store: str | Path | None, vacuity: bool, where: Location | None) -> Verdict: ...
-
-
-class RepairStep(Protocol):
-    def __call__(self, spec: Spec, givens: Mapping[str, Any], proposal: Any, *, timeout: float,
-                 store: str | Path | None, budget: float) -> Verdict: ...
-
-
-class OutrightStep(Protocol):
-    def __call__(self, spec: Spec, givens: Mapping[str, Any], *, timeout: float,
-                 store: str | Path | None, budget: float) -> Verdict: ...
-
-
-@dataclass(frozen=True)
-class KernelSteps:
-    """The kernel functions the loop calls; tests swap them to inject costs and faults.
-
-    ``repair`` and ``solve_outright`` take ``timeout`` (seconds per solver
-    query) and ``budget`` (solver seconds for the whole step).
-    """
-
-    check: CheckStep
-    repair: RepairStep
-    solve_outright: OutrightStep
-
-
-def _check_step(spec: Spec, givens: Mapping[str, Any], proposal: Any, *, timeout: float,
-                store: str | Path | None, vacuity: bool, where: Location | None) -> Verdict:
-    return check(spec, givens, proposal, store=store, timeout=timeout, vacuity=vacuity,
-                 vacuity_timeout=timeout, where=where)
-
-
-def kernel_steps() -> KernelSteps:
-    """The real steps: :func:`.check.check`, and :mod:`.repair`'s ``repair`` and ``solve_outright``."""
-    # Imported by name at call time: the repairer is its own module, and a kernel without it still works
-    # (no repair; the solvers' answer found by the any-solution query and checked).
-    try:
-        repairer = importlib.import_module(f"{__package__}.repair")
-    except ImportError:
-        return KernelSteps(_check_step, _no_repair, _outright_by_query)
-    return KernelSteps(_check_step, repairer.repair, repairer.solve_outright)
-
-
-def _no_repair(spec: Spec, givens: Mapping[str, Any], proposal: Any, *, timeout: float,
-               store: str | Path | None, budget: float) -> Verdict:
-    return unknown("no repairer in this kernel (assay.kernel.repair is missing)")
-
-
-def _outright_by_query(spec: Spec, givens: Mapping[str, Any], *, timeout: float,
-                       store: str | Path | None, budget: float) -> Verdict:
-    """An answer from the solvers (a model of the any-solution query), accepted only by ``check``."""
-    from assay.specs.queries import any_solution
-    from assay.specs.terms import Unsupported
-
-    from .solvers import prove_unsat
-
-    try:
-        query = any_solution(spec, spec.decode_givens(dict(givens)))
-    except (Unsupported, DecodeError) as exc:
-        return unknown(f"unsupported: the spec cannot be solved outright: {exc}")
-    proof = prove_unsat(query, timeout=timeout)
-    answers = tuple(a.to_json() for a in proof.answers)
-    if proof.status == "unsat":
-        return make(Outcome.VACUOUS, "no proposal can meet the spec for these givens (UNSAT on both solvers)",
-                    solvers=answers)
-    if proof.status != "sat":
-        return unknown(f"the solvers found no answer: {proof.reason}")
-    value = spec.proposal.domain.encode(query.witness(proof.model or {}))
-    verdict = check(spec, givens, value, store=store, timeout=timeout, vacuity=False)
-    return with_fields(verdict, answer=value, solvers=answers + verdict.solvers)
-
-
-# --- the trace -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Step:
-    """One attempt: what was done, what it decided, and what it cost.
-
-    ``history_tokens`` are the prompt tokens of a re-offload beyond the first
-    prompt's: the cost of sending the feedback history again.
-    """
-
-    attempt: int
-    action: str  # model | repair | solver | check
-    outcome: str  # a verdict outcome's value, or "unused" (a raced model answer nobody needed)
-    reason: str
-    proposal_hash: str = ""
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    history_tokens: int = 0
-    calls: int = 0
-    solver_seconds: float = 0.0
-    wall_seconds: float = 0.0
-    error: str = ""
-
-    def to_json(self) -> dict[str, Any]:
-        return {"attempt": self.attempt, "action": self.action, "outcome": self.outcome, "reason": self.reason,
-                "proposal_hash": self.proposal_hash, "prompt_tokens": self.prompt_tokens,
-                "completion_tokens": self.completion_tokens, "history_tokens": self.history_tokens,
-                "calls": self.calls, "solver_seconds": round(self.solver_seconds, 6),
-                "wall_seconds": round(self.wall_seconds, 6), "error": self.error}
-
-
-@dataclass
-class Trace:
-    """Everything a task run did: the choice and its reason, each step, the totals, why it stopped."""
-
-    task_id: str
-    spec_ref: str
-    choice: Choice
-    budget: Budget
-    steps: list[Step] = field(default_factory=list)
-    spent: Spent = field(default_factory=Spent)
-    stopped: str = ""
-    resumed: bool = False
-
-    @property
-    def history_tokens(self) -> int:
-        return sum(s.history_tokens for s in self.steps)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"task": self.task_id, "spec": self.spec_ref, "strategy": self.choice.strategy,
-                "params": self.choice.params, "why": self.choice.reason, "budget": self.budget.to_json(),
-                "steps": [s.to_json() for s in self.steps], "spent": self.spent.to_json(),
-                "history_tokens": self.history_tokens, "stopped": self.stopped, "resumed": self.resumed}
-
-    def text(self) -> str:
-        """The trace for a person: one line per step, then the totals."""
-        lines = [f"task {self.task_id} ({self.spec_ref}): strategy {self.choice.strategy} "
-                 f"{self.choice.params}: {self.choice.reason}"]
-        for s in self.steps:
-            cost = f"{s.calls} call, {s.prompt_tokens}+{s.completion_tokens} tokens" if s.action == "model" else ""
-            if s.history_tokens:
-                cost += f" ({s.history_tokens} resent history)"
-            cost = ", ".join(c for c in (cost, f"solver {s.solver_seconds:.3f}s", f"wall {s.wall_seconds:.3f}s") if c)
-            error = f" [{s.error}]" if s.error else ""
-            lines.append(f"  {s.attempt}. {s.action:<6} {s.outcome:<9}{error} {s.reason[:100]}  ({cost})")
-        sp = self.spent
-        lines.append(f"  spent: {sp.model_calls} calls, {sp.tokens} tokens ({sp.prompt_tokens} prompt, "
-                     f"{sp.completion_tokens} completion, {self.history_tokens} of them resent history), "
-                     f"solver {sp.solver_seconds:.3f}s, wall {sp.wall_seconds:.3f}s"
-                     + (f"; stopped: {self.stopped}" if self.stopped else ""))
-        return "\n".join(lines)
-
-
-@dataclass(frozen=True)
-class Result:
-    """A task's verdict, the answer it rests on (JSON; ACCEPTED or REPAIRED only), and the trace."""
-
-    verdict: Verdict
-    answer: Any
-    trace: Trace
-
-    @property
-    def ok(self) -> bool:
-        return self.verdict.outcome in DECIDED
-
-
-# --- prompts and feedback -------------------------------------------------------------
-
-
-_SYSTEM = ("You solve tasks exactly. Each task is given as a Python specification: a function that returns "
-           "True for a correct answer. Reply with the answer as one JSON value in a ```json fenced block.")
-
-
-def first_prompt(spec: Spec, givens: Mapping[str, Any]) -> tuple[Message, ...]:
-    """The first request for a task: the spec's source, the givens as JSON, the answer's shape."""
-    try:
-        source = inspect.getsource(spec.fn)
-    except (OSError, TypeError):
-        source = f"def {spec.name}(...): {spec.fn.__doc__ or ''}"
-    shape = spec.proposal.domain.describe()
-    user = (f"Specification ({spec.ref}):\n```python\n{source.rstrip()}\n```\n"
-            f"Givens (JSON): {json.dumps(dict(givens), sort_keys=True)}\n"
-            f"Find `{spec.proposal.name}`: {shape}. Give it as JSON.")
-    return Message("system", _SYSTEM), Message("user", user)
-
-
-def feedback(verdict: Verdict, spec: Spec) -> str:
-    """The evidence of a failed attempt, in words, for the model's next try."""
-    shape = spec.proposal.domain.describe()
-    if verdict.outcome is Outcome.MALFORMED:
-        where = f" (at {verdict.where})" if verdict.where is not None else ""
-        return (f"Your answer could not be read: {verdict.reason}{where}. "
-                f"Reply with `{spec.proposal.name}` as one JSON value: {shape}.")
-    if verdict.outcome is Outcome.REFUTED:
-        lines = [f"- line {v.line}: {v.detail}" if v.detail.startswith(f"`{v.clause}`")
-                 else f"- line {v.line}: `{v.clause}`: {v.detail}" for v in verdict.violations[:8]]
-        more = f"\n- ... and {len(verdict.violations) - 8} more" if len(verdict.violations) > 8 else ""
-        return ("Your answer is wrong. These parts of the specification are false on it:\n"
-                + "\n".join(lines or [f"- {verdict.reason}"]) + more
-                + "\nFix them and reply with the whole corrected answer as JSON.")
-    if verdict.outcome is Outcome.UNKNOWN:
-        return (f"Your answer could not be checked: {verdict.reason}. "
-                "Reply again with a complete answer as JSON.")
-    return f"The answer was not accepted: {verdict.reason}. Reply again with a correct answer as JSON."
-
-
-def estimate_tokens(messages: tuple[Message, ...]) -> int:
-    """An upper bound on a prompt's tokens: its UTF-8 bytes plus the chat template's per-message tokens.
-
-    Every byte-level tokenizer emits at most one token per byte, so a budget
-    check against this bound cannot be overrun by the prompt.
-    """
-    return sum(len(m.content.encode("utf-8")) + TEMPLATE_TOKENS_PER_MESSAGE for m in messages) + 8
 
 
 def solver_seconds(verdict: Verdict, wall: float) -> float:
@@ -434,7 +82,7 @@ def solver_seconds(verdict: Verdict, wall: float) -> float:
 def run_task(task: Task, choice: Choice, *, model: ModelBackend | None = None, parser: Parser | None = None,
              steps: KernelSteps | None = None, ledger: Ledger | None = None, run_id: str = "",
              store: str | Path | None = None, clock: Callable[[], float] = time.monotonic,
-             charge: Callable[[str, Verdict, float], float] | None = None, temperature: float = 0.0) -> Result:
+             charge: Callable[[str, Verdict, float], float] | None = None, temperature: float = 0.0) -> TaskResult:
     """Work ``task`` as ``choice`` says, within ``task.budget``; every attempt goes to ``ledger``.
 
     ``parser`` turns a model's text into a proposal (required with a model);
@@ -490,12 +138,12 @@ class _Run:
 
     # -- the plan --
 
-    def go(self) -> Result:
+    def go(self) -> TaskResult:
         done = self.resume()
         if done is not None:
             return done
         choice, attempts = self.choice, self.choice.attempts
-        found: Result | None = None
+        found: TaskResult | None = None
         if choice.solver == "first" or (choice.solver == "race" and (self.model is None or attempts == 0)):
             found = self.solver_step()
         elif choice.solver == "race":
@@ -510,7 +158,7 @@ class _Run:
     def vacuous(self) -> bool:
         return self.best is not None and self.best.outcome is Outcome.VACUOUS
 
-    def model_attempts(self, attempts: int) -> Result | None:
+    def model_attempts(self, attempts: int) -> TaskResult | None:
         for _ in range(attempts):
             if self.model is None:
                 self.stop("no model to ask")
@@ -577,12 +225,12 @@ class _Run:
     def model_failed(self, prompt: Prompt, error: BackendError, began: float) -> None:
         verdict = unknown(f"model {error.kind}: {error.detail}")
         self.consider(verdict)
-        self.record(Step(prompt.attempt, "model", verdict.outcome.value, verdict.reason,
+        self.record(AttemptRecord(prompt.attempt, "model", verdict.outcome.value, verdict.reason,
                          prompt_tokens=error.prompt_tokens, completion_tokens=error.completion_tokens,
                          history_tokens=_history(prompt, error.prompt_tokens), calls=1,
                          wall_seconds=self.clock() - began, error=error.kind))
 
-    def judge_completion(self, prompt: Prompt, completion: Completion, began: float) -> Result | None:
+    def judge_completion(self, prompt: Prompt, completion: Completion, began: float) -> TaskResult | None:
         """Parse and check a model's answer; repair it if the choice says so; feedback for the next try."""
         assert self.parser is not None
         parsed = self.parser(self.spec, completion.text)
@@ -595,7 +243,7 @@ class _Run:
             proposal = parsed.value
             verdict, solver_s = self.checked(proposal, parsed.where)
         self.consider(verdict)
-        self.record(Step(prompt.attempt, "model", verdict.outcome.value, verdict.reason, _hash(proposal),
+        self.record(AttemptRecord(prompt.attempt, "model", verdict.outcome.value, verdict.reason, _hash(proposal),
                          completion.prompt_tokens, completion.completion_tokens,
                          _history(prompt, completion.prompt_tokens), 1, solver_s, self.clock() - began))
         if verdict.outcome is Outcome.ACCEPTED:
@@ -615,7 +263,7 @@ class _Run:
                                    store=self.store, vacuity=share >= MIN_SOLVER_SECONDS, where=where)
         return verdict, self.charge("check", verdict, self.clock() - began)
 
-    def repair_step(self, attempt: int, proposal: Any) -> Result | None:
+    def repair_step(self, attempt: int, proposal: Any) -> TaskResult | None:
         left = min(self.solver_left(), self.wall_left())
         share = self.solver_share(self.queries("repair"))
         if share < MIN_SOLVER_SECONDS:
@@ -628,11 +276,11 @@ class _Run:
         wall = self.clock() - began
         verdict, answer = self.confirm(verdict)
         self.consider(verdict)
-        self.record(Step(attempt, "repair", verdict.outcome.value, verdict.reason, _hash(answer),
+        self.record(AttemptRecord(attempt, "repair", verdict.outcome.value, verdict.reason, _hash(answer),
                          solver_seconds=self.charge("repair", verdict, wall), wall_seconds=wall))
         return self.finish(verdict, answer) if verdict.outcome in DECIDED else None
 
-    def solver_step(self) -> Result | None:
+    def solver_step(self) -> TaskResult | None:
         left = min(self.solver_left(), self.wall_left())
         share = self.solver_share(self.queries("solver"))
         if share < MIN_SOLVER_SECONDS:
@@ -646,7 +294,7 @@ class _Run:
         wall = self.clock() - began
         verdict, answer = self.confirm(verdict)
         self.consider(verdict)
-        self.record(Step(self.attempt, "solver", verdict.outcome.value, verdict.reason, _hash(answer),
+        self.record(AttemptRecord(self.attempt, "solver", verdict.outcome.value, verdict.reason, _hash(answer),
                          solver_seconds=self.charge("solver", verdict, wall), wall_seconds=wall))
         return self.finish(verdict, answer) if verdict.outcome in DECIDED else None
 
@@ -668,7 +316,7 @@ class _Run:
             return unknown(f"internal: a {verdict.outcome.value} answer does not meet the spec"), None
         return verdict, self.spec.proposal.domain.encode(value)
 
-    def race(self) -> Result | None:
+    def race(self) -> TaskResult | None:
         """A model call in a thread while the solvers work; the first accepted answer wins, both are charged.
 
         Only the backend call runs in the thread; every record is made here, in order.
@@ -684,7 +332,7 @@ class _Run:
         if completion is None:
             return found
         if found is not None:
-            self.record(Step(ready[0].attempt, "model", "unused", "the solver answered first", "",
+            self.record(AttemptRecord(ready[0].attempt, "model", "unused", "the solver answered first", "",
                              completion.prompt_tokens, completion.completion_tokens,
                              _history(ready[0], completion.prompt_tokens), 1, 0.0, completion.seconds))
             return found
@@ -702,7 +350,7 @@ class _Run:
         if not self.trace.stopped:
             self.trace.stopped = why
 
-    def record(self, step: Step) -> None:
+    def record(self, step: AttemptRecord) -> None:
         spent = self.trace.spent
         spent.model_calls += step.calls
         spent.prompt_tokens += step.prompt_tokens
@@ -713,7 +361,7 @@ class _Run:
         if self.ledger is not None:
             self.ledger.record(self.run_id, self.task.task_id, self.spec, self.choice.strategy, step)
 
-    def finish(self, verdict: Verdict | None, answer: Any) -> Result:
+    def finish(self, verdict: Verdict | None, answer: Any) -> TaskResult:
         if verdict is None:
             verdict = self.best or unknown(f"nothing decided the task: {self.trace.stopped or 'no step ran'}")
         if verdict.outcome in DECIDED:
@@ -722,9 +370,9 @@ class _Run:
         if self.ledger is not None:
             self.ledger.decide(self.run_id, self.task.task_id, self.spec, self.choice.strategy, verdict=verdict,
                                answer=answer, trace=self.trace)
-        return Result(verdict, answer if verdict.outcome in DECIDED else None, self.trace)
+        return TaskResult(verdict, answer if verdict.outcome in DECIDED else None, self.trace)
 
-    def resume(self) -> Result | None:
+    def resume(self) -> TaskResult | None:
         """The recorded decision of this task in this run, if any: its answer is checked again."""
         if self.ledger is None or not self.run_id:
             return None
@@ -736,15 +384,15 @@ class _Run:
         self.attempt = self.ledger.attempts(self.run_id, self.task.task_id)
         outcome = Outcome(row["verdict"])
         if outcome not in DECIDED:
-            return Result(make(outcome, str(row["reason"])), None, self.trace)
+            return TaskResult(make(outcome, str(row["reason"])), None, self.trace)
         answer = json.loads(row["answer"]) if row["answer"] is not None else None
         share = self.solver_share(self.queries("check"))
         verdict = self.steps.check(self.spec, self.task.givens, answer, timeout=max(share, 0.001),
                                    store=self.store, vacuity=False, where=None)
         if verdict.outcome is Outcome.ACCEPTED:
-            return Result(with_fields(verdict, outcome=outcome, reason=str(row["reason"]), answer=answer),
+            return TaskResult(with_fields(verdict, outcome=outcome, reason=str(row["reason"]), answer=answer),
                           answer, self.trace)
-        return Result(unknown(f"the recorded answer no longer checks: {verdict.reason}"), None, self.trace)
+        return TaskResult(unknown(f"the recorded answer no longer checks: {verdict.reason}"), None, self.trace)
 
 
 def _history(prompt: Prompt, prompt_tokens: int) -> int:

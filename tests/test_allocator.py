@@ -9,7 +9,10 @@ import pytest
 from assay.kernel.allocator import POLICY, Capabilities, Rule, capabilities, choose, solvable
 from assay.kernel.backends import Completion, Prompt
 from assay.kernel.ledger import Ledger
-from assay.kernel.loop import PRESETS, Budget, ParsedAnswer, Task, run_task
+from assay.kernel.loop import run_task
+from assay.kernel.steps import ParsedAnswer
+from assay.kernel.strategies import PRESETS
+from assay.kernel.tasks import Budget, Task
 from assay.specs import load
 
 from .paths import OK

@@ -741,7 +741,10 @@ def test_console_script_exit_codes(work: Path) -> None:
 def _fill_ledger(store: Path) -> None:
     from assay.kernel.backends import Completion, Prompt
     from assay.kernel.ledger import Ledger
-    from assay.kernel.loop import PRESETS, Budget, ParsedAnswer, Task, run_task
+    from assay.kernel.loop import run_task
+    from assay.kernel.steps import ParsedAnswer
+    from assay.kernel.strategies import PRESETS
+    from assay.kernel.tasks import Budget, Task
     from assay.specs import load
 
     class Model:

@@ -15,7 +15,10 @@ from typing import Any
 import pytest
 from assay.kernel.backends import Completion, Prompt
 from assay.kernel.ledger import LEDGER_FILE, Ledger, ledger_path
-from assay.kernel.loop import PRESETS, Budget, ParsedAnswer, ParseFailure, Task, run_task
+from assay.kernel.loop import run_task
+from assay.kernel.steps import ParsedAnswer, ParseFailure
+from assay.kernel.strategies import PRESETS
+from assay.kernel.tasks import Budget, Task
 from assay.kernel.verdicts import Location
 from assay.specs import Spec, load
 
@@ -104,7 +107,10 @@ import json, sys, time
 from pathlib import Path
 from assay.kernel.backends import Completion
 from assay.kernel.ledger import Ledger
-from assay.kernel.loop import PRESETS, Budget, ParsedAnswer, Task, run_task
+from assay.kernel.loop import run_task
+from assay.kernel.steps import ParsedAnswer
+from assay.kernel.strategies import PRESETS
+from assay.kernel.tasks import Budget, Task
 from assay.specs import load
 
 store, ok, flag = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])

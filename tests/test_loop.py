@@ -20,19 +20,11 @@ import pytest
 from assay.kernel.backends import BackendError, Completion, Prompt
 from assay.kernel.check import check, unknown
 from assay.kernel.ledger import Ledger
-from assay.kernel.loop import (
-    PRESETS,
-    Budget,
-    Choice,
-    KernelSteps,
-    ParsedAnswer,
-    ParseFailure,
-    Task,
-    estimate_tokens,
-    feedback,
-    kernel_steps,
-    run_task,
-)
+from assay.kernel.loop import run_task
+from assay.kernel.prompts import estimate_tokens, feedback
+from assay.kernel.steps import KernelSteps, ParsedAnswer, ParseFailure, kernel_steps
+from assay.kernel.strategies import PRESETS, Choice
+from assay.kernel.tasks import Budget, Task
 from assay.kernel.verdicts import Location, Outcome, Verdict, make
 from assay.specs import Spec, load
 
