@@ -57,6 +57,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import functools
 import json
 import os
 import selectors
@@ -67,16 +68,19 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import IO, Any, Final
+from typing import IO, Any, Final, Protocol
 
-from .solver_worker import MEMORY_WORDS
+from . import solver_worker
+from .solver_worker import MEMORY_WORDS, text_sha256
 
 __all__ = [
     "CONFIGS",
     "DEFAULT_MEMORY_MB",
     "MAX_QUERY_BYTES",
     "Config",
+    "InProcessPool",
     "Job",
+    "Pool",
     "SolverPool",
     "WorkerReply",
     "job_message",
@@ -142,6 +146,11 @@ class Job:
     memory_mb: int | None = None  # lowers the worker's cap for this query
     wall: float | None = None  # when the worker is killed; default timeout * 1.25 + 1
 
+    @functools.cached_property
+    def smtlib_sha256(self) -> str:
+        """The sha256 of the text, as the worker hashes what it receives."""
+        return text_sha256(self.smtlib)
+
 
 @dataclass(frozen=True)
 class WorkerReply:
@@ -155,6 +164,14 @@ class WorkerReply:
     model: Mapping[str, Any] | None = field(default=None, repr=False)
     seconds: float = 0.0  # wall time from sending the query to its answer
     cpu_seconds: float = 0.0  # CPU the worker spent on it (all threads)
+    smtlib_sha256: str = ""  # of the text this reply is about: the text the solver was given
+
+
+def _unanswered(job: Job, reason: str, version: str = "", seconds: float = 0.0, cpu_seconds: float = 0.0
+                ) -> WorkerReply:
+    """The reply for a job no solver answered: ``unknown``, with why."""
+    return WorkerReply(job.config.name, job.config.solver, version, "unknown", reason, None, seconds, cpu_seconds,
+                       job.smtlib_sha256)
 
 
 def solver_options(job: Job) -> dict[str, Any]:
@@ -388,7 +405,7 @@ class SolverPool:
         for i in list(pending):  # refused texts never reach a worker
             why = refusal(jobs[i].smtlib)
             if why:
-                results[i] = WorkerReply(jobs[i].config.name, jobs[i].config.solver, "", "unknown", why)
+                results[i] = _unanswered(jobs[i], why)
                 pending.remove(i)
         workers = self._take(min(width, len(pending))) if pending else []
         running: dict[int, _Running] = {}
@@ -527,7 +544,7 @@ class SolverPool:
             if not worker.ready:
                 why = self._await_ready(worker)
                 if why:
-                    results[index] = WorkerReply(job.config.name, job.config.solver, "", "unknown", why)
+                    results[index] = _unanswered(job, why)
                     return None
             self._next_id += 1
             msg = self._message(job)
@@ -547,8 +564,7 @@ class SolverPool:
             else:
                 wall = _DEFAULT_WALL
             return _Running(index, job, worker, sent, sent + wall, worker.cpu)
-        results[index] = WorkerReply(job.config.name, job.config.solver, "", "unknown",
-                                 "crash: no worker could take the query")
+        results[index] = _unanswered(job, "crash: no worker could take the query")
         return None
 
     def _collect(self, r: _Running) -> WorkerReply | None:
@@ -562,9 +578,13 @@ class SolverPool:
             reason = str(msg.get("reason", ""))
             if reason.startswith("memout"):  # a solver that ran out of memory may be left in a bad state
                 self._retire(r.worker)
+            took, cpu = time.monotonic() - r.sent, max(0.0, r.worker.cpu - r.cpu_before)
+            if msg.get("sha256") != r.job.smtlib_sha256:  # what the solver read is not what was sent
+                return _unanswered(r.job, f"error: the worker solved a text with sha256 {msg.get('sha256')!r}, "
+                                          f"not the one sent", str(msg.get("version", "")), took, cpu)
             return WorkerReply(r.job.config.name, r.job.config.solver, str(msg.get("version", "")),
-                           str(msg.get("raw", "unknown")), reason, msg.get("model"),
-                           time.monotonic() - r.sent, max(0.0, r.worker.cpu - r.cpu_before))
+                               str(msg.get("raw", "unknown")), reason, msg.get("model"), took, cpu,
+                               r.job.smtlib_sha256)
         return None
 
     def _retire(self, w: _Worker) -> None:
@@ -580,15 +600,74 @@ class SolverPool:
             kind = "crash"
         last = tail.strip().splitlines()[-1][:200] if tail.strip() else ""
         detail = f"{kind}: the worker died ({_describe(code)})" + (f": {last}" if last else "")
-        return WorkerReply(r.job.config.name, r.job.config.solver, r.worker.versions.get(r.job.config.solver, ""),
-                       "unknown", detail, None, time.monotonic() - r.sent, max(0.0, cpu - r.cpu_before))
+        return _unanswered(r.job, detail, r.worker.versions.get(r.job.config.solver, ""), time.monotonic() - r.sent,
+                           max(0.0, cpu - r.cpu_before))
 
     def _killed(self, r: _Running, kind: str) -> WorkerReply:
         _, cpu, _ = r.worker.kill_and_reap()
         took = time.monotonic() - r.sent
-        return WorkerReply(r.job.config.name, r.job.config.solver, r.worker.versions.get(r.job.config.solver, ""),
-                       "unknown", f"{kind}: the worker was killed after {took:.1f} s wall-clock", None, took,
-                       max(0.0, cpu - r.cpu_before))
+        return _unanswered(r.job, f"{kind}: the worker was killed after {took:.1f} s wall-clock",
+                           r.worker.versions.get(r.job.config.solver, ""), took, max(0.0, cpu - r.cpu_before))
+
+
+class InProcessPool:
+    """The worker's code run in this process, one job after another (``ASSAY_SOLVER_POOL=0``, for debugging).
+
+    The same interface as :class:`SolverPool` and the same solving code
+    (:func:`.solver_worker.solve`), so a job's text is solved and its reply
+    read exactly as in a worker; but with no memory cap, no wall-clock kill
+    and no isolation: only the solvers' own limits hold, and a solver that
+    crashes takes this process with it.
+    """
+
+    size = 1
+
+    def solve(self, job: Job) -> WorkerReply:
+        """Run one job; every failure is an ``unknown`` reply with its reason."""
+        out = self.run_many([job])[0]
+        assert out is not None  # without `stop`, every job has a reply
+        return out
+
+    def run_many(self, jobs: Sequence[Job], *, stop: Callable[[WorkerReply], bool] | None = None,
+                 parallel: int | None = None) -> list[WorkerReply | None]:
+        """Run ``jobs`` in order; after a reply ``stop`` accepts, the rest are skipped (None)."""
+        results: list[WorkerReply | None] = [None] * len(jobs)
+        for i, job in enumerate(jobs):
+            results[i] = reply = self._solve(job)
+            if stop is not None and stop(reply):
+                break
+        return results
+
+    def close(self) -> None:
+        """Nothing to stop: there are no workers."""
+
+    def _solve(self, job: Job) -> WorkerReply:
+        why = refusal(job.smtlib)
+        if why:
+            return _unanswered(job, why)
+        started, cpu = time.monotonic(), time.process_time()
+        try:
+            out = solver_worker.solve(job_message(job), DEFAULT_MEMORY_MB)
+        except MemoryError:
+            out = {"raw": "unknown", "reason": "memout: MemoryError", "model": None, "sha256": job.smtlib_sha256}
+        except Exception as exc:  # a solver's exception costs this query, as in a worker
+            out = {"raw": "unknown", "reason": solver_worker.error_reason(exc), "model": None,
+                   "sha256": job.smtlib_sha256}
+        took, cpu = time.monotonic() - started, time.process_time() - cpu
+        version = solver_worker.versions().get(job.config.solver, "")
+        return WorkerReply(job.config.name, job.config.solver, version, str(out["raw"]), str(out["reason"]),
+                           out["model"], took, cpu, job.smtlib_sha256)
+
+
+class Pool(Protocol):
+    """What the kernel asks of a solver pool: :class:`SolverPool`, :class:`InProcessPool`, a test's fake."""
+
+    size: int
+
+    def solve(self, job: Job) -> WorkerReply: ...
+
+    def run_many(self, jobs: Sequence[Job], *, stop: Callable[[WorkerReply], bool] | None = None,
+                 parallel: int | None = None) -> list[WorkerReply | None]: ...
 
 
 def _describe(code: int | None) -> str:

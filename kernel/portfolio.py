@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
-from .pool import CONFIGS, Job, SolverPool, WorkerReply
+from .pool import CONFIGS, Job, Pool, WorkerReply
 
 if TYPE_CHECKING:
     from assay.specs.queries import Query
@@ -64,7 +64,7 @@ def definitive(reply: WorkerReply) -> bool:
     return reply.raw == "unsat" and not CONFIGS[reply.config].finds_models_only
 
 
-def race(pool: SolverPool, smtlib: str, variables: Mapping[str, str], *, timeout: float | None,
+def race(pool: Pool, smtlib: str, variables: Mapping[str, str], *, timeout: float | None,
          arms: Sequence[str] = DEFAULT_ARMS, rlimit: int | None = None, memory_mb: int | None = None,
          cores: int | None = None) -> RaceResult:
     """Race ``arms`` on ``smtlib``, at most one per core (and per worker) at a time."""
@@ -78,11 +78,9 @@ def race(pool: SolverPool, smtlib: str, variables: Mapping[str, str], *, timeout
     return RaceResult(winner, tuple(replies), tuple(arms), took, cpu)
 
 
-def race_query(pool: SolverPool, query: Query, *, timeout: float, arms: Sequence[str] = DEFAULT_ARMS,
+def race_query(pool: Pool, query: Query, *, timeout: float, arms: Sequence[str] = DEFAULT_ARMS,
                cores: int | None = None) -> RaceResult:
-    """:func:`race` on a kernel query (its SMT-LIB text and its declared variables)."""
-    from assay.specs.smt import to_smtlib
-
+    """:func:`race` on a kernel query: its one SMT-LIB text (:meth:`Query.smtlib`) and its variables."""
     variables = query.encoding.variables
-    return race(pool, to_smtlib(query.assertions, declare=variables), {n: s.value for n, s in variables.items()},
-                timeout=timeout, arms=arms, cores=cores)
+    return race(pool, query.smtlib(), {n: s.value for n, s in variables.items()}, timeout=timeout, arms=arms,
+                cores=cores)

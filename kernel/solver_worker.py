@@ -27,7 +27,7 @@ import time
 from collections.abc import Mapping
 from typing import Any, Final
 
-__all__ = ["MEMORY_WORDS", "serve", "solve", "text_sha256"]
+__all__ = ["MEMORY_WORDS", "error_reason", "serve", "solve", "text_sha256", "versions"]
 
 # Words in an error message or a dead worker's stderr that mean it ran out of memory.
 MEMORY_WORDS: Final = ("cannot allocate memory", "bad_alloc", "memoryerror", "out of memory",
@@ -48,10 +48,7 @@ def serve(memory_mb: int) -> None:  # pragma: no cover - runs in the worker proc
             ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     # Ctrl-C in the parent's terminal is the parent's to handle, not ours.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    import cvc5
-    import z3
-
-    versions = {"z3": str(z3.get_version_string()), "cvc5": str(getattr(cvc5, "__version__", "unknown"))}
+    known = versions()
     out = sys.stdout.buffer
     base = _vm_mb()
 
@@ -61,7 +58,7 @@ def serve(memory_mb: int) -> None:  # pragma: no cover - runs in the worker proc
         out.write(json.dumps(message).encode("utf-8", "surrogatepass") + b"\n")
         out.flush()
 
-    reply({"ready": True, "versions": versions})
+    reply({"ready": True, "versions": known})
     for line in sys.stdin.buffer:
         msg = json.loads(line)
         limit = msg.get("memory_mb")
@@ -82,10 +79,10 @@ def serve(memory_mb: int) -> None:  # pragma: no cover - runs in the worker proc
         except MemoryError:
             answer = _unknown(msg, "memout: MemoryError")
         except Exception as exc:
-            answer = _unknown(msg, _error_reason(exc))
+            answer = _unknown(msg, error_reason(exc))
         finally:
             resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
-        reply({"id": msg["id"], **answer, "version": versions.get(str(msg["solver"]), ""),
+        reply({"id": msg["id"], **answer, "version": known.get(str(msg["solver"]), ""),
                "seconds": time.perf_counter() - start})
 
 
@@ -117,7 +114,16 @@ def _unknown(msg: Mapping[str, Any], reason: str) -> dict[str, Any]:
     return {"raw": "unknown", "reason": reason, "model": None, "sha256": text_sha256(str(msg.get("smtlib", "")))}
 
 
-def _error_reason(exc: Exception) -> str:
+def versions() -> dict[str, str]:
+    """The versions of z3 and cvc5 (importing both)."""
+    import cvc5
+    import z3
+
+    return {"z3": str(z3.get_version_string()), "cvc5": str(getattr(cvc5, "__version__", "unknown"))}
+
+
+def error_reason(exc: Exception) -> str:
+    """A solver's exception as an unknown answer's reason: ``memout: ...`` or ``error: ...``."""
     text = f"{type(exc).__name__}: {exc}"
     memory = any(w in text.lower() for w in MEMORY_WORDS)
     return ("memout: " if memory else "error: ") + text[:500]

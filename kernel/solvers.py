@@ -1,10 +1,13 @@
 """The solver chokepoint: every query the kernel sends to z3 or cvc5, and how each answer is read.
 
-One function per solver turns a query into the solver's terms, runs it under
-a time limit and reads the answer; :func:`read_answer` is where "sat",
-"unsat" and everything else are told apart.  Anything that is not a clean sat
-or unsat, a timeout, "unknown", an exception, an unsupported term, is
-``unknown`` with its reason: nothing here maps it to sat or unsat.
+A query goes to the solvers as one text, :meth:`assay.specs.queries.Query.smtlib`,
+the same text a certificate records and ``assay recheck`` replays; a worker
+solves that text and returns the solver's raw word, and :func:`read_answer`
+reads it.  Anything that is not a clean sat or unsat, a timeout, "unknown",
+an exception, an unsupported term, is ``unknown`` with its reason: nothing
+here maps it to sat or unsat.  Every answer carries the sha256 of the text
+its solver was given (``smtlib_sha256``), so that whoever records the text
+can check it is the one that was solved.
 
 Queries run in warm, isolated worker processes (:mod:`.pool`): one
 process-wide pool, started at the first query, with a worker per core.  A
@@ -15,9 +18,10 @@ stops the other as soon as one finds a model.
 
 Environment:
 
-* ``ASSAY_SOLVER_POOL=0`` runs the solvers in this process instead (for
-  debugging with a Python debugger or a profiler): no memory limit and no
-  wall-clock kill, only the solvers' own time limits.
+* ``ASSAY_SOLVER_POOL=0`` runs the worker's code in this process instead
+  (:class:`.pool.InProcessPool`, for debugging with a Python debugger or a
+  profiler): the same texts, but no memory limit and no wall-clock kill,
+  only the solvers' own time limits.
 * ``ASSAY_SOLVER_MEMORY_MB`` sets each worker's address-space cap
   (default :data:`.pool.DEFAULT_MEMORY_MB`).
 * ``ASSAY_SOLVER_WORKERS`` sets the number of workers (default: the cores).
@@ -29,17 +33,17 @@ import dataclasses
 import os
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from assay.specs.queries import Query
 
-    from .pool import Job, SolverPool
+    from .pool import Job, Pool, SolverPool, WorkerReply
 
-__all__ = ["SolverAnswer", "UnsatProof", "ask_scripts", "pool_enabled", "prove_unsat", "read_answer", "run",
-           "shared_pool"]
+__all__ = ["SolverAnswer", "UnsatProof", "ask_scripts", "check_text_sent", "pool_enabled", "prove_unsat",
+           "read_answer", "run", "shared_pool", "unsat_core"]
 
 SOLVERS = ("z3", "cvc5")
 
@@ -55,12 +59,15 @@ class SolverAnswer:
     model: Mapping[str, Any] | None = field(default=None, repr=False)
     seconds: float = 0.0
     options: Mapping[str, Any] | None = None  # as the solver was set up, when known
+    smtlib_sha256: str = ""  # of the SMT-LIB2 text the solver was given
 
     def to_json(self) -> dict[str, Any]:
         out = {"solver": self.solver, "version": self.version, "result": self.status,
                "reason": self.reason, "seconds": round(self.seconds, 6)}
         if self.options is not None:
             out["options"] = dict(self.options)
+        if self.smtlib_sha256:
+            out["smtlib_sha256"] = self.smtlib_sha256
         return out
 
 
@@ -72,6 +79,11 @@ class UnsatProof:
     answers: tuple[SolverAnswer, ...]
     reason: str = ""
     model: Mapping[str, Any] | None = None
+
+    @property
+    def smtlib_sha256(self) -> str:
+        """The sha256 of the text both solvers were given ("" when no answer says)."""
+        return next((a.smtlib_sha256 for a in self.answers if a.smtlib_sha256), "")
 
 
 def read_answer(solver: str, version: str, raw: str, *, reason: str = "", seconds: float = 0.0,
@@ -102,8 +114,6 @@ _RUN = run
 
 
 def _run_z3(query: Query, timeout: float, start: float) -> SolverAnswer:
-    if not pool_enabled():
-        return _inprocess_z3(query, timeout, start)
     from .pool import CONFIGS
 
     job = _job(query, CONFIGS["z3"], timeout)
@@ -111,8 +121,6 @@ def _run_z3(query: Query, timeout: float, start: float) -> SolverAnswer:
 
 
 def _run_cvc5(query: Query, timeout: float, start: float) -> SolverAnswer:
-    if not pool_enabled():
-        return _inprocess_cvc5(query, timeout, start)
     from .pool import CONFIGS
 
     job = _job(query, CONFIGS["cvc5"], timeout)
@@ -147,8 +155,8 @@ def prove_unsat(query: Query, *, timeout: float, want_model: bool = True) -> Uns
 
 def _ask_both(query: Query, timeout: float, want_model: bool) -> tuple[SolverAnswer, SolverAnswer | None]:
     """z3's answer and cvc5's (None when it was not needed)."""
-    if run is not _RUN or not pool_enabled():
-        # In-process, or `run` replaced (tests inject answers that way): one solver after the other.
+    if run is not _RUN:
+        # `run` replaced (tests inject answers that way): one solver after the other.
         first = run(query, "z3", timeout=timeout)
         if first.status == "sat" or (first.status != "unsat" and not want_model):
             return first, None
@@ -183,10 +191,11 @@ def ask_scripts(scripts: Sequence[tuple[str, str]], *, timeout: float) -> list[S
     from .pool import CONFIGS, Job
 
     jobs = [Job(text, {}, CONFIGS[name], timeout=timeout) for text, name in scripts]
-    if not pool_enabled():
-        return [_inprocess_script(job) for job in jobs]
-    outcomes = shared_pool().run_many(jobs)
-    return [_answer(o, job) for o, job in zip(outcomes, jobs, strict=True)]
+    answers = []
+    for reply, job in zip(shared_pool().run_many(jobs), jobs, strict=True):
+        assert reply is not None  # without `stop`, every job has a reply
+        answers.append(_answer(reply, job))
+    return answers
 
 
 def unsat_core(script: str, *, timeout: float) -> tuple[int, ...] | None:
@@ -199,40 +208,30 @@ def unsat_core(script: str, *, timeout: float) -> tuple[int, ...] | None:
     from .pool import CONFIGS, Job
 
     job = Job(script, {}, CONFIGS["z3-core"], timeout=timeout)
-    if not pool_enabled():
-        try:
-            raw, _, found = _inprocess_solve(job)
-        except Exception:
-            return None
-    else:
-        out = shared_pool().run_many([job])[0]
-        if out is None:
-            return None
-        raw, found = out.raw, dict(out.model) if out.model is not None else None
-    if raw != "unsat" or not isinstance(found, dict) or not isinstance(found.get("core"), list):
+    out = shared_pool().run_many([job])[0]
+    if out is None:
+        return None
+    found = dict(out.model) if out.model is not None else None
+    if out.raw != "unsat" or not isinstance(found, dict) or not isinstance(found.get("core"), list):
         return None
     return tuple(int(i) for i in found["core"])
 
 
-def _inprocess_solve(job: Job) -> tuple[str, str, Any]:
-    """A text job solved in this process, as a worker would: (raw word, reason, what the worker returns)."""
-    from . import pool, solver_worker
+def check_text_sent(text: str, answers: Iterable[Mapping[str, Any]]) -> None:
+    """Raise ``RuntimeError`` unless each answer (as :meth:`SolverAnswer.to_json` gives it) was given ``text``.
 
-    out = solver_worker.solve(pool.job_message(job), pool.DEFAULT_MEMORY_MB)
-    return out["raw"], out["reason"], out["model"]
+    For whoever records a query's text beside the answers it rests on (the
+    certificate writer): the text recorded must be byte for byte the text
+    the solvers were sent, and each answer carries the sha256 of its text.
+    An answer that carries none fails too.
+    """
+    from .solver_worker import text_sha256
 
-
-def _inprocess_script(job: Job) -> SolverAnswer:
-    from . import pool
-
-    start = time.perf_counter()
-    try:
-        raw, reason, _ = _inprocess_solve(job)
-    except Exception as exc:
-        return _failed(job.config.solver, exc, start)
-    answer = read_answer(job.config.solver, _version(job.config.solver), raw, reason=reason,
-                         seconds=time.perf_counter() - start)
-    return dataclasses.replace(answer, options=pool.solver_options(job))
+    digest = text_sha256(text)
+    for a in answers:
+        if a.get("smtlib_sha256") != digest:
+            raise RuntimeError(f"internal: {a.get('solver')} answered a text with sha256 {a.get('smtlib_sha256')!r}, "
+                               f"not the text recorded (sha256 {digest})")
 
 
 def pool_enabled() -> bool:
@@ -244,8 +243,15 @@ _POOL: list[SolverPool] = []  # the one shared pool, once started
 _POOL_LOCK = threading.Lock()
 
 
-def shared_pool() -> SolverPool:
-    """The process-wide worker pool, started at first use (its workers start lazily too)."""
+def shared_pool() -> Pool:
+    """The process-wide worker pool, started at first use (its workers start lazily too).
+
+    With ``ASSAY_SOLVER_POOL=0``, the in-process pool instead.
+    """
+    if not pool_enabled():
+        from .pool import InProcessPool
+
+        return InProcessPool()
     with _POOL_LOCK:
         if not _POOL:
             from .pool import DEFAULT_MEMORY_MB, SolverPool
@@ -258,22 +264,20 @@ def shared_pool() -> SolverPool:
 
 
 def _job(query: Query, config: Any, timeout: float) -> Job:
-    from assay.specs.smt import to_smtlib
-
+    """The job that asks ``query``: its text is :meth:`Query.smtlib`, the one a certificate records."""
     from .pool import Job
 
     variables = query.encoding.variables
-    text = to_smtlib(query.assertions, declare=variables)
-    return Job(text, {n: s.value for n, s in variables.items()}, config, timeout=timeout)
+    return Job(query.smtlib(), {n: s.value for n, s in variables.items()}, config, timeout=timeout)
 
 
-def _answer(out: Any, job: Job) -> SolverAnswer:
-    """A pool outcome, read by :func:`read_answer` like every other answer, with the options used."""
+def _answer(out: WorkerReply, job: Job) -> SolverAnswer:
+    """A worker's reply, read by :func:`read_answer` like every other answer, with the options used."""
     from .pool import solver_options
 
     answer = read_answer(out.solver, out.version or _version(out.solver), out.raw, reason=out.reason,
                          seconds=out.seconds, model=out.model)
-    return dataclasses.replace(answer, options=solver_options(job))
+    return dataclasses.replace(answer, options=solver_options(job), smtlib_sha256=out.smtlib_sha256)
 
 
 def _failed(solver: str, exc: Exception, start: float) -> SolverAnswer:
@@ -292,53 +296,3 @@ def _version(solver: str) -> str:
         return str(getattr(cvc5, "__version__", "unknown"))
     except Exception:
         return "unavailable"
-
-
-def _inprocess_z3(query: Query, timeout: float, start: float) -> SolverAnswer:
-    import z3
-    from assay.specs import smt
-
-    ctx = z3.Context()
-    s = z3.Solver(ctx=ctx)
-    s.set("timeout", max(1, int(timeout * 1000)))
-    for t in query.assertions:
-        s.add(smt.to_z3(t, ctx))
-    raw = str(s.check())
-    model = smt.z3_model_values(s.model(), query.encoding.variables) if raw == "sat" else None
-    return read_answer("z3", _version("z3"), raw, reason=_z3_reason(s, raw),
-                       seconds=time.perf_counter() - start, model=model)
-
-
-def _z3_reason(s: Any, raw: str) -> str:
-    if raw != "unknown":
-        return ""
-    why = str(s.reason_unknown())
-    return "timeout" if "timeout" in why or "canceled" in why else f"unknown: {why}"
-
-
-def _inprocess_cvc5(query: Query, timeout: float, start: float) -> SolverAnswer:
-    import cvc5
-    from assay.specs import smt
-
-    tm = cvc5.TermManager()
-    s = cvc5.Solver(tm)
-    s.setOption("produce-models", "true")
-    s.setOption("tlimit-per", str(max(1, int(timeout * 1000))))
-    s.setLogic("ALL")
-    symbols: dict[str, Any] = {}
-    for t in query.assertions:
-        s.assertFormula(smt.to_cvc5(tm, t, symbols))
-    r = s.checkSat()
-    if r.isSat():
-        raw = "sat"
-    elif r.isUnsat():
-        raw = "unsat"
-    else:
-        raw = "unknown"
-    model = smt.cvc5_model_values(s, tm, query.encoding.variables, symbols) if raw == "sat" else None
-    reason = ""
-    if raw == "unknown":
-        why = str(r.getUnknownExplanation())
-        reason = "timeout" if "TIMEOUT" in why or "RESOURCE" in why else f"unknown: {why}"
-    return read_answer("cvc5", _version("cvc5"), raw, reason=reason,
-                       seconds=time.perf_counter() - start, model=model)

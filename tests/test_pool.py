@@ -7,6 +7,7 @@ answers the next query.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import signal
 import threading
@@ -261,6 +262,10 @@ def test_the_chokepoint_answers_through_the_pool_as_in_process(monkeypatch: pyte
         monkeypatch.delenv("ASSAY_SOLVER_POOL")
         assert [a.status for a in pooled] == [a.status for a in local] == [want, want]
         assert [a.version for a in pooled] == [a.version for a in local]
+        # Both solved the one text a certificate records.
+        sent = hashlib.sha256(query.smtlib().encode("utf-8")).hexdigest()
+        assert [a.smtlib_sha256 for a in pooled] == [a.smtlib_sha256 for a in local] == [sent, sent]
+        assert [a.options for a in pooled] == [a.options for a in local]
         for a in pooled:
             if want == "sat":
                 assert spec.holds({**givens, spec.proposal.name: query.witness(a.model or {})})
