@@ -27,7 +27,7 @@ from .pool import DEFAULT_MEMORY_MB, Job, SolverPool
 
 __all__ = ["KINDS", "Fault", "FaultyPool", "Plan", "lie", "misbehave", "no_faults", "on_configs", "on_solvers"]
 
-# answer: reply with a scripted raw word (a lie, or garbage) instead of solving;
+# answer: reply with a scripted raw word (a lie, or garbage) instead of solving, after `seconds`;
 # sleep: wait, then solve (the pool's wall clock kills a long sleeper);
 # segfault, exit: the worker dies mid-query; allocate: it allocates until its memory cap stops it.
 KINDS: Final = ("answer", "sleep", "segfault", "exit", "allocate")
@@ -41,7 +41,7 @@ class Fault:
     word: str = ""  # "answer": the raw word reported, as if the solver had said it
     reason: str = ""  # "answer": the reason reported with it
     model: Mapping[str, Any] | None = None  # "answer": the model reported with a "sat"
-    seconds: float = 0.0  # "sleep": how long
+    seconds: float = 0.0  # "sleep": how long; "answer": how long before the reply
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -52,9 +52,9 @@ class Fault:
                 "model": None if self.model is None else dict(self.model), "seconds": self.seconds}
 
 
-def lie(word: str, model: Mapping[str, Any] | None = None, reason: str = "") -> Fault:
-    """A worker that reports ``word`` (and ``model``) without asking its solver."""
-    return Fault("answer", word, reason, model)
+def lie(word: str, model: Mapping[str, Any] | None = None, reason: str = "", *, after: float = 0.0) -> Fault:
+    """A worker that reports ``word`` (and ``model``, ``reason``) ``after`` seconds, without asking its solver."""
+    return Fault("answer", word, reason, model, after)
 
 
 Plan = Callable[[Job], "Fault | None"]
@@ -116,6 +116,7 @@ def misbehave(fault: Mapping[str, Any]) -> dict[str, Any] | None:  # pragma: no 
     """
     kind = str(fault["kind"])
     if kind == "answer":
+        time.sleep(float(fault.get("seconds", 0.0)))
         return {"raw": str(fault["word"]), "reason": str(fault.get("reason", "")), "model": fault.get("model")}
     if kind == "sleep":
         time.sleep(float(fault.get("seconds", 0.0)))

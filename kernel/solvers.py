@@ -29,11 +29,12 @@ Environment:
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import threading
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -43,7 +44,7 @@ if TYPE_CHECKING:
     from .pool import Job, Pool, SolverPool, WorkerReply
 
 __all__ = ["SolverAnswer", "UnsatProof", "ask_scripts", "check_text_sent", "pool_enabled", "prove_unsat",
-           "read_answer", "run", "shared_pool", "unsat_core"]
+           "read_answer", "run", "shared_pool", "unsat_core", "use_pool"]
 
 SOLVERS = ("z3", "cvc5")
 
@@ -99,32 +100,16 @@ def read_answer(solver: str, version: str, raw: str, *, reason: str = "", second
 
 def run(query: Query, solver: str, *, timeout: float) -> SolverAnswer:
     """Ask one solver about one query.  Never raises for a solver's failure: that is unknown."""
+    if solver not in SOLVERS:
+        raise ValueError(f"unknown solver {solver!r} (expected one of {', '.join(SOLVERS)})")
+    from .pool import CONFIGS
+
     start = time.perf_counter()
     try:
-        if solver == "z3":
-            return _run_z3(query, timeout, start)
-        if solver == "cvc5":
-            return _run_cvc5(query, timeout, start)
-    except Exception as exc:  # a solver's crash costs this query, not the run
+        job = _job(query, CONFIGS[solver], timeout)
+        return _answer(shared_pool().solve(job), job)
+    except Exception as exc:  # a solver's or a pool's failure costs this query, not the run
         return _failed(solver, exc, start)
-    raise ValueError(f"unknown solver {solver!r} (expected one of {', '.join(SOLVERS)})")
-
-
-_RUN = run
-
-
-def _run_z3(query: Query, timeout: float, start: float) -> SolverAnswer:
-    from .pool import CONFIGS
-
-    job = _job(query, CONFIGS["z3"], timeout)
-    return _answer(shared_pool().solve(job), job)
-
-
-def _run_cvc5(query: Query, timeout: float, start: float) -> SolverAnswer:
-    from .pool import CONFIGS
-
-    job = _job(query, CONFIGS["cvc5"], timeout)
-    return _answer(shared_pool().solve(job), job)
 
 
 def prove_unsat(query: Query, *, timeout: float, want_model: bool = True) -> UnsatProof:
@@ -155,12 +140,6 @@ def prove_unsat(query: Query, *, timeout: float, want_model: bool = True) -> Uns
 
 def _ask_both(query: Query, timeout: float, want_model: bool) -> tuple[SolverAnswer, SolverAnswer | None]:
     """z3's answer and cvc5's (None when it was not needed)."""
-    if run is not _RUN:
-        # `run` replaced (tests inject answers that way): one solver after the other.
-        first = run(query, "z3", timeout=timeout)
-        if first.status == "sat" or (first.status != "unsat" and not want_model):
-            return first, None
-        return first, run(query, "cvc5", timeout=timeout)
     from .pool import CONFIGS
 
     start = time.perf_counter()
@@ -241,13 +220,18 @@ def pool_enabled() -> bool:
 
 _POOL: list[SolverPool] = []  # the one shared pool, once started
 _POOL_LOCK = threading.Lock()
+_INSTALLED: list[Pool] = []  # pools put in its place by use_pool, the innermost last
 
 
 def shared_pool() -> Pool:
     """The process-wide worker pool, started at first use (its workers start lazily too).
 
-    With ``ASSAY_SOLVER_POOL=0``, the in-process pool instead.
+    Inside :func:`use_pool`, the pool installed there; with
+    ``ASSAY_SOLVER_POOL=0``, the in-process pool.
     """
+    with _POOL_LOCK:
+        if _INSTALLED:
+            return _INSTALLED[-1]
     if not pool_enabled():
         from .pool import InProcessPool
 
@@ -261,6 +245,23 @@ def shared_pool() -> Pool:
             _POOL.append(SolverPool(int(workers) if workers else None,
                                     memory_mb=int(memory) if memory else DEFAULT_MEMORY_MB))
         return _POOL[0]
+
+
+@contextlib.contextmanager
+def use_pool(pool: Pool) -> Iterator[Pool]:
+    """Send every query of this process to ``pool`` inside the block.
+
+    How tests put a :class:`.faults.FaultyPool` (workers that lie, crash or
+    hang) or a fake in front of the kernel: the kernel's own path, from the
+    query to the verdict, stays the one production takes.
+    """
+    with _POOL_LOCK:
+        _INSTALLED.append(pool)
+    try:
+        yield pool
+    finally:
+        with _POOL_LOCK:
+            _INSTALLED.remove(pool)
 
 
 def _job(query: Query, config: Any, timeout: float) -> Job:

@@ -11,9 +11,12 @@ from typing import Any
 
 import pytest
 from assay.kernel import Outcome, check, solvers
+from assay.kernel.faults import Fault, lie, on_solvers
 from assay.specs import load
+from assay.specs import queries as q
 
 from .paths import OK
+from .solver_faults import faulty_solvers
 
 KNAP = {"weights": [3, 4, 5, 6], "values": [4, 5, 6, 8], "capacity": 10}
 
@@ -64,50 +67,53 @@ def test_feasible_but_not_optimal_is_refuted_with_a_better_witness() -> None:
     assert v.violations[0].clause == "optimal"
 
 
-def _fake(answers: dict[str, solvers.SolverAnswer]) -> Any:
-    def run(query: Any, solver: str, *, timeout: float) -> solvers.SolverAnswer:
-        return answers[solver]
-    return run
-
-
-def test_a_solver_model_the_evaluator_rejects_is_unknown(monkeypatch: pytest.MonkeyPatch) -> None:
-    lie = solvers.SolverAnswer("z3", "x", "sat", "", {"x": 1}, 0.0)  # 1 is the proposal itself
-    monkeypatch.setattr(solvers, "run", _fake({"z3": lie, "cvc5": lie}))
-    v = check(load(f"{OK}:chained"), {"lo": 0, "hi": 3}, 1)
+def test_a_solver_model_the_evaluator_rejects_is_unknown() -> None:
+    lying = lie("sat", {"x": 1})  # 1 is the proposal itself
+    with faulty_solvers(on_solvers({"z3": lying, "cvc5": lying})) as pool:
+        v = check(load(f"{OK}:chained"), {"lo": 0, "hi": 3}, 1)
+    assert pool.injected
     assert v.outcome is Outcome.UNKNOWN
     assert v.reason.startswith("solver-model-rejected: ")
 
 
-def test_solver_disagreement_is_unknown(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(solvers, "run", _fake({
-        "z3": solvers.SolverAnswer("z3", "x", "unsat"),
-        "cvc5": solvers.SolverAnswer("cvc5", "y", "sat", "", {"x": 3}),
-    }))
-    v = check(load(f"{OK}:chained"), {"lo": 0, "hi": 3}, 1)
+def test_solver_disagreement_is_unknown() -> None:
+    # cvc5's model comes second, so that z3's unsat is in before the race would stop at a model.
+    with faulty_solvers(on_solvers({"z3": lie("unsat"), "cvc5": lie("sat", {"x": 3}, after=0.5)})):
+        v = check(load(f"{OK}:chained"), {"lo": 0, "hi": 3}, 1)
     assert v.outcome is Outcome.UNKNOWN
     # The reproducer it names is tested in tests/test_recheck_replay.py.
     assert re.fullmatch(r"solver-disagreement: z3 says unsat, cvc5 says sat \(reproducer: \S+\.smt2\): "
                         r"could not prove the unique claim", v.reason), v.reason
 
 
-def test_unsat_from_one_solver_alone_is_not_a_proof(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(solvers, "run", _fake({
-        "z3": solvers.SolverAnswer("z3", "x", "unsat"),
-        "cvc5": solvers.SolverAnswer("cvc5", "y", "unknown", "timeout"),
-    }))
-    v = check(load(f"{OK}:chained"), {"lo": 0, "hi": 3}, 1)
+def test_unsat_from_one_solver_alone_is_not_a_proof() -> None:
+    with faulty_solvers(on_solvers({"z3": lie("unsat"), "cvc5": lie("unknown", reason="timeout")})):
+        v = check(load(f"{OK}:chained"), {"lo": 0, "hi": 3}, 1)
     assert v.outcome is Outcome.UNKNOWN
     assert v.reason == "timeout (cvc5: timeout): could not prove the unique claim"
 
 
-def test_a_solver_crash_is_unknown_not_an_answer(monkeypatch: pytest.MonkeyPatch) -> None:
-    def boom(*args: Any) -> Any:
+class _BrokenPool:
+    """A pool whose every call fails, as an infrastructure fault would."""
+
+    size = 2
+
+    def solve(self, job: Any) -> Any:
         raise RuntimeError("segfault-ish")
-    monkeypatch.setattr(solvers, "_run_z3", boom)
-    answer = solvers.run(__import__("assay.specs.queries", fromlist=["q"]).any_solution(
-        load(f"{OK}:chained"), {"lo": 0, "hi": 3}), "z3", timeout=1)
+
+    def run_many(self, jobs: Any, **_: Any) -> Any:
+        raise RuntimeError("segfault-ish")
+
+
+def test_a_solver_crash_is_unknown_not_an_answer() -> None:
+    query = q.any_solution(load(f"{OK}:chained"), {"lo": 0, "hi": 3})
+    with solvers.use_pool(_BrokenPool()):
+        answer = solvers.run(query, "z3", timeout=1)
     assert answer.status == "unknown"
     assert answer.reason == "error: RuntimeError: segfault-ish"
+    with faulty_solvers(on_solvers({"z3": Fault("segfault")})):
+        answer = solvers.run(query, "z3", timeout=1)
+    assert (answer.status, answer.reason) == ("unknown", "crash: the worker died (SIGSEGV)")
 
 
 @pytest.mark.parametrize("raw", ["SAT?", "unknown", "", "timeout", "unsat\n(error)"])

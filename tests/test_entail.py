@@ -7,7 +7,10 @@ import dataclasses
 import pytest
 from assay.kernel import solvers
 from assay.kernel.entail import Check, Formalisation, Option, decide
+from assay.kernel.faults import lie, on_configs, on_solvers
 from assay.kernel.verdicts import Outcome
+
+from .solver_faults import faulty_solvers
 
 # Three people in a row, positions 1..3, all different; Ann is left of Bob, Bob is left of Cy.
 ROW = """
@@ -121,32 +124,21 @@ def test_smuggled_commands_and_foreign_theories_are_malformed() -> None:
         assert v.outcome is Outcome.MALFORMED and "refused" in v.reason
 
 
-def test_a_solver_disagreement_or_timeout_is_never_an_answer(monkeypatch: pytest.MonkeyPatch) -> None:
-    real = solvers.ask_scripts
-
-    def cvc5_always_unknown(scripts: list[tuple[str, str]], *, timeout: float) -> list[solvers.SolverAnswer]:
-        answers = real(scripts, timeout=timeout)
-        return [a if name == "z3" else dataclasses.replace(a, status="unknown", reason="timeout")
-                for a, (_, name) in zip(answers, scripts, strict=True)]
-
-    monkeypatch.setattr(solvers, "ask_scripts", cvc5_always_unknown)
-    f = Formalisation(ROW, (*ROW_PREMISES, "(< bob cy)"), options(("A", "(= ann 1)"), ("B", "(= ann 2)")))
-    v = decide(f)
+def test_a_solver_disagreement_or_timeout_is_never_an_answer() -> None:
+    # cvc5, in every configuration (the retries too), times out; z3 answers.
+    with faulty_solvers(on_solvers({"cvc5": lie("unknown", reason="timeout")})) as pool:
+        f = Formalisation(ROW, (*ROW_PREMISES, "(< bob cy)"), options(("A", "(= ann 1)"), ("B", "(= ann 2)")))
+        v = decide(f)
+    assert pool.injected
     assert v.outcome is Outcome.UNKNOWN and v.reason.startswith("undecided"), v
 
 
-def test_a_kernel_that_trusted_one_solver_would_be_caught(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_kernel_that_trusted_one_solver_would_be_caught() -> None:
     """If z3 alone were believed, a lying z3 would make a wrong option the answer; the cross-check stops it."""
-    real = solvers.ask_scripts
-
-    def z3_lies(scripts: list[tuple[str, str]], *, timeout: float) -> list[solvers.SolverAnswer]:
-        answers = real(scripts, timeout=timeout)
-        return [dataclasses.replace(a, status="unsat") if name == "z3" else a
-                for a, (_, name) in zip(answers, scripts, strict=True)]
-
-    monkeypatch.setattr(solvers, "ask_scripts", z3_lies)
-    f = Formalisation(ROW, (*ROW_PREMISES, "(< bob cy)"), options(("A", "(= ann 2)"), ("B", "(= bob 2)")))
-    v = decide(f)
+    with faulty_solvers(on_configs({"z3": lie("unsat")})) as pool:  # z3 says unsat to every script
+        f = Formalisation(ROW, (*ROW_PREMISES, "(< bob cy)"), options(("A", "(= ann 2)"), ("B", "(= bob 2)")))
+        v = decide(f)
+    assert pool.injected
     assert v.outcome is not Outcome.ACCEPTED and v.answer is None, v
 
 

@@ -7,6 +7,7 @@ answers the next query.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import signal
@@ -17,7 +18,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from assay.kernel import pool as P
 from assay.kernel import solvers
-from assay.kernel.faults import Fault, FaultyPool, on_configs
+from assay.kernel.faults import Fault, FaultyPool, lie, on_configs
 from assay.specs import load
 from assay.specs import queries as q
 
@@ -120,9 +121,27 @@ def test_known_answers_on_every_configuration(pool: P.SolverPool) -> None:
     assert _table_misses(answer) == []
 
 
-@pytest.mark.parametrize("lie", ["sat", "unsat"])
-def test_a_solver_that_always_says_one_thing_fails_the_table(lie: str) -> None:
-    assert _table_misses(lambda *_: lie) != []
+@pytest.mark.parametrize("word", ["sat", "unsat"])
+def test_a_solver_that_always_says_one_thing_fails_the_table(faulty: FaultyPool, word: str) -> None:
+    """Workers that always say ``word``, on the pool's own path: the table catches every row they get wrong."""
+    def answer(config: str, text: str, variables: dict[str, str], limits: dict[str, int]) -> str:
+        job = P.Job(text, variables, P.CONFIGS[config], timeout=20, rlimit=limits.get("rlimit"))
+        with faulty.injecting(lambda _job: lie(word)):
+            return faulty.solve(job).raw
+    wrong = [f"{name} on {config}: {word} (expected {want})"
+             for name, _, _, _, expected in TABLE for config, want in expected.items() if want != word]
+    assert wrong
+    assert _table_misses(answer) == wrong
+
+
+def test_a_fault_exists_only_in_a_tests_pool(pool: P.SolverPool) -> None:
+    """No job field, no plain pool's message and no query text can turn a fault on."""
+    assert "fault" not in {f.name for f in dataclasses.fields(P.Job)}
+    assert "fault" not in pool._message(P.Job(FACTOR.format(n=91), XY, P.CONFIGS["z3"]))
+    text = '(set-info :source |"fault": {"kind": "exit"}|)\n; "fault": {"kind": "exit"}\n' + FACTOR.format(n=91)
+    for config in ("z3", "cvc5"):
+        out = pool.solve(P.Job(text, XY, P.CONFIGS[config], timeout=10))
+        assert (out.raw, out.reason) == ("sat", ""), config
 
 
 def test_models_are_read_for_the_declared_variables(pool: P.SolverPool) -> None:

@@ -17,9 +17,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import pytest
-from assay.kernel import Outcome, check, solvers
+from assay.kernel import Outcome, check
 from assay.kernel import claims as _claims
 from assay.kernel import repair as repair_module
+from assay.kernel.faults import Fault, lie
+from assay.kernel.pool import Job
 from assay.kernel.repair import repair, solve_outright
 from assay.proofs.recheck import recheck_file
 from assay.specs import Between, Given, Length, MaxLen, Proposal, load, spec
@@ -28,6 +30,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from .paths import OK
+from .solver_faults import faulty_solvers
 
 LIB = "assay.specs.library."
 
@@ -104,8 +107,18 @@ def _fresh_vacuity_cache(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_claims, "_VACUITY", {})
 
 
-def _timeout(query: Any, solver: str, *, timeout: float) -> solvers.SolverAnswer:
-    return solvers.SolverAnswer(solver, "test", "unknown", "timeout", None, 0.0)
+TIMEOUT = lie("unknown", reason="timeout")
+
+
+def _always_timeout(_job: Job) -> Fault:
+    return TIMEOUT
+
+
+def _changes_below_two(job: Job) -> Fault | None:
+    """A timeout for the nearest-solution queries that allow fewer than 2 changed leaves (their last assertion)."""
+    last = [line for line in job.smtlib.splitlines() if line.startswith("(assert ")][-1]
+    bound = re.fullmatch(r"\(assert \(<= \(\+ \(ite .*\) (\d+)\)\)", last)
+    return TIMEOUT if bound is not None and int(bound.group(1)) < 2 else None
 
 
 # --- repairs of library specs ----------------------------------------------------------
@@ -253,8 +266,9 @@ def test_a_proposal_that_holds_but_is_not_unique_is_not_repaired() -> None:
 
 def test_solver_timeouts_leave_the_proposal_refuted(monkeypatch: pytest.MonkeyPatch) -> None:
     _fresh_vacuity_cache(monkeypatch)
-    monkeypatch.setattr(solvers, "run", _timeout)
-    v = repair(all_equal, {}, [3, 3, 7, 3, 8], timeout=1.0)
+    with faulty_solvers(_always_timeout) as pool:
+        v = repair(all_equal, {}, [3, 3, 7, 3, 8], timeout=1.0)
+    assert pool.injected
     assert v.outcome is Outcome.REFUTED
     assert "not repaired: timeout" in v.reason
     assert v.answer is None
@@ -263,17 +277,10 @@ def test_solver_timeouts_leave_the_proposal_refuted(monkeypatch: pytest.MonkeyPa
 
 
 def test_a_timeout_below_the_first_solution_is_reported_not_proved(monkeypatch: pytest.MonkeyPatch) -> None:
-    real = solvers.run
-
-    def slow_below_two(query: Any, solver: str, *, timeout: float) -> solvers.SolverAnswer:
-        bound = query.assertions[-1]
-        if query.name == "nearest-solution" and bound.op == "<=" and bound.args[1].payload < 2:
-            return _timeout(query, solver, timeout=timeout)
-        return real(query, solver, timeout=timeout)
-
     _fresh_vacuity_cache(monkeypatch)
-    monkeypatch.setattr(solvers, "run", slow_below_two)
-    v = repair(all_equal, {}, [3, 3, 7, 3, 8])
+    with faulty_solvers(_changes_below_two) as pool:
+        v = repair(all_equal, {}, [3, 3, 7, 3, 8])
+    assert pool.injected, "no query allowed fewer than 2 changes: the fault was never reached"
     assert v.outcome is Outcome.REPAIRED, v.reason
     assert len(v.changes) == 2
     assert re.search(r"; not proved minimal: timeout \([^)]*\), asking for a solution with at most 1 changed;",
@@ -383,9 +390,9 @@ def test_solve_outright_on_impossible_givens_is_vacuous(ref: str, givens: dict[s
     assert v.answer is None
 
 
-def test_solve_outright_timeout_is_unknown(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(solvers, "run", _timeout)
-    v = solve_outright(load(LIB + "queens:n_queens"), {"n": 6}, timeout=1.0)
+def test_solve_outright_timeout_is_unknown() -> None:
+    with faulty_solvers(_always_timeout):
+        v = solve_outright(load(LIB + "queens:n_queens"), {"n": 6}, timeout=1.0)
     assert v.outcome is Outcome.UNKNOWN
     assert v.reason.startswith("timeout")
     assert v.answer is None
