@@ -161,8 +161,10 @@ def test_statement_polarity(question: str, expected: tuple[str, bool] | None) ->
     ("Big(Bob, True)", "Big(Bob, Anne, True)", "line 16, column 1: Big takes 1 argument(s) before its truth "
      "value elsewhere, 2 here"),
     ("Big(Bob, True)", "Big(Bob, True)\nRed(Bob, True)", "line 17, column 1: a second query"),
-    ("Round(Anne, True) ::: Anne is round.", "Round($x, True)", "line 9, column 1: the fact Round($x, True) has a "
+    ("Round(Anne, True) ::: Anne is round.", "Round($y, True)", "line 9, column 1: the fact Round($y, True) has a "
      "variable"),
+    ("Round($x, True) >>> Big($x, True)", "Round($x, True) >>> Big($y, True)", "line 13, column 21: the rule's "
+     "conclusion Big($y, True) has $y, which its premises do not bind"),
     ("Round($x, True) >>> Big", "Round($x, True) <<< Big", "line 13, column 17: unexpected character '<'"),
     ("Red($x, bool)", "Red($x bool)", "line 2, column 8: expected ',' and then more arguments or bool, found 'bool'"),
     ("Red($x, bool)", "Red(x, bool)", "line 2, column 5: expected bool (the declaration's last argument), found 'x'"),
@@ -172,6 +174,92 @@ def test_statement_polarity(question: str, expected: tuple[str, bool] | None) ->
 def test_malformed_programs_name_line_and_column(old: str, new: str, message: str) -> None:
     text = program("Big(Bob, True)").replace(old, new, 1)
     with pytest.raises(Malformed, match=re.escape(message)):
+        formalise(text, OPEN)
+
+
+# ---- statements as Logic-LM's executor takes them from their sections (pyke_solver.Pyke_Program)
+
+
+def test_a_fact_with_x_is_left_out_as_the_executor_leaves_it_out() -> None:
+    # "Everything is kind" as a fact: Logic-LM's create_fact_file never writes a fact with $x, so the program
+    # runs there without it; this one was MALFORMED ("the fact ... has a variable") before.
+    text = THEORY.replace("Round(Anne, True) ::: Anne is round.",
+                          "Round(Anne, True) ::: Anne is round.\nKind($x, True) ::: Everything is kind.")
+    f = formalise(text.format(query="Kind(Anne, True)"), OPEN, match_statement=False)
+    assert f.changes == ("line 10: the fact 'Kind($x, True)' is left out, as Logic-LM's executor leaves out every "
+                         "fact with $x in it",)
+    v = decide(f)
+    # Left out, nothing says Anne is kind: Unknown, not the True that reading the fact as a rule would give.
+    assert (v.outcome, v.answer, v.changes) == (Outcome.REPAIRED, "C", f.changes)
+    # Any line of Facts: with "$x" in it goes, as the executor's substring test has it (a conjunction too).
+    conj = THEORY.replace("Kind(Bob, False) ::: Bob is not kind.", "Kind(Bob, False) && Red($x, True)")
+    f = formalise(conj.format(query="Kind(Bob, False)"), OPEN, match_statement=False)
+    assert f.changes == ("line 8: the fact 'Kind(Bob, False) && Red($x, True)' is left out, as Logic-LM's executor "
+                         "leaves out every fact with $x in it",)
+    assert decide(f).answer == "C"
+
+
+def test_a_rule_with_x_in_facts_is_refused_when_rules_has_rules_too() -> None:
+    # The executor reads every line of Facts: as a fact when Rules: holds something, and drops this one ($x);
+    # the notation makes it a rule.  Before, it was read as a rule and the program answered True.
+    text = THEORY.replace("Round(Anne, True) ::: Anne is round.",
+                          "Round(Anne, True) ::: Anne is round.\nBig($x, True) >>> Kind($x, True)")
+    with pytest.raises(Malformed) as err:
+        formalise(text.format(query="Kind(Anne, True)"), OPEN, match_statement=False)
+    assert (err.value.line, err.value.column) == (10, 1)
+    assert err.value.why.startswith("the rule 'Big($x, True) >>> Kind($x, True)' stands in the Facts: section "
+                                    "while Rules: holds rules too: Logic-LM's executor then reads every line of "
+                                    "Facts: as a fact and leaves this one out")
+
+
+def test_with_rules_empty_the_facts_section_is_sorted_by_the_arrow() -> None:
+    # One of the two sections empty: the executor takes every statement from Facts: and sorts them by ">>>";
+    # only the facts among them are filtered for $x.
+    text = """Predicates:
+Round($x, bool)
+Big($x, bool)
+Facts:
+Round(Anne, True)
+Round($x, True) >>> Big($x, True)
+Big($x, False)
+Rules:
+Query:
+Big(Anne, True)
+"""
+    f = formalise(text, OPEN, match_statement=False)
+    assert f.changes == ("line 7: the fact 'Big($x, False)' is left out, as Logic-LM's executor leaves out every "
+                         "fact with $x in it",)
+    assert decide(f).answer == "A"
+    # Without a Facts: header the statements come from Rules:, filtered the same way.
+    no_facts_header = text.replace("Facts:\n", "Rules:\n").replace("Big($x, False)\nRules:\n", "Big($x, False)\n")
+    f = formalise(no_facts_header, OPEN, match_statement=False)
+    assert f.changes == ("line 7: the fact 'Big($x, False)' is left out, as Logic-LM's executor leaves out every "
+                         "fact with $x in it",)
+    assert decide(f).answer == "A"
+
+
+def test_an_empty_facts_section_beside_rules_is_refused() -> None:
+    # The executor then takes its statements from the empty Facts: section and reads none of the rules.
+    text = program("Big(Anne, True)").replace("Kind(Bob, False) ::: Bob is not kind.\nRound(Anne, True) ::: "
+                                              "Anne is round.\n", "")
+    with pytest.raises(Malformed, match="the Facts: section is empty while Rules: holds statements"):
+        formalise(text, OPEN)
+
+
+def test_an_unbound_head_variable_was_read_as_every_individual() -> None:
+    # "If the bear eats the rabbit then $x eats the rabbit": read as "everything eats the rabbit" before, which
+    # Pyke cannot assert; refused now.
+    text = """Predicates:
+Eats($x, $y, bool)
+Facts:
+Eats(Bear, Rabbit, True)
+Rules:
+Eats(Bear, Rabbit, True) >>> Eats($x, Rabbit, True)
+Query:
+Eats(Dog, Rabbit, True)
+"""
+    with pytest.raises(Malformed, match=re.escape("line 6, column 30: the rule's conclusion Eats($x, Rabbit, True) "
+                                                  "has $x, which its premises do not bind")):
         formalise(text, OPEN)
 
 
@@ -258,11 +346,19 @@ def _records(name: str) -> dict[str, dict[str, Any]]:
     ("ProofWriter_dev_gpt-4.json", "ProofWriter_AttNeg-OWA-D5-372_Q4", Outcome.REPAIRED),  # uses '!'
     ("ProntoQA_dev_gpt-4.json", "ProntoQA_1", Outcome.REPAIRED),  # query against the statement
     ("ProntoQA_dev_gpt-4.json", "ProntoQA_2", Outcome.ACCEPTED),
+    ("ProntoQA_dev_gpt-3.5-turbo.json", "ProntoQA_21", Outcome.REPAIRED),  # 'Vumpuses($x, True)' left out
 ])
 def test_real_records_get_their_gold_answer(name: str, rid: str, outcome: Outcome) -> None:
     rec = _records(name)[rid]
     v = decide(formalise(rec["raw_logic_programs"][0], rec))
     assert (v.outcome, v.answer) == (outcome, rec["answer"]), v
+
+
+def test_a_real_record_with_rules_in_facts_is_refused() -> None:
+    rec = _records("ProntoQA_dev_gpt-3.5-turbo.json")["ProntoQA_12"]
+    with pytest.raises(Malformed, match=re.escape("line 20, column 1: the rule 'Tumpus($x, True) >>> Orange($x, "
+                                                  "True)' stands in the Facts: section")):
+        formalise(rec["raw_logic_programs"][0], rec)
 
 
 def test_without_the_statement_repair_a_real_record_is_answered_wrongly() -> None:

@@ -18,14 +18,37 @@ An atom is ``Name(arg, ..., True|False)``: its arguments are constants
 (``Bob``) or variables (``$x``), and the last one is the atom's polarity.
 A fact is a conjunction (``&&``) of atoms without variables; a rule is
 ``body >>> head`` with conjunctions on both sides, its variables read as
-"for all" (a line with ``>>>`` is a rule in whichever section it stands, as in
-Logic-LM).  ``Predicates:`` only declares names and arities: a predicate
-used with another arity than declared is refused.  Everything after
-``:::`` is a comment.  The one extension read is a negation sign before
-an atom (``!Red($x, True)``, also ``~`` or ``¬``), which flips its polarity;
-each such reading is recorded in ``changes``, so the verdict is REPAIRED,
-never ACCEPTED.  Anything else is :class:`Malformed` with its line and
+"for all"; every variable of the head must occur in the body (Pyke cannot
+assert a fact with an unbound variable: Logic-LM's executor fails on such a
+rule, so it is refused).  ``Predicates:`` only declares names and arities: a
+predicate used with another arity than declared is refused.  Everything
+after ``:::`` is a comment.
+
+Which statements count is decided as Logic-LM's executor decides it
+(``Pyke_Program`` in its ``pyke_solver.py``; see :func:`_statement_sections`).
+With both ``Facts:`` and ``Rules:`` non-empty, every line of ``Facts:`` is a
+fact to it and one with ``$x`` in it is never written (``create_fact_file``):
+such a fact (``Rompus($x, True)``) is left out here too, named in
+``changes`` (REPAIRED); a *rule* with ``$x`` in ``Facts:`` is refused, since
+the executor drops it where the notation makes it a rule.  With one of the
+two empty or missing, the statements of the other are sorted by ``>>>``, and
+the facts among them with ``$x`` are left out the same way.
+
+The extensions read, each recorded in ``changes`` (REPAIRED, never
+ACCEPTED): a negation sign before an atom (``!Red($x, True)``, also ``~``,
+``¬``, ``not``, ``Not(...)``), which flips its polarity; predicates declared
+without the truth value; multi-word constants; the model's ``Answer:`` after
+its query, left out.  Anything else is :class:`Malformed` with its line and
 column.  The text is tokenised and parsed here; nothing in it is ever run.
+
+Read by their form, though Logic-LM's executor fails on them (Pyke's fact
+file takes one atom a line): a conjunction as a fact, a ground rule in
+``Facts:``, a fact in ``Rules:``.  And one place where the executor does not
+read its own format: its query pattern takes the first argument and then
+everything up to ``)`` as the truth value, so ``Likes(Lion, Cat, False)``
+becomes "does Lion like anything, with label 'Cat, False'", which never
+matches and answers Unknown (ProofWriter) or False (ProntoQA) whatever the
+facts.  Here such a query is the atom it spells.
 
 How the polarity relates to the predicate, and what an answer means.  In
 both worlds, as in Logic-LM's Pyke engine and in the ProofWriter data,
@@ -88,6 +111,8 @@ _TOKEN: Final = re.compile(r"""
   | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
   | (?P<op>>>>|&&|\(|\)|,|!|~|¬)
 """, re.VERBOSE)
+_VARIABLE_X: Final = "$x"
+_RULE: Final = ">>>"
 _OPTION: Final = re.compile(r"\s*([A-Za-z])\s*\)\s*(\S.*?)\s*$")
 _NOT: Final = re.compile(r"\bnot\b|n't\b", re.IGNORECASE)
 _WORDS: Final = {"true": "True", "false": "False", "unknown": "Unknown", "uncertain": "Unknown"}
@@ -214,13 +239,31 @@ def option_labels(record: Mapping[str, Any]) -> dict[str, str]:
 
 
 def parse(program: str) -> Program:
-    """The program's facts, rules and query; :class:`Malformed` at the first thing outside the format."""
+    """The program's facts, rules and query; :class:`Malformed` at the first thing outside the format.
+
+    Facts and rules are taken from their sections as Logic-LM's executor
+    takes them (see :func:`_statement_sections`): what it leaves out is left
+    out here too, each such line named in ``changes``.
+    """
     out = Program()
+    facts_from, rules_too = _statement_sections(program)
     current: str | None = None
     for number, raw in enumerate(program.splitlines(), start=1):
         code = raw.split(":::", 1)[0].rstrip()
         if code.strip() in SECTIONS:
             current = code.strip()
+            continue
+        if current == facts_from and _VARIABLE_X in code and (rules_too or _RULE not in code):
+            # The executor's create_fact_file writes a fact only when it has no "$x": such a line never reaches
+            # Pyke.  A fact has no other reading (a fact with a variable is not in the format); a rule has one.
+            if _RULE in code:
+                raise Malformed(f"the rule {code.strip()!r} stands in the Facts: section while Rules: holds rules "
+                                "too: Logic-LM's executor then reads every line of Facts: as a fact and leaves this "
+                                f"one out (it has {_VARIABLE_X}), where the notation makes it a rule; two readings, "
+                                "so it is refused (move it to Rules:)", line=number,
+                                column=len(code) - len(code.lstrip()) + 1)
+            out.changes.append(f"line {number}: the fact {code.strip()!r} is left out, as Logic-LM's executor "
+                               f"leaves out every fact with {_VARIABLE_X} in it")
             continue
         if current == "Query:" and out.query is not None and re.match(r"\s*Answer\s*:", code):
             # The model's own guess after its query: not part of the program, and never read as an answer.
@@ -243,6 +286,38 @@ def parse(program: str) -> Program:
         else:
             p.statement()
     return out
+
+
+def _statement_sections(program: str) -> tuple[str | None, bool]:
+    """Which section Logic-LM's executor writes its facts from, and whether it writes that section's rules too.
+
+    The executor (``Pyke_Program`` in Logic-LM's ``pyke_solver.py``) takes
+    facts from ``Facts:`` and rules from ``Rules:`` when both sections hold
+    something; every line of ``Facts:`` is then a fact for it, rules
+    included, and a line with ``$x`` is left out.  When one of the two is
+    empty or missing it takes every statement from ``Facts:`` (or, without
+    that header, from ``Rules:``) and sorts them by ``>>>``: only the facts
+    are then filtered.  A ``Facts:`` section that is there but empty while
+    ``Rules:`` holds statements makes it read none of them: refused here, as
+    the program's statements would then mean nothing to it.
+    """
+    code: dict[str, bool] = {}
+    current: str | None = None
+    for raw in program.splitlines():
+        text = raw.split(":::", 1)[0].strip()
+        if text in SECTIONS:
+            current = text
+            code.setdefault(current, False)
+        elif text and current is not None and not re.match(r"Answer\s*:", text):
+            code[current] = True
+    if code.get("Facts:") and code.get("Rules:"):
+        return "Facts:", True
+    if "Facts:" in code:
+        if not code["Facts:"] and code.get("Rules:"):
+            raise Malformed("the Facts: section is empty while Rules: holds statements: Logic-LM's executor then "
+                            "takes its statements from the empty Facts: section and reads none of them")
+        return "Facts:", False
+    return "Rules:", False
 
 
 # ---- parsing ----------------------------------------------------------------------------------------------
@@ -300,12 +375,21 @@ class _Parser(Cursor):
             for atom in body:
                 if any(a.startswith("$") for a in atom.args):
                     raise Malformed(f"the fact {atom.show()} has a variable: a statement about every individual "
-                                    "is a rule (body >>> head)", line=atom.line, column=atom.column)
+                                    "is a rule (body >>> head); Logic-LM's executor leaves out only the facts of "
+                                    "its Facts: section with $x, and Pyke reads no variable in a fact",
+                                    line=atom.line, column=atom.column)
             self.program.facts.extend(body)
             return
         self.advance()
         head = self.conjunction()
         self.expect("end", None, "'&&' or the end of the line")
+        bound = {a for atom in body for a in atom.args if a.startswith("$")}
+        for atom in head:
+            free = [a for a in atom.args if a.startswith("$") and a not in bound]
+            if free:
+                raise Malformed(f"the rule's conclusion {atom.show()} has {free[0]}, which its premises do not "
+                                "bind: Pyke cannot assert a fact with an unbound variable (Logic-LM's executor "
+                                "fails on it)", line=atom.line, column=atom.column)
         self.program.rules.append(Rule(tuple(body), tuple(head)))
 
     def conjunction(self) -> list[Atom]:
