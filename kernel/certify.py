@@ -8,6 +8,12 @@ certificate's own givens and proposal (:func:`assay.specs.obligations.claim_quer
 the one the solvers were asked.  Texts over ``inline_limit`` bytes go to a
 sidecar ``<sha256>.smt2`` next to the certificate.
 
+The certificate names its spec relative to the spec root (the current folder
+unless the caller gives another; :func:`assay.proofs.spec_refs.certificate_ref`),
+and records the check's options that change a verdict or its words
+(``vacuity``, ``explain``): ``assay recheck`` derives the verdict again with
+the same options and compares.
+
 cvc5's proof of each UNSAT is recorded when it is cheap: a query of at most
 ``proof_max_query_bytes``, proved again in a fresh process with proofs on
 within ``proof_seconds``.  Otherwise the certificate says it was not
@@ -22,8 +28,10 @@ from pathlib import Path
 from typing import Any, Final
 
 from assay.proofs import certificate as _cert
+from assay.proofs.spec_refs import certificate_ref
 from assay.specs import Spec
 
+from .solvers import check_text_sent
 from .verdicts import Claim, Outcome, Verdict
 
 __all__ = ["INLINE_LIMIT", "PROOF_MAX_QUERY_BYTES", "PROOF_SECONDS", "write_certificate"]
@@ -38,22 +46,30 @@ _cert.register_issuer(_ISSUER)
 
 def write_certificate(store: str | Path, spec: Spec, givens: Any, proposal: Any,
                       verdict: Verdict, *, solvers: tuple[dict[str, Any], ...] = (),
+                      vacuity: bool = True, explain: bool = True, spec_root: str | Path | None = None,
                       inline_limit: int = INLINE_LIMIT, proof_max_query_bytes: int = PROOF_MAX_QUERY_BYTES,
                       proof_seconds: float = PROOF_SECONDS) -> Path:
     """Issue the certificate of ``verdict`` and write it under ``store``; return its path.
 
-    ``inline_limit`` (bytes) is the largest query text kept inside the
-    certificate; ``proof_max_query_bytes`` and ``proof_seconds`` bound the
-    attempt to get cvc5's proof (0 seconds: do not try).
+    ``vacuity`` and ``explain`` are the options ``check`` decided it with;
+    ``spec_root`` is the folder the certificate names its spec relative to
+    (default: the current folder).  ``inline_limit`` (bytes) is the largest
+    query text kept inside the certificate; ``proof_max_query_bytes`` and
+    ``proof_seconds`` bound the attempt to get cvc5's proof (0 seconds: do
+    not try).
     """
     # A claim can refute a proposal the evaluator accepted (not unique, not optimal).
     holds = verdict.outcome is Outcome.ACCEPTED or any(c.status == "refuted" for c in verdict.claims)
     sidecars: dict[str, str] = {}
+    unsat = _unsat_queries(spec, givens, proposal, verdict)
+    for name, text in unsat:
+        # The text recorded must be the one the solvers answered (each answer carries its text's sha256).
+        check_text_sent(text, [a for a in solvers if a.get("claim") == name])
     queries = tuple({"claim": name} | _text_record(text, "smt2", sidecars, inline_limit, "smtlib")
                     | {"cvc5_proof": _cvc5_proof(text, sidecars, inline_limit, proof_max_query_bytes, proof_seconds)}
-                    for name, text in _unsat_queries(spec, givens, proposal, verdict))
+                    for name, text in unsat)
     cert = _cert.Certificate(
-        spec_ref=spec.ref,
+        spec_ref=certificate_ref(spec, Path.cwd() if spec_root is None else spec_root),
         spec_name=spec.name,
         spec_sha256=spec.source_hash,
         givens=givens,
@@ -65,6 +81,7 @@ def write_certificate(store: str | Path, spec: Spec, givens: Any, proposal: Any,
         claims=tuple(_claim_json(spec, c, verdict, solvers) for c in verdict.claims),
         solvers=solvers,
         queries=queries,
+        options={"vacuity": vacuity, "explain": explain},
         _issuer_token=_ISSUER,
     )
     return _cert.write(cert, store, sidecars=sidecars)
@@ -108,7 +125,7 @@ def _text_record(text: str, suffix: str, sidecars: dict[str, str], inline_limit:
 def _cvc5_proof(text: str, sidecars: dict[str, str], inline_limit: int, max_query_bytes: int, seconds: float
                 ) -> dict[str, Any]:
     """cvc5's proof of the query's UNSAT, from a fresh process, or why there is none."""
-    from assay.proofs.replay import replay
+    from assay.proofs.fresh_solvers import ask_text
 
     size = len(text.encode("utf-8"))
     if seconds <= 0:
@@ -116,7 +133,7 @@ def _cvc5_proof(text: str, sidecars: dict[str, str], inline_limit: int, max_quer
     if size > max_query_bytes:
         return {"produced": False,
                 "why": f"the query is {size} bytes, over the {max_query_bytes}-byte limit for proof production"}
-    answer = replay(text, "cvc5", timeout=seconds, proof=True)
+    answer = ask_text(text, "cvc5", timeout=seconds, proof=True)
     if answer.result != "unsat" or answer.proof is None:
         return {"produced": False, "why": f"cvc5 with proofs on said {answer.result}"
                                           f"{f' ({answer.reason})' if answer.reason else ''} within {seconds:g} s"}

@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from assay.specs import Spec
+from assay.specs import Spec, reasons
 from assay.specs.domains import DecodeError
 from assay.specs.explain import explain_clause
 
@@ -63,7 +63,8 @@ def check(spec: Spec, givens: Mapping[str, Any], proposal: Any, *,
         v = with_fields(v, seconds=time.perf_counter() - start)
         if store is not None and v.outcome in (Outcome.ACCEPTED, Outcome.REFUTED, Outcome.VACUOUS):
             v = with_fields(v, certificate=str(write_certificate(store, spec, givens, proposal, v,
-                                                                 solvers=v.solvers)))
+                                                                 solvers=v.solvers, vacuity=vacuity,
+                                                                 explain=explain)))
         return v
 
     try:
@@ -86,7 +87,7 @@ def check(spec: Spec, givens: Mapping[str, Any], proposal: Any, *,
     if not violations and spec.holds(env):
         if spec.unique or spec.sense is not None:
             return done(_claims.settle(spec, given_values, value, timeout=timeout, store=store))
-        return done(make(Outcome.ACCEPTED, "the spec holds on the proposal"))
+        return done(make(Outcome.ACCEPTED, reasons.accepted()))
 
     if not violations:
         violations = explain_violations(spec, env) if explain else [
@@ -95,16 +96,14 @@ def check(spec: Spec, givens: Mapping[str, Any], proposal: Any, *,
         # CPython said no but no clause is false under the IR evaluator: a bug in
         # assay's translation.  Never guess: say so.
         return done(unknown("internal: the evaluator and the spec's IR disagree on this proposal"))
-    summary = "; ".join(f"line {v.line}: {v.detail}" for v in violations[:3])
-    refuted = make(Outcome.REFUTED, f"{len(violations)} violated: {summary}",
-                   violations=tuple(violations))
+    lines = [(v.line, v.detail) for v in violations]
+    refuted = make(Outcome.REFUTED, reasons.refuted(lines), violations=tuple(violations))
     if vacuity:
         impossible, note, answers = _claims.no_solution(spec, given_values,
                                                         timeout=min(timeout, vacuity_timeout), store=store)
         if impossible:
             return done(with_fields(refuted, outcome=Outcome.VACUOUS, solvers=answers,
-                                    reason="no proposal can meet the spec for these givens "
-                                           f"(the solvers proved it: {note}); this one fails too: {summary}"))
+                                    reason=reasons.vacuous(note, lines)))
     return done(refuted)
 
 

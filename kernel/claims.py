@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assay.proofs.certificate import sha256_of
-from assay.specs import Spec
+from assay.specs import Spec, reasons
 from assay.specs.evaluate import Undefined
 from assay.specs.explain import show_value
 
@@ -51,8 +51,8 @@ def settle(spec: Spec, givens: dict[str, Any], value: Any, *, timeout: float,
             query = q.another_solution(spec, givens, value) if name == "unique" \
                 else q.better_solution(spec, givens, value)
         except Undefined as exc:
-            detail = f"the objective raises {exc.kind} on the proposal: {exc.message}"
-            return make(Outcome.REFUTED, f"not optimal: {detail}",
+            detail = reasons.objective_raises(exc.kind, exc.message)
+            return make(Outcome.REFUTED, reasons.not_optimal(detail),
                         violations=(Violation(name, spec.ir.claims_line, detail),),
                         claims=(*claims, Claim(name, "refuted", detail)))
         except Unsupported as exc:
@@ -61,13 +61,13 @@ def settle(spec: Spec, givens: dict[str, Any], value: Any, *, timeout: float,
         result = solvers.prove_unsat(query, timeout=timeout)
         answers += [_answer_json(a, timeout) | {"query": query.name, "claim": name} for a in result.answers]
         if result.status == "unsat":
-            claims.append(Claim(name, "proved", f"UNSAT on {' and '.join(a.solver for a in result.answers)}"))
+            claims.append(Claim(name, "proved", reasons.unsat_on([a.solver for a in result.answers])))
             continue
         if result.status == "sat":
             witness = query.witness(result.model or {})
             confirmed, detail = _confirm(spec, givens, value, witness, name)
             if confirmed:
-                return make(Outcome.REFUTED, f"the {name} claim fails: {detail}",
+                return make(Outcome.REFUTED, reasons.claim_fails(name, detail),
                             violations=(Violation(name, spec.ir.claims_line, detail),),
                             claims=(*claims, Claim(name, "refuted", detail)), witness=witness,
                             solvers=tuple(answers))
@@ -77,8 +77,7 @@ def settle(spec: Spec, givens: dict[str, Any], value: Any, *, timeout: float,
         reason = _with_reproducer(result.reason, query, spec, name, store)
         return make(Outcome.UNKNOWN, f"{reason}: could not prove the {name} claim",
                     claims=(*claims, Claim(name, "unknown", reason)), solvers=tuple(answers))
-    proved = ", ".join(c.name for c in claims)
-    return make(Outcome.ACCEPTED, f"the spec holds on the proposal; proved: {proved}",
+    return make(Outcome.ACCEPTED, reasons.accepted([c.name for c in claims]),
                 claims=tuple(claims), solvers=tuple(answers))
 
 
@@ -93,7 +92,7 @@ def _confirm(spec: Spec, givens: dict[str, Any], value: Any, witness: Any, name:
     if name == "unique":
         if spec.proposal.domain.encode(witness) == spec.proposal.domain.encode(value):
             return False, "its proposal equals this one"
-        return True, f"another proposal also meets the spec: {shown}"
+        return True, reasons.another_solution(shown)
     try:
         mine, theirs = q.objective_value(spec, givens, value), q.objective_value(spec, givens, witness)
     except Undefined as exc:
@@ -101,7 +100,7 @@ def _confirm(spec: Spec, givens: dict[str, Any], value: Any, witness: Any, name:
     better = theirs > mine if spec.sense == "max" else theirs < mine
     if not better:
         return False, f"its objective {theirs} is not better than {mine}"
-    return True, f"{shown} also meets the spec with objective {theirs} (this proposal: {mine})"
+    return True, reasons.better_solution(shown, theirs, mine)
 
 
 def no_solution(spec: Spec, givens: dict[str, Any], *, timeout: float, store: str | Path | None = None
@@ -139,7 +138,7 @@ def _no_solution(spec: Spec, givens: dict[str, Any], timeout: float, store: str 
     answers = tuple(_answer_json(a, timeout) | {"query": query.name, "claim": "no-solution"}
                     for a in result.answers)
     if result.status == "unsat":
-        return True, "UNSAT on " + " and ".join(a.solver for a in result.answers), answers
+        return True, reasons.unsat_on([a.solver for a in result.answers]), answers
     return False, _with_reproducer(result.reason or result.status, query, spec, "no-solution", store), answers
 
 

@@ -76,6 +76,8 @@ OUTSIDE_THE_CORE = {
     "specs/explain.py": "words the evidence of a REFUTED verdict whose violated clauses CPython decided "
                         "(Spec.violated_clauses); it never decides an outcome",
     "specs/version.py": "the version string a certificate records; no verdict depends on it",
+    "specs/reasons.py": "words the reason and claim details of a verdict already decided (the kernel writes "
+                        "them, recheck derives and compares them); it never decides an outcome",
     "kernel/certify.py": "writes the certificate of a verdict already decided; recheck re-derives "
                          "everything it writes and trusts none of it",
     "kernel/faults.py": "fault injection for tests: the worker runs it only for a job that carries a fault, "

@@ -1,10 +1,13 @@
 """Verdicts: what the kernel decides about a proposal, with the evidence to act on.
 
 A verdict is data, not an exception.  Only kernel functions make them: the
-constructor wants a token private to the kernel, and ``dataclasses.replace``
-cannot copy one (the token is an init-only field).  Python cannot stop a
-determined forger; it can make forging awkward and visible, and a test checks
-that it is.
+constructor wants a token private to the kernel, ``dataclasses.replace``
+cannot copy one (the token is an init-only field), and ``copy``,
+``copy.deepcopy`` and ``pickle`` refuse them.  Python cannot stop a
+determined forger (``object.__new__`` and ``object.__setattr__`` still make
+one); it can make forging awkward and visible, and a test checks that it is.
+What a stored verdict is worth is what ``assay recheck`` derives again from
+its certificate, not the object.
 
 Outcomes:
 
@@ -25,7 +28,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import InitVar, dataclass, field
-from typing import Any, Final, final
+from typing import Any, Final, NoReturn, SupportsIndex, final
 
 __all__ = ["Claim", "Location", "Outcome", "Verdict", "Violation"]
 
@@ -100,6 +103,8 @@ class _Token:
 
 
 _KERNEL: Final = _Token()
+_NOT_COPIED: Final = ("Verdict objects are not copied or pickled: they are made by assay.kernel functions only "
+                      "(share the object; it is immutable)")
 
 
 @final
@@ -126,6 +131,19 @@ class Verdict:
         if _token is not _KERNEL:
             raise TypeError("Verdict objects are made by assay.kernel functions only "
                             "(use assay.kernel.check)")
+
+    # A copy or an unpickled verdict would be one the kernel never made: refused.
+    def __copy__(self) -> NoReturn:
+        raise TypeError(_NOT_COPIED)
+
+    def __deepcopy__(self, memo: object) -> NoReturn:
+        raise TypeError(_NOT_COPIED)
+
+    def __reduce_ex__(self, protocol: SupportsIndex) -> NoReturn:
+        raise TypeError(_NOT_COPIED)
+
+    def __reduce__(self) -> NoReturn:
+        raise TypeError(_NOT_COPIED)
 
     @property
     def accepted(self) -> bool:

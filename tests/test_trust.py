@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
+import pickle
 import subprocess
 import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import pytest
 from assay.kernel import Outcome, Verdict, check
@@ -43,6 +48,53 @@ def test_the_issuer_cannot_be_replaced() -> None:
 
     with pytest.raises(PermissionError):
         certificate.register_issuer(object())
+
+
+COPIES = [pytest.param(copy.copy, id="copy"), pytest.param(copy.deepcopy, id="deepcopy"),
+          pytest.param(pickle.dumps, id="pickle"), pytest.param(lambda v: pickle.dumps(v, protocol=0), id="pickle-0"),
+          pytest.param(lambda v: v.__reduce_ex__(2), id="reduce_ex")]
+
+
+@pytest.mark.parametrize("duplicate", COPIES)
+def test_verdicts_cannot_be_copied_or_pickled(duplicate: Callable[[Any], Any]) -> None:
+    # A copy, or a verdict rebuilt from pickled bytes (which anyone can write), would be one the kernel never made.
+    refuted = check(load(f"{OK}:strings"), {"prefix": "ab"}, "zz", vacuity=False)
+    with pytest.raises(TypeError, match=r"^Verdict objects are not copied or pickled: they are made by "
+                                        r"assay\.kernel functions only"):
+        duplicate(refuted)
+
+
+@pytest.mark.parametrize("duplicate", COPIES)
+def test_certificates_cannot_be_copied_or_pickled(duplicate: Callable[[Any], Any]) -> None:
+    from assay.kernel import certify
+
+    cert = Certificate(spec_ref="m:s", spec_name="s", spec_sha256="0", givens={}, proposal=1, outcome="refuted",
+                       reason="r", evaluator={"result": False}, _issuer_token=certify._ISSUER)
+    with pytest.raises(TypeError, match=r"^Certificate objects are not copied or pickled"):
+        duplicate(cert)
+
+
+def test_a_verdict_forged_with_object_new_is_caught_by_recheck(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                                               ) -> None:
+    # Python cannot block object.__new__: the forgery exists, and the kernel's writer even certifies it.
+    # The guarantee is recheck, which derives the verdict itself.
+    from assay.kernel.certify import write_certificate
+
+    from .certificate_helpers import SPEC_FILE, only, spec_root
+
+    root = spec_root(tmp_path, monkeypatch)
+    spec = load(f"{SPEC_FILE}:strings")
+    refuted = check(spec, {"prefix": "ab"}, "zz")
+    forged = object.__new__(Verdict)
+    for f in dataclasses.fields(Verdict):
+        object.__setattr__(forged, f.name, getattr(refuted, f.name))
+    object.__setattr__(forged, "outcome", Outcome.ACCEPTED)
+    object.__setattr__(forged, "reason", "the spec holds on the proposal")
+    assert forged.accepted
+    path = write_certificate(root / ".assay", spec, {"prefix": "ab"}, "zz", forged)
+    r = only(path)
+    assert (r.ok, r.reason) == (False, f"the certificate says the verdict is 'accepted'; recheck derives 'refuted' "
+                                       f"({refuted.reason})")
 
 
 # What a fresh interpreter loads when it imports each module of specs/, proofs/ and kernel/, and the
