@@ -8,7 +8,7 @@ plus the variables to read a model for; the answer comes back as the solver's
 raw word (``sat`` / ``unsat`` / ``unknown ...``), a reason, the model values,
 the solver's version and the sha256 of the text it solved, as a
 :class:`WorkerReply`.  The pool never interprets the word:
-:func:`assay.specs.solver_word.read_word` does.
+:func:`assay.specs.solver_word.read_word` does (:attr:`WorkerReply.status`).
 
 The worker is :mod:`.solver_worker` run as a script (``python -P
 solver_worker.py``), speaking one JSON object per line over its stdin and
@@ -69,6 +69,8 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any, Final, Protocol
+
+from assay.specs.solver_word import Status, read_word
 
 from . import solver_worker
 from .solver_worker import MEMORY_WORDS, text_sha256
@@ -165,6 +167,11 @@ class WorkerReply:
     seconds: float = 0.0  # wall time from sending the query to its answer
     cpu_seconds: float = 0.0  # CPU the worker spent on it (all threads)
     smtlib_sha256: str = ""  # of the text this reply is about: the text the solver was given
+
+    @property
+    def status(self) -> Status:
+        """What the word means, as :func:`assay.specs.solver_word.read_word` reads it."""
+        return read_word(self.raw, self.reason)[0]
 
 
 def _unanswered(job: Job, reason: str, version: str = "", seconds: float = 0.0, cpu_seconds: float = 0.0

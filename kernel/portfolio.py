@@ -59,9 +59,8 @@ class RaceResult:
 
 def definitive(reply: WorkerReply) -> bool:
     """Whether a reply settles the query: sat, or unsat from a configuration that can prove it."""
-    if reply.raw == "sat":
-        return True
-    return reply.raw == "unsat" and not CONFIGS[reply.config].finds_models_only
+    status = reply.status
+    return status == "sat" or (status == "unsat" and not CONFIGS[reply.config].finds_models_only)
 
 
 def race(pool: Pool, smtlib: str, variables: Mapping[str, str], *, timeout: float | None,

@@ -7,8 +7,13 @@ answers one JSON object per line on stdin with one JSON object per line on
 stdout.  Each answer is the solver's raw word (``str`` of z3's
 ``check()``, of cvc5's ``checkSat()``), a reason, the values of the
 variables asked for when the word is ``sat``, the solver's version, and the
-sha256 of the text the solver was given.  The worker never decides what the
-word means; :func:`assay.specs.solver_word.read_word` does, in the parent.
+sha256 of the text the solver was given.  What the word means is
+:func:`assay.specs.solver_word.read_word`'s to say, here (to know whether
+there is a model to read) and in the parent alike.  One exception, where a
+configuration answers another question than the query's: cvc5 solving
+integers as bit-vectors (``models_only``) has its ``sat`` reported only when
+its model satisfies the integer query, and its ``unsat`` never, both
+``unknown`` with the reason.
 
 Only the standard library is imported at the top, so that the parent can
 import this module (for :func:`solve`, which the in-process pool runs) at no
@@ -162,6 +167,7 @@ def _z3_context(z3: Any) -> Any:
 
 def _z3_solve(z3: Any, msg: Mapping[str, Any], memory_mb: int) -> tuple[str, str, dict[str, Any] | None]:
     from assay.specs import smt
+    from assay.specs.solver_word import read_word
 
     z3.set_param("memory_max_size", memory_mb)
     ctx = _z3_context(z3)
@@ -174,19 +180,20 @@ def _z3_solve(z3: Any, msg: Mapping[str, Any], memory_mb: int) -> tuple[str, str
     for key, value in options.items():
         s.set(key, value == "true" if value in ("true", "false") else value)
     assertions = z3.parse_smt2_string(str(msg["smtlib"]), ctx=ctx)
-    if options.get("unsat_core") == "true":
+    tracked = options.get("unsat_core") == "true"
+    if tracked:
         for i, a in enumerate(assertions):
             s.assert_and_track(a, z3.Bool(f"assay.core.{i}", ctx))
-        raw = str(s.check())
-        if raw == "unsat":
-            core = sorted(int(str(b).rsplit(".", 1)[1]) for b in s.unsat_core())
-            return raw, "", {"core": core, "assertions": len(assertions)}
     else:
         s.add(assertions)
-        raw = str(s.check())
-    if raw == "sat":
+    raw = str(s.check())
+    status, _ = read_word(raw)
+    if status == "unsat" and tracked:
+        core = sorted(int(str(b).rsplit(".", 1)[1]) for b in s.unsat_core())
+        return raw, "", {"core": core, "assertions": len(assertions)}
+    if status == "sat":
         return raw, "", smt.z3_model_values(s.model(), _sorts(msg["variables"]))
-    if raw == "unknown":
+    if status == "unknown":
         why = str(s.reason_unknown())
         if "timeout" in why or "canceled" in why:
             return raw, "timeout", None
@@ -219,6 +226,7 @@ def _cvc5_solver(cvc5: Any, msg: Mapping[str, Any], options: Mapping[str, str]) 
 
 def _cvc5_solve(cvc5: Any, msg: Mapping[str, Any]) -> tuple[str, str, dict[str, Any] | None]:
     from assay.specs import smt
+    from assay.specs.solver_word import read_word
 
     options = {str(k): str(v) for k, v in msg.get("options", {}).items()}
     if msg.get("timeout_ms"):
@@ -226,35 +234,38 @@ def _cvc5_solve(cvc5: Any, msg: Mapping[str, Any]) -> tuple[str, str, dict[str, 
     if msg.get("rlimit"):
         options["rlimit-per"] = str(int(msg["rlimit"]))
     tm, s, sm = _cvc5_solver(cvc5, msg, options)
-    r = s.checkSat()
-    if r.isSat():
+    result = s.checkSat()
+    raw = str(result)  # "sat", "unsat", "unknown (INCOMPLETE)", ...
+    status, _ = read_word(raw)
+    if status == "sat":
         symbols = {t.getSymbol(): t for t in sm.getDeclaredTerms()}
         model = smt.cvc5_model_values(s, tm, _sorts(msg["variables"]), symbols)
         if msg.get("models_only") and not _cvc5_confirms(cvc5, msg, model):
             return "unknown", "unknown: the model found over bit-vectors does not satisfy the query", None
-        return "sat", "", model
-    if r.isUnsat():
+        return raw, "", model
+    if status == "unsat":
         if msg.get("models_only"):  # cannot happen by cvc5's design; never pass it on as a proof
             return "unknown", "unknown: a models-only configuration said unsat", None
-        return "unsat", "", None
-    why = str(r.getUnknownExplanation())
+        return raw, "", None
+    why = str(result.getUnknownExplanation())
     if "TIMEOUT" in why:
-        return "unknown", "timeout", None
+        return raw, "timeout", None
     if "RESOURCE" in why:
-        return "unknown", "timeout" if msg.get("timeout_ms") and not msg.get("rlimit") else "resource-limit", None
+        return raw, "timeout" if msg.get("timeout_ms") and not msg.get("rlimit") else "resource-limit", None
     if "MEMOUT" in why:
-        return "unknown", "memout", None
-    return "unknown", f"unknown: {why}", None
+        return raw, "memout", None
+    return raw, f"unknown: {why}", None
 
 
 def _cvc5_confirms(cvc5: Any, msg: Mapping[str, Any], model: Mapping[str, Any]) -> bool:
     """Whether the query, with every variable fixed to the model's value, is sat for plain cvc5."""
     from assay.specs import smt
+    from assay.specs.solver_word import read_word
 
     fixed = "".join(f"(assert (= {smt.smtlib_symbol(n)} {_literal(smt, v)}))\n" for n, v in model.items())
     text = str(msg["smtlib"]).replace("(check-sat)", "") + fixed
     _, s, _ = _cvc5_solver(cvc5, {"smtlib": text}, {"tlimit-per": "10000"})
-    return bool(s.checkSat().isSat())
+    return read_word(str(s.checkSat()))[0] == "sat"
 
 
 def _literal(smt: Any, v: Any) -> str:

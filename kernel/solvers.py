@@ -3,7 +3,8 @@
 A query goes to the solvers as one text, :meth:`assay.specs.queries.Query.smtlib`,
 the same text a certificate records and ``assay recheck`` replays; a worker
 solves that text and returns the solver's raw word, and :func:`read_answer`
-reads it.  Anything that is not a clean sat or unsat, a timeout, "unknown",
+reads it with :func:`assay.specs.solver_word.read_word`, the one place where
+"sat", "unsat" and everything else are told apart.  Anything that is not a clean sat or unsat, a timeout, "unknown",
 an exception, an unsupported term, is ``unknown`` with its reason: nothing
 here maps it to sat or unsat.  Every answer carries the sha256 of the text
 its solver was given (``smtlib_sha256``), so that whoever records the text
@@ -38,6 +39,8 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from assay.specs.solver_word import read_word
+
 if TYPE_CHECKING:
     from assay.specs.queries import Query
 
@@ -55,7 +58,7 @@ class SolverAnswer:
 
     solver: str
     version: str
-    status: str  # "sat" | "unsat" | "unknown"
+    status: str  # "sat" | "unsat" | "unknown", as read_answer reads the solver's word
     reason: str = ""
     model: Mapping[str, Any] | None = field(default=None, repr=False)
     seconds: float = 0.0
@@ -89,13 +92,12 @@ class UnsatProof:
 
 def read_answer(solver: str, version: str, raw: str, *, reason: str = "", seconds: float = 0.0,
                 model: Mapping[str, Any] | None = None) -> SolverAnswer:
-    """Interpret a solver's raw result word.  Only exactly "sat" and "unsat" are answers."""
-    word = raw.strip().lower()
-    if word == "sat":
-        return SolverAnswer(solver, version, "sat", "", model, seconds)
-    if word == "unsat":
-        return SolverAnswer(solver, version, "unsat", "", None, seconds)
-    return SolverAnswer(solver, version, "unknown", reason or f"solver said {raw!r}", None, seconds)
+    """A solver's raw word as an answer, read by :func:`assay.specs.solver_word.read_word`.
+
+    Only exactly "sat" and "unsat" are answers; the model is kept for "sat" only.
+    """
+    status, why = read_word(raw, reason)
+    return SolverAnswer(solver, version, status, why, model if status == "sat" else None, seconds)
 
 
 def run(query: Query, solver: str, *, timeout: float) -> SolverAnswer:
@@ -148,8 +150,9 @@ def _ask_both(query: Query, timeout: float, want_model: bool) -> tuple[SolverAns
     except Exception as exc:  # the query cannot be written as SMT-LIB: unknown, from both
         return _failed("z3", exc, start), _failed("cvc5", exc, start)
 
-    def decisive(o: Any) -> bool:
-        return bool(o.raw == "sat" or (o.raw != "unsat" and not want_model))
+    def decisive(o: WorkerReply) -> bool:
+        status, _ = read_word(o.raw)
+        return status == "sat" or (status != "unsat" and not want_model)
 
     z3_out, cvc5_out = (None if o is None or o.reason.startswith("cancelled") else o
                         for o in shared_pool().run_many(jobs, stop=decisive))
@@ -191,7 +194,7 @@ def unsat_core(script: str, *, timeout: float) -> tuple[int, ...] | None:
     if out is None:
         return None
     found = dict(out.model) if out.model is not None else None
-    if out.raw != "unsat" or not isinstance(found, dict) or not isinstance(found.get("core"), list):
+    if read_word(out.raw)[0] != "unsat" or not isinstance(found, dict) or not isinstance(found.get("core"), list):
         return None
     return tuple(int(i) for i in found["core"])
 

@@ -49,6 +49,7 @@ CLAIMS = (
     "specs/smtlib_hygiene.py",  # what SMT-LIB input (formalisations, recorded queries) may contain
     "specs/queries.py",
     "specs/obligations.py",  # the query text a claim's certificate records
+    "specs/solver_word.py",  # the one reader of a solver's answer word, for kernel/ and proofs/ alike
     "kernel/solvers.py",  # the solver chokepoint
     "kernel/pool.py",
     "kernel/solver_worker.py",

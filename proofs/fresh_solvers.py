@@ -19,8 +19,9 @@ Two routes, both asked by :mod:`.recheck` before it counts a claim proved:
 
 Deliberately a second, small implementation: a certificate is only as good
 as the path that rechecks it, and that path must not be the kernel's.  Every
-raw solver answer of both routes is read by :func:`_word`: only exactly
-``sat`` and ``unsat`` are answers.
+raw solver answer of both routes is read by
+:func:`assay.specs.solver_word.read_word`, the reader the kernel uses too:
+only exactly ``sat`` and ``unsat`` are answers.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
+
+from assay.specs.solver_word import read_word
 
 if TYPE_CHECKING:
     from assay.specs.queries import Query
@@ -98,7 +101,7 @@ def ask_text(text: str, solver: str, *, timeout: float, proof: bool = False,
         return FreshAnswer(solver, "unknown", f"crash ({how}){': ' + tail if tail else ''}", seconds=seconds)
     try:
         data = json.loads(lines[-1])
-        result = _word(data["result"])
+        result = read_word(data["result"])[0]
         return FreshAnswer(solver, result, str(data.get("reason", "")), str(data.get("version", "")),
                            dict(data.get("options", {})), seconds,
                            data.get("proof") if isinstance(data.get("proof"), str) else None)
@@ -119,11 +122,6 @@ def ask_terms_both(query: Query, *, timeout: float) -> dict[str, FreshAnswer]:
             "cvc5": _api_answer("cvc5", _cvc5_terms, query, timeout)}
 
 
-def _word(raw: object) -> str:
-    # The one reading of a raw answer in proofs/: only exactly "sat" and "unsat" are answers.
-    return raw if raw in ("sat", "unsat") else "unknown"
-
-
 def _kill_group(child: subprocess.Popen[bytes]) -> None:
     with contextlib.suppress(ProcessLookupError):  # already gone
         os.killpg(child.pid, signal.SIGKILL)
@@ -138,7 +136,7 @@ def _api_answer(solver: str, run: Any, query: Query, timeout: float) -> FreshAns
         raw, reason = run(query, timeout)
     except Exception as exc:  # an encoding or solver error is this route's unknown, said as such
         raw, reason = "error", f"error: {type(exc).__name__}: {exc}"
-    result = _word(raw)
+    result = read_word(raw)[0]
     if result == "unknown" and not reason:
         reason = str(raw)
     return FreshAnswer(solver, result, reason, seconds=time.perf_counter() - start)
@@ -154,7 +152,7 @@ def _z3_terms(query: Query, timeout: float) -> tuple[str, str]:
     for t in query.assertions:
         s.add(smt.to_z3(t, ctx))
     raw = str(s.check())
-    return raw, "" if raw in ("sat", "unsat") else str(s.reason_unknown())
+    return raw, str(s.reason_unknown()) if read_word(raw)[0] == "unknown" else ""
 
 
 def _cvc5_terms(query: Query, timeout: float) -> tuple[str, str]:
@@ -169,8 +167,8 @@ def _cvc5_terms(query: Query, timeout: float) -> tuple[str, str]:
     for t in query.assertions:
         s.assertFormula(smt.to_cvc5(tm, t, symbols))
     r = s.checkSat()
-    raw = "unsat" if r.isUnsat() else "sat" if r.isSat() else "unknown"
-    return raw, "" if raw != "unknown" else str(r.getUnknownExplanation())
+    raw = str(r)  # "sat", "unsat", "unknown (INCOMPLETE)", ...
+    return raw, str(r.getUnknownExplanation()) if read_word(raw)[0] == "unknown" else ""
 
 
 # --- the text route: the child process ------------------------------------------------
@@ -215,7 +213,7 @@ def _z3_text(text: str, timeout: float) -> dict[str, Any]:
     s.set("timeout", ms)
     s.add(z3.parse_smt2_string(text, ctx=ctx))
     raw = str(s.check())
-    reason = "" if raw in ("sat", "unsat") else str(s.reason_unknown())
+    reason = str(s.reason_unknown()) if read_word(raw)[0] == "unknown" else ""
     return {"result": raw, "reason": reason, "version": z3.get_version_string(),
             "options": {"timeout": ms}}
 
@@ -238,10 +236,11 @@ def _cvc5_text(text: str, timeout: float, *, proof: bool) -> dict[str, Any]:
         if cmd.getCommandName() not in ("check-sat", "get-model", "get-value"):
             cmd.invoke(s, symbols)
     r = s.checkSat()
-    raw = "unsat" if r.isUnsat() else "sat" if r.isSat() else "unknown"
-    out: dict[str, Any] = {"result": raw, "reason": "" if raw != "unknown" else str(r.getUnknownExplanation()),
+    raw = str(r)  # "sat", "unsat", "unknown (INCOMPLETE)", ...
+    status, _ = read_word(raw)
+    out: dict[str, Any] = {"result": raw, "reason": str(r.getUnknownExplanation()) if status == "unknown" else "",
                            "version": str(getattr(cvc5, "__version__", "unknown")), "options": options}
-    if proof and raw == "unsat":
+    if proof and status == "unsat":
         # Some cvc5 releases give the proof's text as bytes.
         texts = [s.proofToString(p) for p in s.getProof()]
         out["proof"] = "\n".join(t.decode("utf-8") if isinstance(t, bytes) else str(t) for t in texts)

@@ -7,6 +7,7 @@ was given, on the pool and on the in-process path.
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 from pathlib import Path
@@ -17,6 +18,7 @@ from assay.kernel import Outcome, check, solvers
 from assay.kernel.faults import Fault, lie, on_solvers
 from assay.specs import load
 from assay.specs import queries as q
+from assay.specs.solver_word import read_word
 
 from .paths import OK
 from .solver_faults import faulty_solvers
@@ -109,3 +111,122 @@ def test_a_lying_pool_is_the_only_way_in() -> None:
         assert solvers.prove_unsat(query, timeout=10).status == "sat"
     assert solvers.shared_pool() is not pool
     assert solvers.prove_unsat(query, timeout=10).status == "unsat"
+
+
+# --- solver answers are read in one place ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("raw", "reason", "read"), [
+    ("sat", "", ("sat", "")),
+    ("unsat", "", ("unsat", "")),
+    ("sat", "ignored", ("sat", "")),
+    ("unknown", "timeout", ("unknown", "timeout")),
+    ("unknown (INCOMPLETE)", "unknown: INCOMPLETE", ("unknown", "unknown: INCOMPLETE")),
+    ("unknown", "", ("unknown", "solver said 'unknown'")),
+    ("UNSAT", "", ("unknown", "solver said 'UNSAT'")),
+    ("unsat ", "", ("unknown", "solver said 'unsat '")),
+    (" sat", "", ("unknown", "solver said ' sat'")),
+    ("unsat\n", "", ("unknown", "solver said 'unsat\\n'")),
+    ("sat\nunsat", "", ("unknown", "solver said 'sat\\nunsat'")),
+    ("(error \"line 1\")", "", ("unknown", "solver said '(error \"line 1\")'")),
+    ("", "", ("unknown", "solver said ''")),
+    (None, "", ("unknown", "solver said None")),
+    (b"unsat", "", ("unknown", "solver said b'unsat'")),
+])
+def test_the_reader_takes_only_exact_sat_and_unsat(raw: object, reason: str, read: tuple[str, str]) -> None:
+    assert read_word(raw, reason) == read
+
+
+def test_a_word_that_only_looks_like_unsat_is_not_one() -> None:
+    class Sly(str):
+        __slots__ = ()
+
+        def __eq__(self, other: object) -> bool:
+            return True
+
+        __hash__ = str.__hash__
+
+    assert read_word(Sly("unknown")) == ("unknown", "solver said 'unknown'")
+
+
+@pytest.mark.parametrize("word", ["UNSAT ", "unsat\n", "Unsat", "unsat (maybe)", ""])
+def test_a_garbage_word_from_both_workers_proves_nothing(word: str) -> None:
+    query = q.any_solution(load(f"{OK}:chained"), {"lo": 0, "hi": 3})
+    with faulty_solvers(on_solvers({"z3": lie(word), "cvc5": lie(word)})) as pool:
+        proof = solvers.prove_unsat(query, timeout=10)
+    assert len(pool.injected) == 2
+    assert proof.status == "unknown"
+    assert [(a.status, a.reason) for a in proof.answers] == [("unknown", f"solver said {word!r}")] * 2
+
+
+ROOT = Path(__file__).resolve().parent.parent
+READER = "specs/solver_word.py"
+# Where raw words are produced: the kernel's worker and the recheck's fresh solvers.  They ask the solvers and
+# hand each word to the reader; they compare no raw word themselves.
+PRODUCERS = ("kernel/solver_worker.py", "proofs/fresh_solvers.py")
+_RESULT_METHODS = {"check", "checkSat", "checkSatAssuming", "checkWithAssumptions", "reason_unknown",
+                   "getUnknownExplanation"}
+_VERDICT_METHODS = {"isSat", "isUnsat", "isUnknown", "isSatUnknown"}
+_WORDS = {"sat", "unsat"}
+
+
+def _package_modules() -> list[Path]:
+    return sorted(p for folder in ("kernel", "specs", "proofs", "bridges", "assay")
+                  for p in (ROOT / folder).rglob("*.py"))
+
+
+def _mentions_a_word(node: ast.expr) -> bool:
+    if isinstance(node, ast.Constant):
+        return node.value in _WORDS
+    if isinstance(node, ast.Tuple | ast.List | ast.Set):
+        return any(_mentions_a_word(e) for e in node.elts)
+    return False
+
+
+def _is_raw(node: ast.expr) -> bool:
+    """A raw solver word: a name or attribute called raw or word, or a call's value (str(s.check()))."""
+    if isinstance(node, ast.Name):
+        return node.id in ("raw", "word")
+    if isinstance(node, ast.Attribute):
+        return node.attr in ("raw", "word")
+    return isinstance(node, ast.Call)
+
+
+def _readings(path: Path, rel: str) -> list[str]:
+    """Each place in ``path`` (``rel`` in the repository) that reads a solver's answer itself: ``rel:line: what``."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        if isinstance(node, ast.Attribute) and node.attr in _VERDICT_METHODS:
+            found.append(f"{rel}:{node.lineno}: .{node.attr}")
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _RESULT_METHODS
+                and not (node.func.attr == "check" and (node.args or node.keywords)) and rel not in PRODUCERS):
+            found.append(f"{rel}:{node.lineno}: .{node.func.attr}() outside the raw-word producers")
+        if isinstance(node, ast.Compare) and rel != READER:
+            sides = [node.left, *node.comparators]
+            if any(_mentions_a_word(s) for s in sides) and any(_is_raw(s) for s in sides):
+                found.append(f"{rel}:{node.lineno}: a raw word compared with sat/unsat")
+    return found
+
+
+def test_solver_answers_are_read_in_one_place() -> None:
+    """Only specs/solver_word.py tells "sat", "unsat" and everything else apart (AST over every module)."""
+    modules = _package_modules()
+    assert len(modules) > 50
+    assert [r for p in modules for r in _readings(p, p.relative_to(ROOT).as_posix())] == []
+    for rel in PRODUCERS:
+        assert "read_word" in (ROOT / rel).read_text(encoding="utf-8"), rel
+
+
+@pytest.mark.parametrize(("rel", "source", "what"), [
+    # Even a producer may not read its own word: it hands it to read_word.
+    ("kernel/solver_worker.py", "raw = str(s.check())\nok = raw == 'unsat'\n", "a raw word compared with sat/unsat"),
+    ("kernel/solver_worker.py", "ok = str(s.check()) in ('sat', 'unsat')\n", "a raw word compared with sat/unsat"),
+    ("kernel/solver_worker.py", "ok = s.checkSat().isUnsat()\n", ".isUnsat"),
+    ("kernel/portfolio.py", "ok = out.raw != 'sat'\n", "a raw word compared with sat/unsat"),
+    ("kernel/solvers.py", "r = s.check()\n", ".check() outside the raw-word producers"),
+])
+def test_the_one_place_test_sees_a_second_reader(tmp_path: Path, rel: str, source: str, what: str) -> None:
+    module = tmp_path / "second_reader.py"
+    module.write_text(source, encoding="utf-8")
+    found = _readings(module, rel)
+    assert [r.split(": ", 1)[1] for r in found] == [what], found

@@ -116,14 +116,18 @@ def test_a_solver_crash_is_unknown_not_an_answer() -> None:
     assert (answer.status, answer.reason) == ("unknown", "crash: the worker died (SIGSEGV)")
 
 
-@pytest.mark.parametrize("raw", ["SAT?", "unknown", "", "timeout", "unsat\n(error)"])
+@pytest.mark.parametrize("raw", ["SAT?", "unknown", "", "timeout", "unsat\n(error)", " unsat ", "UNSAT", "Sat",
+                                 "sat\n", "unknown (INCOMPLETE)"])
 def test_only_exact_sat_and_unsat_are_answers(raw: str) -> None:
-    assert solvers.read_answer("z3", "1", raw).status == "unknown"
+    answer = solvers.read_answer("z3", "1", raw, model={"x": 1})
+    assert (answer.status, answer.reason, answer.model) == ("unknown", f"solver said {raw!r}", None)
 
 
 def test_sat_and_unsat_words() -> None:
     assert solvers.read_answer("z3", "1", "sat").status == "sat"
-    assert solvers.read_answer("z3", "1", " unsat ").status == "unsat"
+    # No trimming, no case folding: z3 and cvc5 say exactly "unsat"; anything else is not their word.
+    assert solvers.read_answer("z3", "1", "unsat").status == "unsat"
+    assert solvers.read_answer("z3", "1", " unsat ").status == "unknown"
 
 
 def test_claim_violations_point_at_the_decorator_that_asks_for_them() -> None:

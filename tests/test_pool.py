@@ -35,7 +35,7 @@ PIGEONS = "\n".join(["(set-logic ALL)", *(f"(declare-fun |p{i}| () Int)" for i i
                      *(f"(assert (and (<= 0 |p{i}| 3)))" for i in range(5)),
                      "(assert (distinct " + " ".join(f"|p{i}|" for i in range(5)) + "))", "(check-sat)"])
 
-# name, query, variables, options, expected raw answer per configuration.
+# name, query, variables, options, expected answer per configuration (the raw word as read_word reads it).
 TABLE: list[tuple[str, str, dict[str, str], dict[str, int], dict[str, str]]] = [
     ("sat-factor", FACTOR.format(n=91), XY, {}, {"z3": "sat", "cvc5": "sat", "cvc5-int-as-bv": "sat"}),
     ("unsat-prime", FACTOR.format(n=97), XY, {}, {"z3": "unsat", "cvc5": "unsat", "cvc5-int-as-bv": "unknown"}),
@@ -117,7 +117,7 @@ def _table_misses(answer: Callable[[str, str, dict[str, str], dict[str, int]], s
 
 def test_known_answers_on_every_configuration(pool: P.SolverPool) -> None:
     def answer(config: str, text: str, variables: dict[str, str], limits: dict[str, int]) -> str:
-        return pool.solve(P.Job(text, variables, P.CONFIGS[config], timeout=20, rlimit=limits.get("rlimit"))).raw
+        return pool.solve(P.Job(text, variables, P.CONFIGS[config], timeout=20, rlimit=limits.get("rlimit"))).status
     assert _table_misses(answer) == []
 
 
@@ -127,7 +127,7 @@ def test_a_solver_that_always_says_one_thing_fails_the_table(faulty: FaultyPool,
     def answer(config: str, text: str, variables: dict[str, str], limits: dict[str, int]) -> str:
         job = P.Job(text, variables, P.CONFIGS[config], timeout=20, rlimit=limits.get("rlimit"))
         with faulty.injecting(lambda _job: lie(word)):
-            return faulty.solve(job).raw
+            return faulty.solve(job).status
     wrong = [f"{name} on {config}: {word} (expected {want})"
              for name, _, _, _, expected in TABLE for config, want in expected.items() if want != word]
     assert wrong
@@ -155,7 +155,8 @@ def test_models_are_read_for_the_declared_variables(pool: P.SolverPool) -> None:
 def test_an_exhausted_budget_is_unknown_with_its_reason(pool: P.SolverPool) -> None:
     for config in ("z3", "cvc5"):
         out = pool.solve(P.Job(PIGEONS, {}, P.CONFIGS[config], timeout=None, rlimit=1))
-        assert (out.raw, out.reason) == ("unknown", "resource-limit"), config
+        assert (out.status, out.reason) == ("unknown", "resource-limit"), config
+        assert out.raw == {"z3": "unknown", "cvc5": "unknown (RESOURCEOUT)"}[config]  # each solver's own word
 
 
 def test_a_query_that_exhausts_memory_is_memout(pool: P.SolverPool) -> None:
