@@ -149,14 +149,69 @@ def test_unicode_quantifier_reaches_to_the_end() -> None:
 
 
 def test_precedence_of_each_notation() -> None:
-    uni = fol.parse_formula("A(bo) → B(bo) ∧ C(bo) → D(bo)", folio.UNICODE)
-    assert fol.to_smtlib(uni) == "(=> (p_A c_bo) (=> (and (p_B c_bo) (p_C c_bo)) (p_D c_bo)))"
+    # Looser connectives further right: the usual precedence and Logic-LM's left grouping agree.
+    uni = fol.parse_formula("A(bo) ∧ B(bo) ∨ C(bo) → D(bo) ↔ E(bo)", folio.UNICODE)
+    assert fol.to_smtlib(uni) == "(= (=> (or (and (p_A c_bo) (p_B c_bo)) (p_C c_bo)) (p_D c_bo)) (p_E c_bo))"
     nltk = fol.parse_formula("A(Bo) -> B(Bo) & C(Bo) -> D(Bo)", linc.NLTK)
     assert fol.to_smtlib(nltk) == "(=> (=> (p_A c_Bo) (and (p_B c_Bo) (p_C c_Bo))) (p_D c_Bo))"
     assert fol.to_smtlib(fol.parse_formula("-P(Bo) | Q(Bo)", linc.NLTK)) == "(or (not (p_P c_Bo)) (p_Q c_Bo))"
     assert fol.to_smtlib(fol.parse_formula("¬P(bo) ⊕ Q(bo)", folio.UNICODE)) == "(xor (not (p_P c_bo)) (p_Q c_bo))"
-    # A single lowercase letter is a variable even unquantified (closed universally later), never a constant.
-    assert fol.to_smtlib(fol.parse_formula("P(a)", folio.UNICODE)) == "(p_P v_a)"
+    # One connective regrouped means the same: Logic-LM's left grouping of a chain of ↔ is not a second reading.
+    assert fol.to_smtlib(fol.parse_formula("A(bo) ↔ B(bo) ↔ C(bo)", folio.UNICODE)) == \
+        "(= (p_A c_bo) (= (p_B c_bo) (p_C c_bo)))"
+
+
+@pytest.mark.parametrize(("formula", "theirs"), [
+    ("A(bo) → B(bo) ∧ C(bo)", "(and (=> (p_A c_bo) (p_B c_bo)) (p_C c_bo))"),
+    ("A(bo) ∨ B(bo) ∧ C(bo)", "(and (or (p_A c_bo) (p_B c_bo)) (p_C c_bo))"),
+    ("A(bo) → B(bo) → C(bo)", "(=> (=> (p_A c_bo) (p_B c_bo)) (p_C c_bo))"),
+])
+def test_logic_lm_executor_groups_every_connective_alike_to_the_left(formula: str, theirs: str) -> None:
+    # Logic-LM's ply grammar gives every binary connective one precedence, grouped to the left.
+    assert fol.to_smtlib(fol.parse_formula(formula, folio.UNICODE, executor=True)) == theirs
+    assert not fol.same_reading(fol.parse_formula(formula, folio.UNICODE),
+                                fol.parse_formula(formula, folio.UNICODE, executor=True))
+
+
+def test_a_formula_read_two_ways_is_answered_only_where_both_readings_agree() -> None:
+    # "Whoever wishes is a student and attends": Logic-LM's executor read ((Wish → Student) ∧ Attend) under ∀x,
+    # which makes everyone attend; the usual precedence, Wish → (Student ∧ Attend).  Before, only the usual
+    # reading counted and Attend(bo) was Uncertain.
+    rule = "∀x (Wish(x) → Student(x) ∧ Attend(x))"
+    f = folio.formalise(folio_program([rule, "Dog(bo)"], "Attend(bo)"), {"id": "hand", "options": OPTIONS})
+    assert f.premises[-1] == ("(or (forall ((v_x s_U)) (=> (p_Wish v_x) (and (p_Student v_x) (p_Attend v_x)))) "
+                              "(forall ((v_x s_U)) (and (=> (p_Wish v_x) (p_Student v_x)) (p_Attend v_x))))")
+    assert f.premise_names[-1] == ("line 4 (read two ways: ∀x ((Wish(x) → Student(x)) ∧ Attend(x)) by Logic-LM's "
+                                   "executor, ∀x (Wish(x) → (Student(x) ∧ Attend(x))) as usual)")
+    v = decide(f, timeout=10)
+    assert (v.outcome, v.answer) == (Outcome.UNKNOWN, None)
+    assert "no option holds" in v.reason
+    # Where both readings give the answer, it is given.
+    assert folio_answer([rule, "Wish(bo)"], "Attend(bo)") == "A"
+    assert folio_answer([rule, "Wish(bo)"], "¬Student(bo)") == "B"
+    assert folio_answer([rule], "Dog(bo)") == "C"
+    # A conclusion read two ways too: False as the executor groups it, True as usual, so no answer.
+    assert folio_answer(["Wish(bo)", "¬Student(bo)"], "Student(bo) → Wish(bo) ∧ Student(bo)") is None
+    assert folio_answer(["Wish(bo)", "¬Student(bo)"], "Student(bo) → (Wish(bo) ∧ Student(bo))") == "A"
+
+
+def test_logic_lm_names_that_differ_in_their_first_letters_case_are_one_name() -> None:
+    # Logic-LM's FOL_Parser.msplit capitalises every name longer than one character, so 'summer' and 'Summer'
+    # are one constant to its executor; before, they were two and the answer was Uncertain.
+    program = folio_program(["Season(summer)", "∀x (Season(x) → Warm(x))"], "Warm(Summer)")
+    f = folio.formalise(program, {"id": "hand", "options": OPTIONS})
+    assert f.changes == ("line 7: the constant 'Summer' is 'summer', as Logic-LM reads them (its parser gives every "
+                         "name longer than one character a capital first letter)",)
+    v = decide(f, timeout=10)
+    assert (v.outcome, v.answer) == (Outcome.REPAIRED, "A")
+    # Predicates too, of one arity; a single letter keeps its case (Logic-LM leaves one-character names alone).
+    assert folio_answer(["∀x (dog(x) → Animal(x))", "Dog(rex)"], "Animal(rex)") == "A"
+    assert folio_answer(["Tall(a)"], "Tall(A)") == "C"
+    # The same spelling in two roles is a clash to Prover9, which stops Logic-LM; here they stay apart, as written.
+    f = folio.formalise(folio_program(["Company(acme)", "Owns(ann, company)"], "Company(company)"),
+                        {"id": "hand", "options": OPTIONS})
+    assert f.changes == () and "(declare-const c_company s_U)" in f.declarations
+    assert decide(f, timeout=10).answer == "C"
 
 
 # ---------------------------------------------------------------------------- the signature check
@@ -219,7 +274,10 @@ def test_membership_between_individuals_is_a_binary_relation() -> None:
     ("Endowment(yale, 42.3billion)", "unexpected character '.' in Unicode FOL formula"),
     ("Dog(rex) Cat(rex)", "unexpected 'Cat' after a complete formula"),
     ("(Dog(rex)", "the formula ends where ')' was expected"),
-    ("x(rex)", "'x' is a variable, applied to arguments"),
+    ("∀x x(rex)", "'x' is a variable bound by a quantifier, applied to arguments"),
+    ("∀x (Dog(x) → x)", "'x' is a variable bound by a quantifier, used as a formula"),
+    ("Dog(rex) → y", "'y' is a variable (Logic-LM capitalises longer names, so Prover9 reads a free single letter "
+     "u to z as a variable), used as a formula"),
 ])
 def test_unicode_refusals(formula: str, why: str) -> None:
     with pytest.raises(Malformed) as err:
@@ -254,6 +312,63 @@ def test_nltk_quantified_name_must_be_a_variable() -> None:
         linc.formalise_sample(linc_sample([], "all person. Happy(person)"))
     assert err.value.why.startswith("'person' cannot be a quantified variable in NLTK")
     assert (err.value.line, err.value.column) == (2, 10)
+    # NLTK takes every name after the quantifier as a variable until '.': without the dot, 'Student' is one.
+    with pytest.raises(Malformed) as err:
+        linc.formalise_sample(linc_sample([], "all x Student(x)"))
+    assert err.value.why.startswith("'Student' cannot be a quantified variable in NLTK")
+
+
+# ---------------------------------------------------------------------------- which names are variables
+
+
+def test_linc_single_letters_before_u_are_constants_as_in_prover9() -> None:
+    # Prover9 reads a free name as a variable only when it starts with u..z (LADR's variable_name): 'a' and 'b'
+    # are two constants.  Before, both were variables closed universally, and "Tall(a)" entailed "Tall(b)".
+    assert linc_answer(["Tall(a)"], "Tall(b)") == "Uncertain"
+    assert linc_answer(["Tall(a)"], "Tall(a)") == "True"
+    f = linc.formalise_sample(linc_sample(["Tall(a)"], "Tall(b)"))
+    assert "(declare-const c_a s_U)" in f.declarations and "(declare-const c_b s_U)" in f.declarations
+
+
+@pytest.mark.parametrize(("name", "variable"), [
+    ("x", True), ("y1", True), ("u1", True), ("z", True), ("xavier", True), ("w_2", True),
+    ("a", False), ("t", False), ("ann", False), ("e1", False), ("X", False), ("Xavier", False), ("Ann", False),
+])
+def test_linc_free_names_follow_prover9s_rule(name: str, variable: bool) -> None:
+    smt = fol.to_smtlib(fol.parse_formula(f"Tall({name})", linc.NLTK))
+    assert smt == (f"(p_Tall v_{name})" if variable else f"(p_Tall c_{name})")
+    # A free variable says "everything": "Tall(x)" entails "Tall(Bob)", a constant does not.
+    assert linc_answer([f"Tall({name})"], "Tall(Bob)") == ("True" if variable else "Uncertain")
+
+
+def test_a_quantified_name_is_a_variable_whatever_its_letter() -> None:
+    # Bound by a quantifier, 'a' is a variable in its scope (and a constant outside it), in NLTK and in Prover9.
+    assert linc_answer(["all a. Tall(a)"], "Tall(Bob)") == "True"
+    assert linc_answer(["Tall(a) & all a. (Tall(a) -> Big(a))"], "Big(b)") == "Uncertain"
+    assert linc_answer(["Tall(a) & all a. (Tall(a) -> Big(a))"], "Big(a)") == "True"
+    # NLTK's function variables: one capital letter and digits, bound like any other (LINC's 'all A B C.').
+    assert linc_answer(["all A B. (In(A, B) -> Near(A, B))", "In(Rex, Home)"], "Near(Rex, Home)") == "True"
+
+
+def test_names_starting_u_to_z_as_predicates_and_propositions() -> None:
+    # Only a name without arguments can be a variable: 'young(x)' is a predicate.
+    assert linc_answer(["all x. (young(x) -> wise(x))", "young(Bob)"], "wise(Bob)") == "True"
+    # A bare 'wet' is a free variable to Prover9, so it cannot stand as a formula.
+    with pytest.raises(Malformed, match="'wet' is a variable \\(Prover9 reads a free name that starts with u to z "
+                                        "as a variable\\), used as a formula"):
+        linc.formalise_sample(linc_sample(["Raining -> wet"], "Raining"))
+    # Free, 'x(Rex)' is a predicate named x (Prover9: a symbol with arguments is never a variable).
+    assert fol.to_smtlib(fol.parse_formula("x(rex)", folio.UNICODE)) == "(p_x c_rex)"
+
+
+def test_logic_lm_free_names_single_letters_u_to_z_only() -> None:
+    # Logic-LM's parser capitalises every name longer than one character before NLTK and Prover9 see it, so a
+    # free 'x1' reaches Prover9 as the constant X1, and a free 'a' is a constant as in LINC.
+    assert fol.to_smtlib(fol.parse_formula("P(a)", folio.UNICODE)) == "(p_P c_a)"
+    assert fol.to_smtlib(fol.parse_formula("P(x1)", folio.UNICODE)) == "(p_P c_x1)"
+    assert fol.to_smtlib(fol.parse_formula("P(y)", folio.UNICODE)) == "(p_P v_y)"
+    assert folio_answer(["Tall(a)"], "Tall(b)") == "C"
+    assert folio_answer(["Tall(z)"], "Tall(bob)") == "A"
 
 
 def test_sample_without_fol_lines_is_malformed() -> None:

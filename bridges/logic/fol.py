@@ -3,20 +3,23 @@
 Logic-LM (Unicode: ``∀x (P(x) → Q(x))``) and LINC (NLTK / Prover9:
 ``all x. (P(x) -> Q(x))``) both have a model write premises and a conclusion
 in first-order logic over one domain of individuals.  The two notations
-differ only in their tokens and in how far a quantifier reaches, so both are
-read by the one precedence parser here, configured by a :class:`Syntax`
+differ in their tokens, in how far a quantifier reaches and in which free
+names are variables, so both are read by the one precedence parser here,
+configured by a :class:`Syntax`
 (``folio.UNICODE``, ``linc.NLTK``).  The text is tokenised and parsed; it is
 never run.
 
 What a formula means, whichever notation it came in:
 
-* names bound by a quantifier are variables; a free name that looks like a
-  variable (one lowercase letter, optionally digits: ``x``, ``y1``) is a
-  variable too, and the formula is universally closed over it (Prover9's
-  convention); every other name is a constant (an individual);
+* names bound by a quantifier are variables; a free name with no arguments
+  is a variable when the notation's pipeline hands it to Prover9 as one
+  (:attr:`Syntax.free_variable`: Prover9 reads a free name that starts with
+  ``u`` to ``z`` as a variable, every other one as a constant), and the
+  formula is universally closed over it; every other name is a constant (an
+  individual);
 * a name applied to arguments in formula position is a predicate, in term
-  position a function; a bare name in formula position is a proposition
-  (a predicate with no arguments);
+  position a function (Prover9's variables never take arguments); a bare
+  name in formula position is a proposition (a predicate with no arguments);
 * the signature must be consistent across the whole problem: a name used
   with two arities, or in two roles (predicate, function, constant), is
   :class:`Malformed` with both places.  It is never renamed apart: renaming
@@ -36,7 +39,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from typing import Final
 
 from assay.bridges.logic.common import Malformed, symbol
@@ -61,8 +64,12 @@ __all__ = [
     "free_variables",
     "open_world",
     "parse_formula",
+    "rename",
+    "same_reading",
+    "show",
     "signature",
     "to_smtlib",
+    "uses",
 ]
 
 SORT: Final = symbol("U", "s")
@@ -175,6 +182,16 @@ class Syntax:
     ``quantifier_level``: a huge level lets it reach to the end of the
     formula (Logic-LM), a small one stops it before the first binary
     connective (NLTK, where ``all x.P(x) & Q(x)`` is ``(all x.P(x)) & Q(x)``).
+
+    ``free_variable`` matches the free names with no arguments that are
+    variables; ``quantifiable``, when given, the names a quantifier may bind
+    (others are refused); with ``several_variables`` every name after a
+    quantifier, up to a ``.`` or an operator, is one more variable it binds
+    (NLTK's ``all x y.``).  ``executor_grouping``, when given, is the
+    (levels, right_assoc) with which the publishing system's own executor
+    grouped binary connectives, where it differs from the notation's usual
+    precedence (see :func:`open_world` for what a formula the two group
+    differently then means).
     """
 
     name: str
@@ -184,12 +201,12 @@ class Syntax:
     levels: Mapping[str, int]
     right_assoc: frozenset[str]
     quantifier_level: int
-    several_variables: bool  # ``all x y.`` binds x and y (NLTK)
-    strict_variables: bool  # a quantified name must look like a variable (NLTK refuses ``all person.``)
-    variable: re.Pattern[str] = field(default=re.compile(r"[a-z][0-9]*"))
-
-    def looks_like_variable(self, name: str) -> bool:
-        return self.variable.fullmatch(name) is not None
+    several_variables: bool
+    free_variable: re.Pattern[str]
+    quantifiable: re.Pattern[str] | None = None
+    variable_rule: str = ""  # how the notation tells variables from constants, for messages
+    executor_grouping: tuple[Mapping[str, int], frozenset[str]] | None = None
+    executor: str = ""  # who groups that way, for messages
 
 
 TOP: Final = 1000
@@ -295,8 +312,8 @@ class _Parser:
 
     def quantified(self, tok: _Token) -> Formula:
         names = [self.variable_name(self.take("a variable after the quantifier"))]
-        while self.syntax.several_variables and (nxt := self.peek()) is not None and nxt.kind == "name" \
-                and self.syntax.looks_like_variable(nxt.text):
+        # NLTK takes every name after the quantifier as one more variable, up to a '.' or an operator.
+        while self.syntax.several_variables and (nxt := self.peek()) is not None and nxt.kind == "name":
             names.append(self.variable_name(self.take("a variable")))
         if (dot := self.peek()) is not None and dot.kind == ".":
             self.at += 1
@@ -311,9 +328,11 @@ class _Parser:
         if tok.kind != "name":
             raise Malformed(f"expected a variable after the quantifier, found {tok.text!r}",
                             line=tok.line, column=tok.column)
-        if self.syntax.strict_variables and not self.syntax.looks_like_variable(tok.text):
-            raise Malformed(f"{tok.text!r} cannot be a quantified variable in {self.syntax.name} (a variable is "
-                            "one lowercase letter, optionally followed by digits)", line=tok.line, column=tok.column)
+        rule = self.syntax.quantifiable
+        if rule is not None and rule.fullmatch(tok.text) is None:
+            raise Malformed(f"{tok.text!r} cannot be a quantified variable in {self.syntax.name} (a quantified "
+                            "variable is one letter, optionally followed by digits; every name after the "
+                            "quantifier up to '.' is one)", line=tok.line, column=tok.column)
         return tok.text
 
     def atomic(self, tok: _Token) -> Formula:
@@ -332,9 +351,13 @@ class _Parser:
             right = self.term(right_tok, self.arguments(right_tok))
             eq = Equal(left, right, nxt.line, nxt.column)
             return Not(eq, nxt.line, nxt.column) if nxt.kind == "neq" else eq
-        if self.is_variable(tok.text):
+        if tok.text in self.bound:
             what = "applied to arguments" if args is not None else "used as a formula"
-            raise Malformed(f"{tok.text!r} is a variable, {what}", line=tok.line, column=tok.column)
+            raise Malformed(f"{tok.text!r} is a variable bound by a quantifier, {what}", line=tok.line,
+                            column=tok.column)
+        if args is None and self.is_variable(tok.text):
+            raise Malformed(f"{tok.text!r} is a variable ({self.syntax.variable_rule}), used as a formula",
+                            line=tok.line, column=tok.column)
         return Atom(tok.text, args or (), tok.line, tok.column)
 
     def arguments(self, head: _Token) -> tuple[Term, ...] | None:
@@ -355,20 +378,39 @@ class _Parser:
                                 line=sep.line, column=sep.column)
 
     def is_variable(self, name: str) -> bool:
-        return name in self.bound or self.syntax.looks_like_variable(name)
+        """A name with no arguments: bound here, or free and read as a variable by the notation's rule."""
+        return name in self.bound or self.syntax.free_variable.fullmatch(name) is not None
 
     def term(self, tok: _Token, args: tuple[Term, ...] | None) -> Term:
         if args is not None:
-            if self.is_variable(tok.text):
-                raise Malformed(f"{tok.text!r} is a variable, applied to arguments", line=tok.line, column=tok.column)
+            if tok.text in self.bound:
+                raise Malformed(f"{tok.text!r} is a variable bound by a quantifier, applied to arguments",
+                                line=tok.line, column=tok.column)
             return Apply(tok.text, args, tok.line, tok.column)
         if self.is_variable(tok.text):
             return Var(tok.text, tok.line, tok.column)
         return Const(tok.text, tok.line, tok.column)
 
 
-def parse_formula(text: str, syntax: Syntax, *, line: int = 1, column: int = 1) -> Formula:
-    """One formula in ``syntax``; ``line``/``column`` say where ``text`` starts in the program (for errors)."""
+def parse_formula(text: str, syntax: Syntax, *, line: int = 1, column: int = 1, executor: bool = False) -> Formula:
+    """One formula in ``syntax``; ``line``/``column`` say where ``text`` starts in the program (for errors).
+
+    ``executor=True`` groups binary connectives as ``syntax.executor_grouping``
+    says the publishing system's executor did (the usual precedence when it
+    has none): compare the two with :func:`same_reading`.
+    """
+    if executor and syntax.executor_grouping is not None:
+        levels, right_assoc = syntax.executor_grouping
+        syntax = replace(syntax, levels=levels, right_assoc=right_assoc, executor_grouping=None)
+    return _parse(text, syntax, line, column)
+
+
+def same_reading(a: Formula, b: Formula) -> bool:
+    """Whether two parses are one formula, up to positions and how a chain of one associative connective groups."""
+    return _shape(a) == _shape(b)
+
+
+def _parse(text: str, syntax: Syntax, line: int, column: int) -> Formula:
     tokens = _tokenise(text, syntax, line, column)
     if not tokens:
         raise Malformed("empty formula", line=line, column=column)
@@ -378,6 +420,53 @@ def parse_formula(text: str, syntax: Syntax, *, line: int = 1, column: int = 1) 
     if extra is not None:
         raise Malformed(f"unexpected {extra.text!r} after a complete formula", line=extra.line, column=extra.column)
     return result
+
+
+# Connectives whose grouping does not change what a chain of them means.
+_ASSOCIATIVE: Final = frozenset({"and", "or", "xor", "iff"})
+
+
+def _shape(f: Formula | Term) -> object:
+    """``f`` without positions, each chain of one associative connective flattened: equal shapes, equal meaning."""
+    if isinstance(f, Binary):
+        if f.op not in _ASSOCIATIVE:
+            return (f.op, _shape(f.left), _shape(f.right))
+        parts: list[object] = []
+        for side in (f.left, f.right):
+            inner = _shape(side)
+            if isinstance(inner, tuple) and inner and inner[0] == f.op and isinstance(side, Binary):
+                parts.extend(inner[1:])
+            else:
+                parts.append(inner)
+        return (f.op, *parts)
+    if isinstance(f, Not | Quant):
+        return (type(f).__name__, getattr(f, "var", ""), getattr(f, "kind", ""), _shape(f.body))
+    if isinstance(f, Atom):
+        return ("atom", f.pred, *map(_shape, f.args))
+    if isinstance(f, Apply):
+        return ("apply", f.name, *map(_shape, f.args))
+    if isinstance(f, Equal):
+        return ("=", _shape(f.left), _shape(f.right))
+    return (type(f).__name__, f.name)
+
+
+_SHOW: Final = {"and": "∧", "or": "∨", "xor": "⊕", "implies": "→", "iff": "↔"}
+
+
+def show(f: Formula | Term) -> str:
+    """``f`` in Unicode notation with every binary connective parenthesised (for messages)."""
+    if isinstance(f, Var | Const):
+        return f.name
+    if isinstance(f, Apply | Atom):
+        head = f.name if isinstance(f, Apply) else f.pred
+        return f"{head}({', '.join(show(a) for a in f.args)})" if f.args else head
+    if isinstance(f, Equal):
+        return f"{show(f.left)} = {show(f.right)}"
+    if isinstance(f, Not):
+        return f"¬{show(f.body)}"
+    if isinstance(f, Quant):
+        return f"{'∀' if f.kind == 'forall' else '∃'}{f.var} {show(f.body)}"
+    return f"({show(f.left)} {_SHOW[f.op]} {show(f.right)})"
 
 
 # ---------------------------------------------------------------------------- signature and closure
@@ -392,26 +481,26 @@ class Signature:
     constants: frozenset[str]
 
 
-def _uses(f: Formula | Term) -> Iterator[tuple[str, str, int, int, int]]:
+def uses(f: Formula | Term) -> Iterator[tuple[str, str, int, int, int]]:
     """(name, role, arity, line, column) for every use of a non-logical symbol, in reading order."""
     if isinstance(f, Atom):
         yield f.pred, "predicate", len(f.args), f.line, f.column
         for a in f.args:
-            yield from _uses(a)
+            yield from uses(a)
     elif isinstance(f, Apply):
         yield f.name, "function", len(f.args), f.line, f.column
         for a in f.args:
-            yield from _uses(a)
+            yield from uses(a)
     elif isinstance(f, Const):
         yield f.name, "constant", 0, f.line, f.column
     elif isinstance(f, Equal):
-        yield from _uses(f.left)
-        yield from _uses(f.right)
+        yield from uses(f.left)
+        yield from uses(f.right)
     elif isinstance(f, Not | Quant):
-        yield from _uses(f.body)
+        yield from uses(f.body)
     elif isinstance(f, Binary):
-        yield from _uses(f.left)
-        yield from _uses(f.right)
+        yield from uses(f.left)
+        yield from uses(f.right)
 
 
 def _arity(n: int) -> str:
@@ -422,7 +511,7 @@ def signature(formulas: Sequence[Formula]) -> Signature:
     """The problem's signature; :class:`Malformed` at the second use when a name has two arities or two roles."""
     first: dict[str, tuple[str, int, int, int]] = {}
     for f in formulas:
-        for name, role, arity, line, column in _uses(f):
+        for name, role, arity, line, column in uses(f):
             seen = first.setdefault(name, (role, arity, line, column))
             if seen[:2] == (role, arity):
                 continue
@@ -465,6 +554,29 @@ def _free(f: Formula | Term, bound: frozenset[str]) -> Iterator[str]:
     elif isinstance(f, Binary):
         yield from _free(f.left, bound)
         yield from _free(f.right, bound)
+
+
+def rename(f: Formula, names: Mapping[tuple[str, str, int], str]) -> Formula:
+    """``f`` with each symbol ``(name, role, arity)`` in ``names`` renamed (roles as :func:`signature` names them)."""
+    if isinstance(f, Atom):
+        args = tuple(_rename_term(a, names) for a in f.args)
+        return Atom(names.get((f.pred, "predicate", len(args)), f.pred), args, f.line, f.column)
+    if isinstance(f, Equal):
+        return Equal(_rename_term(f.left, names), _rename_term(f.right, names), f.line, f.column)
+    if isinstance(f, Not):
+        return Not(rename(f.body, names), f.line, f.column)
+    if isinstance(f, Quant):
+        return Quant(f.kind, f.var, rename(f.body, names), f.line, f.column)
+    return Binary(f.op, rename(f.left, names), rename(f.right, names), f.line, f.column)
+
+
+def _rename_term(t: Term, names: Mapping[tuple[str, str, int], str]) -> Term:
+    if isinstance(t, Const):
+        return Const(names.get((t.name, "constant", 0), t.name), t.line, t.column)
+    if isinstance(t, Apply):
+        args = tuple(_rename_term(a, names) for a in t.args)
+        return Apply(names.get((t.name, "function", len(args)), t.name), args, t.line, t.column)
+    return t
 
 
 def close(f: Formula) -> Formula:
@@ -511,7 +623,8 @@ def declarations(sig: Signature) -> str:
 
 
 def open_world(premises: Sequence[Formula], conclusion: Formula, *, labels: Mapping[str, str] | None = None,
-               changes: Sequence[str] = (), source: str = "") -> Formalisation:
+               changes: Sequence[str] = (), source: str = "",
+               executor_reading: tuple[Sequence[Formula], Formula] | None = None, executor: str = "") -> Formalisation:
     """The three-valued open-world question: is the conclusion True, False or Uncertain given the premises?
 
     True: the premises entail the conclusion; False: they entail its
@@ -527,19 +640,58 @@ def open_world(premises: Sequence[Formula], conclusion: Formula, *, labels: Mapp
     three-valued question.  ``labels`` maps "True"/"False"/"Uncertain" to the
     option labels of the dataset (default: themselves).  Raises
     :class:`Malformed` on a signature clash.
+
+    ``executor_reading`` is the same problem as the publishing system's
+    executor grouped it (``executor`` names it), formula for formula.  Where
+    a formula reads two ways, an option holds only when it holds under both
+    readings: the premises that read one way stay premises, the others become
+    one premise "ours or theirs", and each check asks under each reading on
+    its own (entailed under both, consistent under both).  Where the readings
+    give different answers, no option holds and the kernel abstains.
     """
     names = dict(labels) if labels is not None else {v: v for v in OPEN_WORLD_LABELS}
     missing = [v for v in OPEN_WORLD_LABELS if v not in names]
     if missing:
         raise ValueError(f"labels must name an option for each of {', '.join(OPEN_WORLD_LABELS)}; "
                          f"missing {', '.join(missing)}")
-    sig = signature([*premises, conclusion])
-    goal = to_smtlib(close(conclusion))
-    negated = to_smtlib(close(Not(conclusion, conclusion.line, conclusion.column)))
+    theirs_premises, theirs_conclusion = executor_reading or (premises, conclusion)
+    if len(theirs_premises) != len(premises):
+        raise ValueError(f"the executor's reading has {len(theirs_premises)} premises, ours {len(premises)}")
+    sig = signature([*premises, conclusion, *theirs_premises, theirs_conclusion])
+    two = [i for i, (a, b) in enumerate(zip(premises, theirs_premises, strict=True)) if not same_reading(a, b)]
+    kept = [i for i in range(len(premises)) if i not in two]
+    smt = [to_smtlib(close(premises[i])) for i in kept]
+    premise_names = [f"line {premises[i].line}" for i in kept]
+    ours = _conjunction([to_smtlib(close(premises[i])) for i in two])
+    theirs = _conjunction([to_smtlib(close(theirs_premises[i])) for i in two])
+    if two:
+        smt.append(f"(or {ours} {theirs})")
+        premise_names.append("; ".join(f"line {premises[i].line} (read two ways: {show(theirs_premises[i])} by "
+                                       f"{executor or 'the executor'}, {show(premises[i])} as usual)" for i in two))
+    readings = [(ours, conclusion), (theirs, theirs_conclusion)]
+    if not two and same_reading(conclusion, theirs_conclusion):
+        readings = readings[:1]
+    true_checks, false_checks, open_checks = [], [], []
+    for assumed, goal_formula in readings:
+        goal = to_smtlib(close(goal_formula))
+        negated = to_smtlib(close(Not(goal_formula, goal_formula.line, goal_formula.column)))
+        true_checks.append(Check("entailed", _assuming(assumed, goal, "=>")))
+        false_checks.append(Check("entailed", _assuming(assumed, negated, "=>")))
+        open_checks += [Check("consistent", _assuming(assumed, goal, "and")),
+                        Check("consistent", _assuming(assumed, negated, "and"))]
     options = (
-        Option(names["True"], (Check("entailed", goal),)),
-        Option(names["False"], (Check("entailed", negated),)),
-        Option(names["Uncertain"], (Check("consistent", goal), Check("consistent", negated)), open_question=True),
+        Option(names["True"], tuple(true_checks)),
+        Option(names["False"], tuple(false_checks)),
+        Option(names["Uncertain"], tuple(open_checks), open_question=True),
     )
-    return Formalisation(declarations(sig), tuple(to_smtlib(close(p)) for p in premises), options,
-                         tuple(changes), source, premise_names=tuple(f"line {p.line}" for p in premises))
+    return Formalisation(declarations(sig), tuple(smt), options, tuple(changes), source,
+                         premise_names=tuple(premise_names))
+
+
+def _conjunction(parts: Sequence[str]) -> str:
+    return "true" if not parts else parts[0] if len(parts) == 1 else f"(and {' '.join(parts)})"
+
+
+def _assuming(assumed: str, formula: str, connective: str) -> str:
+    """``formula`` under one reading's premises (``=>`` for an entailment check, ``and`` for a consistency check)."""
+    return formula if assumed == "true" else f"({connective} {assumed} {formula})"

@@ -20,9 +20,13 @@ tightest, then equality, quantifiers, ``&``, ``|``, ``->``, ``<->``, every
 binary connective grouping to the left; a quantifier's body stops before the
 first binary connective outside parentheses (``all x. P(x) -> Q(x)`` is
 ``(all x. P(x)) -> Q(x)``, the ``x`` in ``Q(x)`` then free and closed
-universally, as Prover9 does).  A quantified name must look like a variable
-(one lowercase letter, optionally digits), as NLTK requires.  Lambda terms are
-refused: they are not first-order formulas.
+universally, as Prover9 does).  Every name after a quantifier up to ``.`` or
+an operator is a variable it binds, and must be one letter, optionally
+followed by digits (``all x y.``, ``all A B.``), as NLTK requires.  A free
+name is what Prover9 makes of it, since NLTK hands names through unchanged:
+a variable when it starts with ``u`` to ``z`` (``x``, ``y1``, ``u2``,
+``xavier``), closed universally; a constant otherwise (``a``, ``b``, ``ann``,
+``Rex``).  Lambda terms are refused: they are not first-order formulas.
 
 The re-offload policy over samples lives in :mod:`assay.bridges.logic.linc_policy`.
 """
@@ -52,7 +56,12 @@ NLTK: Final = fol.Syntax(
     right_assoc=frozenset(),
     quantifier_level=5,
     several_variables=True,
-    strict_variables=True,
+    # Prover9 (through NLTK's prover9 interface, which passes names through) reads a free name as a variable when it
+    # starts with u..z: LADR's variable_name(), the default (prolog_style_variables off).
+    free_variable=re.compile(r"[u-z]\w*"),
+    # NLTK's parser takes only a letter and digits after a quantifier (its individual, event and function variables).
+    quantifiable=re.compile(r"[A-Za-z][0-9]*"),
+    variable_rule="Prover9 reads a free name that starts with u to z as a variable",
 )
 
 _FLAG: Final = "FOL:"
