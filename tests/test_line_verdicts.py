@@ -1,0 +1,120 @@
+"""Every line gets a verdict and every resource is bounded (issue 10, section 4).
+
+Each case here once crashed the whole `assay check` run (the lines after it
+never reported) or ran far past its limits.  Each test puts the bad line
+between two good ones and asserts all three verdicts, through the CLI that
+production runs.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from assay.kernel import Outcome
+from assay.kernel.repair import repair
+from assay.proofs.certificate import read
+from assay.specs import load
+
+from assay.cli import main
+
+STRINGS = '''\
+from typing import Annotated
+from assay.specs import spec, Given, Proposal, MaxLen
+
+@spec
+def same(target: Given[str], s: Proposal[Annotated[str, MaxLen(3)]]) -> bool:
+    return s == target
+'''
+
+
+@pytest.fixture
+def work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh current folder holding the spec files; no ASSAY_HOME, no CI."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("ASSAY_HOME", raising=False)
+    monkeypatch.delenv("CI", raising=False)
+    (tmp_path / "strings.py").write_text(STRINGS)
+    return tmp_path
+
+
+def jsonl(path: Path, *lines: str) -> Path:
+    """Write each line as it is (JSON text written by the test, so it can hold a lone surrogate)."""
+    path.write_text("".join(line + "\n" for line in lines), encoding="ascii")
+    return path
+
+
+def check_rows(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, list[dict[str, Any]]]:
+    """Run `assay check ... --format json`; the exit code and the rows (id, verdict, reason, ...)."""
+    code = main(["check", *argv, "--format", "json"])
+    out, _ = capsys.readouterr()
+    return code, [json.loads(line) for line in out.splitlines()]
+
+
+def verdicts(rows: list[dict[str, Any]]) -> list[tuple[Any, str]]:
+    return [(r["id"], r["verdict"]) for r in rows]
+
+
+# --- a lone surrogate -------------------------------------------------------------------------
+
+SURROGATE_LINES = (
+    '{"id": "good", "givens": {"target": "ab"}, "proposal": "ab"}',
+    '{"id": "in-proposal", "givens": {"target": "ab"}, "proposal": "a\\ud800"}',
+    '{"id": "in-given", "givens": {"target": "\\ud800"}, "proposal": "ab"}',
+    '{"id": "in-both", "givens": {"target": "\\ud800"}, "proposal": "\\ud800"}',
+    '{"id": "good-too", "givens": {"target": "ab"}, "proposal": "ab"}',
+)
+SURROGATE_VERDICTS = [("good", "accepted"), ("in-proposal", "refuted"), ("in-given", "refuted"),
+                      ("in-both", "accepted"), ("good-too", "accepted")]
+
+
+def test_a_lone_surrogate_is_a_verdict_without_a_store(work: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # The refuted lines ask the vacuity query, whose cache key hashes the givens.
+    props = jsonl(work / "p.jsonl", *SURROGATE_LINES)
+    code, rows = check_rows(capsys, "--spec", "strings.py", str(props), "--no-store")
+    assert code == 1
+    assert verdicts(rows) == SURROGATE_VERDICTS
+    assert rows[1]["reason"] == "1 violated: line 6: `s == target` is false: `s` is 'a\\ud800', `target` is 'ab'"
+    assert rows[2]["reason"] == "1 violated: line 6: `s == target` is false: `s` is 'ab', `target` is '\\ud800'"
+
+
+def test_a_lone_surrogate_is_certified_exactly_and_rechecks(work: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    props = jsonl(work / "p.jsonl", *SURROGATE_LINES)
+    code, rows = check_rows(capsys, "--spec", "strings.py", str(props))
+    assert code == 1
+    assert verdicts(rows) == SURROGATE_VERDICTS
+    stored = [read(r["certificate"]) for r in rows]
+    # Written with ASCII escapes, read back as the very strings the lines held.
+    assert [(c["givens"], c["proposal"]) for c in stored] == [
+        ({"target": "ab"}, "ab"), ({"target": "ab"}, "a\ud800"), ({"target": "\ud800"}, "ab"),
+        ({"target": "\ud800"}, "\ud800"), ({"target": "ab"}, "ab")]
+    assert all(Path(r["certificate"]).read_bytes().isascii() for r in rows)
+    code = main(["recheck"])
+    out, err = capsys.readouterr()
+    assert (code, err) == (0, "4 certificates: 4 hold, 0 failed\n")  # "good" and "good-too" share one
+    assert out.count("ok      ") == 4
+
+
+@pytest.mark.parametrize("store", [False, True])
+def test_repair_with_a_lone_surrogate(work: Path, store: bool) -> None:
+    spec = load("strings.py:same")
+    where = work / ".assay" if store else None
+    to_surrogate = repair(spec, {"target": "\ud800"}, "ab", timeout=10, store=where)
+    from_surrogate = repair(spec, {"target": "ab"}, "a\ud800", timeout=10, store=where)
+    assert (to_surrogate.outcome, to_surrogate.answer) == (Outcome.REPAIRED, "\ud800")
+    assert (from_surrogate.outcome, from_surrogate.answer) == (Outcome.REPAIRED, "ab")
+    assert (to_surrogate.certificate is not None) == store
+
+
+def test_the_hash_of_an_ascii_value_is_its_compact_sorted_json() -> None:
+    # ASCII escapes change nothing for ASCII text: such values hash as they always did.
+    from hashlib import sha256
+
+    from assay.proofs.certificate import canonical_json, sha256_of
+
+    value = {"b": [1, 2], "a": "x y"}
+    assert canonical_json(value) == b'{"a":"x y","b":[1,2]}'
+    assert sha256_of(value) == sha256(b'{"a":"x y","b":[1,2]}').hexdigest()
+    assert canonical_json({"s": "\ud800é"}) == b'{"s":"\\ud800\\u00e9"}'
