@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from assay.proofs.certificate import sha256_of
 from assay.specs import Spec, reasons
+from assay.specs.domains import DecodeError
 from assay.specs.evaluate import Undefined
 from assay.specs.explain import show_value
 
@@ -64,7 +65,12 @@ def settle(spec: Spec, givens: dict[str, Any], value: Any, *, timeout: float,
             claims.append(Claim(name, "proved", reasons.unsat_on([a.solver for a in result.answers])))
             continue
         if result.status == "sat":
-            witness = query.witness(result.model or {})
+            try:
+                witness = query.witness(result.model or {})
+            except DecodeError as exc:
+                return make(Outcome.UNKNOWN, f"solver-model-rejected: {result.answers[-1].solver}'s counterexample "
+                            f"to {name} is no proposal: {exc}",
+                            claims=(*claims, Claim(name, "unknown", str(exc))), solvers=tuple(answers))
             confirmed, detail = _confirm(spec, givens, value, witness, name)
             if confirmed:
                 return make(Outcome.REFUTED, reasons.claim_fails(name, detail),

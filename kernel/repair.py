@@ -220,8 +220,16 @@ def _best(asker: _Asker) -> tuple[str, Any, str]:
     or the budget gave out.
     """
     spec, givens = asker.spec, asker.givens
-    status, value, note = asker.solution(q.any_solution(spec, givens), "solve")
-    if status != "sat" or spec.sense is None:
+    if spec.sense is None:
+        return asker.solution(q.any_solution(spec, givens), "solve")
+    # The optimum is among the solutions whose objective does not raise: ask for one of those first.
+    status, value, note = asker.solution(q.defined_solution(spec, givens), "solve")
+    if status == "unsat":
+        # No solution has a defined objective; whether any solution exists decides VACUOUS.
+        status, value, note = asker.solution(q.any_solution(spec, givens), "solve")
+        return status, value, (f"{note}; no solution has an objective that does not raise"
+                               if status == "sat" else note)
+    if status != "sat":
         return status, value, note
     while True:
         status, better, note = asker.solution(q.better_solution(spec, givens, value), "solve")

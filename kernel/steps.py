@@ -111,6 +111,9 @@ def _outright_by_query(spec: Spec, givens: Mapping[str, Any], *, timeout: float,
                     solvers=answers)
     if proof.status != "sat":
         return unknown(f"the solvers found no answer: {proof.reason}")
-    value = spec.proposal.domain.encode(query.witness(proof.model or {}))
+    try:
+        value = spec.proposal.domain.encode(query.witness(proof.model or {}))
+    except DecodeError as exc:
+        return unknown(f"solver-model-rejected: the solvers' solution is no proposal: {exc}")
     verdict = check(spec, givens, value, store=store, timeout=timeout, vacuity=False)
     return with_fields(verdict, answer=value, solvers=answers + verdict.solvers)

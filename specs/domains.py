@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import inspect
 import itertools
 import types
 import typing
@@ -40,7 +41,9 @@ __all__ = [
     "RecordDomain",
     "StrDomain",
     "TupleDomain",
+    "compared_fields",
     "domain_of",
+    "equality_refusal",
 ]
 
 # Code points above this are outside SMT-LIB's string alphabet.
@@ -317,7 +320,18 @@ class RecordDomain(Domain):
         if extra:
             raise DecodeError(path, f"unexpected field {extra[0]!r} (expected {self._names()})")
         kwargs = {n: d.decode(value[n], f"{path}.{n}") for n, d in self.fields}
-        return self.cls(**kwargs)
+        checks = getattr(self.cls, "__post_init__", None) is not None
+        before = {n: d.encode(kwargs[n]) for n, d in self.fields} if checks else {}
+        try:
+            record = self.cls(**kwargs)
+        except Exception as exc:  # the record's own __post_init__ refuses the value: it is no value of the domain
+            raise DecodeError(path, f"{self.cls.__name__}(...) raises {type(exc).__name__}: {exc}") from None
+        for n, d in self.fields if checks else ():
+            # A __post_init__ that changes a field would make the spec see another value than the proposal's.
+            if d.encode(getattr(record, n)) != before[n]:
+                raise DecodeError(f"{path}.{n}", f"{self.cls.__name__}.__post_init__ changed the field {n!r}; "
+                                  "a record's fields must be the values the proposal gives")
+        return record
 
     def encode(self, value: Any) -> Any:
         return {n: d.encode(getattr(value, n)) for n, d in self.fields}
@@ -332,6 +346,52 @@ class RecordDomain(Domain):
 
     def _names(self) -> str:
         return ", ".join(n for n, _ in self.fields)
+
+
+def _check_constructor(cls: type, where: str) -> None:
+    """Refuse a dataclass whose constructor does not take exactly its fields (decoding calls it so)."""
+    fields = [f.name for f in dataclasses.fields(cls)]
+    no_init = [f.name for f in dataclasses.fields(cls) if not f.init]
+    if no_init:
+        raise DomainError(f"{where}: the field {cls.__name__}.{no_init[0]} has init=False, so a proposal cannot "
+                          "give it")
+    try:
+        params = list(inspect.signature(cls).parameters.values())
+    except (TypeError, ValueError):
+        params = []
+    names = [p.name for p in params]
+    if names != fields or any(p.kind not in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) for p in params):
+        raise DomainError(f"{where}: {cls.__name__}(...) takes ({', '.join(names)}), not its fields "
+                          f"({', '.join(fields)}); a record domain needs the constructor @dataclass generates")
+
+
+def compared_fields(cls: type) -> list[str]:
+    """The fields a dataclass's generated ``__eq__`` compares, in order (those without ``compare=False``)."""
+    return [f.name for f in dataclasses.fields(cls) if f.compare]
+
+
+def equality_refusal(cls: type) -> str:
+    """Why ``==`` on ``cls`` is not comparing its compared fields in order ("" when it is).
+
+    The kernel encodes a record's ``==`` as its dataclass's generated
+    ``__eq__``; anything else (``eq=False``, which leaves object identity,
+    or an ``__eq__`` the class defines or inherits) has a meaning of its own
+    that the encoding does not read.  The generated method is recognised by
+    its code: the same as a fresh dataclass's with the same compared fields.
+    """
+    if isinstance(cls, type) and issubclass(cls, enum.Enum):
+        own = [k.__name__ for k in cls.__mro__ if "__eq__" in vars(k) and k.__module__ not in ("builtins", "enum")]
+        return f"the enum {cls.__name__} defines its own __eq__ (in {own[0]})" if own else ""
+    params = getattr(cls, "__dataclass_params__", None)
+    if params is None or not params.eq:
+        return f"{cls.__name__} is a dataclass with eq=False, so == on it is object identity"
+    names = compared_fields(cls)
+    probe = dataclasses.make_dataclass("_Probe", [(n, int) for n in names], eq=True)
+    mine, generated = getattr(cls.__eq__, "__code__", None), probe.__eq__.__code__
+    if mine is None or (mine.co_code, mine.co_names, mine.co_consts, mine.co_varnames) != (
+            generated.co_code, generated.co_names, generated.co_consts, generated.co_varnames):
+        return f"{cls.__name__} has an __eq__ of its own, not the one @dataclass generates"
+    return ""
 
 
 def _short(value: Any) -> str:
@@ -396,6 +456,7 @@ def domain_of(annotation: Any, where: str = "annotation") -> Domain:
             raise DomainError(f"{where}: enum {annotation.__name__} has no members")
         return EnumDomain(annotation)
     if isinstance(annotation, type) and dataclasses.is_dataclass(annotation):
+        _check_constructor(annotation, where)
         hints = typing.get_type_hints(annotation, include_extras=True)
         fields = tuple(
             (f.name, domain_of(hints[f.name], f"{where}: field {annotation.__name__}.{f.name}"))

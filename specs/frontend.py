@@ -35,7 +35,9 @@ from .domains import (
     RecordDomain,
     StrDomain,
     TupleDomain,
+    compared_fields,
     domain_of,
+    equality_refusal,
     split_role,
 )
 from .errors import InvalidSpec, SpecLoadError
@@ -179,6 +181,10 @@ class _Frontend:
         self.inline_stack: list[str] = []
         self.hash = hashlib.sha256()
         self.current: _Source
+        # Names the function being translated assigns further down (line of the assignment), and its name:
+        # CPython makes them local to the whole function, so a use before the assignment raises.
+        self.pending: dict[str, int] = {}
+        self.pending_fn = ""
 
     # -- entry ------------------------------------------------------------------
 
@@ -214,11 +220,15 @@ class _Frontend:
             self._refuse(src.tree, self.owner.name,
                          f"a spec needs exactly one Proposal[...] parameter, found {len(proposals)}",
                          "mark what the model must produce as Proposal[T], the task's inputs as Given[T]")
+        parameters = _Scope(scope.names)
         lets, ret = self._body(src.tree, scope, is_spec=True)
         clauses, parts = self._clauses(ret, lets, scope)
         objective = None
         if self.owner.objective_fn is not None:
-            objective = self._objective(self.owner.objective_fn, scope)
+            reassigned = {name: stmt for ir_name, _, stmt in lets
+                          for name in [_target_of(stmt)] if name in parameters.names}
+            spec_locals = {_target_of(stmt) for _, _, stmt in lets}
+            objective = self._objective(self.owner.objective_fn, parameters, reassigned, spec_locals)
         decorators = src.tree.decorator_list
         claims_line = decorators[0].lineno if decorators else src.tree.lineno
         spec_ir = ir.SpecIR(self.owner.name, tuple(scope.names[p.name] for p in params),
@@ -299,6 +309,8 @@ class _Frontend:
                 and isinstance(body[0].value.value, str):
             body = body[1:]
         lets: list[tuple[str, ir.Expr, ast.AST]] = []
+        self.pending = {name: line for name, line in _assigned_names(body).items() if name not in scope.names}
+        self.pending_fn = fdef.name
         for i, stmt in enumerate(body):
             last = i == len(body) - 1
             if isinstance(stmt, ast.Return) and last:
@@ -326,6 +338,7 @@ class _Frontend:
                 self._refuse(stmt, target, f"{target!r} is assigned twice",
                              "give each intermediate value its own name")
             value = self.expr(value_node, scope)
+            self.pending.pop(target, None)
             ir_name = self._fresh(target)
             scope.names[target] = (ir_name, value.type)
             lets.append((ir_name, value, stmt))
@@ -358,19 +371,34 @@ class _Frontend:
             clauses.append(ir.Clause(i, self._wrap(lets, e), " ".join(text.split()), self._loc(node)))
         return clauses, parts
 
-    def _objective(self, fn: Callable[..., int], scope: _Scope) -> ir.Expr:
+    def _objective(self, fn: Callable[..., int], parameters: _Scope, reassigned: dict[str, ast.AST],
+                   spec_locals: set[str]) -> ir.Expr:
+        """The objective's IR, over the spec's parameters as the spec receives them (CPython calls it so)."""
         saved = self.current
         src = self._source_of(fn)
         self.current = src
-        args = [a.arg for a in src.tree.args.args]
-        missing = [a for a in args if a not in scope.names]
-        if missing:
-            self._refuse(src.tree, fn.__name__,
-                         f"objective {fn.__name__} takes {missing[0]!r}, which is not a parameter of the spec",
-                         "give the objective the same parameter names as the spec")
-        inner = _Scope({a: scope.names[a] for a in args})
+        shape = src.tree.args
+        if shape.vararg or shape.kwarg or shape.kwonlyargs or shape.defaults or shape.posonlyargs:
+            self._refuse(src.tree, fn.__name__, f"objective {fn.__name__} must take plain positional parameters",
+                         "name the spec's parameters it needs, without defaults")
+        args = [a.arg for a in shape.args]
+        for a, node in zip(args, shape.args, strict=True):
+            if a not in parameters.names:
+                local = " (it is a local of the spec, which the objective cannot see)" if a in spec_locals else ""
+                self._refuse(node, fn.__name__,
+                             f"objective {fn.__name__} takes {a!r}, which is not a parameter of the spec{local}",
+                             "give the objective the same parameter names as the spec")
+            if a in reassigned:
+                line = getattr(reassigned[a], "lineno", 0)
+                self._refuse(node, fn.__name__,
+                             f"objective {fn.__name__} takes {a!r}, but the spec reassigns the parameter {a!r} "
+                             f"(line {line}): the objective is called with the value the spec was given",
+                             "give the spec's new value a name of its own")
+        inner = _Scope({a: parameters.names[a] for a in args})
+        outer = self.pending, self.pending_fn
         lets, ret = self._body(src.tree, inner, is_spec=False)
         e = self.expr(ret, inner)
+        self.pending, self.pending_fn = outer
         self._need(e, ir.INT, ret, "an objective")
         self.current = saved
         return self._wrap(lets, e)
@@ -471,6 +499,7 @@ class _Frontend:
         if name in scope.names:
             ir_name, t = scope.names[name]
             return ir.Var(ir_name, type=t, loc=loc)
+        self._bound_here(node, name)
         g = self.current.globals
         if name in g:
             v = g[name]
@@ -489,7 +518,41 @@ class _Frontend:
         self._refuse(node, name, f"the name {name!r} is not defined in the spec",
                      "use the spec's parameters, local names, or module-level constants")
 
+    def _bound_here(self, node: ast.AST, name: str) -> None:
+        """Refuse a use of ``name`` that CPython would find unbound: the function assigns it further down."""
+        if name in self.pending:
+            self._refuse(node, name,
+                         f"{name!r} is assigned later in {self.pending_fn} (line {self.pending[name]}), so CPython "
+                         f"makes it a local of all of {self.pending_fn} and this use raises UnboundLocalError",
+                         f"give the local another name, or assign {name!r} before this use")
+
+    def _equality_ok(self, node: ast.AST, what: str, t: ir.Type) -> None:
+        """Refuse ``what`` (an ``==``, ``in`` or ``count``) on a type holding a record with an ``==`` of its own."""
+        match t:
+            case ir.RecordT(cls=cls, fields=fields):
+                why = equality_refusal(cls)
+                if why:
+                    self._refuse(node, cls.__name__, f"{what} on {cls.__name__} needs its equality: {why}, "
+                                 "which assay does not encode",
+                                 "compare the fields you mean, for example a.key == b.key")
+                compared = set(compared_fields(cls))
+                for name, ft in fields:
+                    if name in compared:
+                        self._equality_ok(node, what, ft)
+            case ir.EnumT(cls=cls):
+                why = equality_refusal(cls)
+                if why:
+                    self._refuse(node, cls.__name__, f"{what} on {cls.__name__} needs its equality: {why}",
+                                 "compare the members' names or values")
+            case ir.ListT(elem=elem):
+                self._equality_ok(node, what, elem)
+            case ir.TupleT(items=items):
+                for item in items:
+                    self._equality_ok(node, what, item)
+
     def _check_compare(self, node: ast.AST, op: str, a: ir.Expr, b: ir.Expr) -> None:
+        if op in ("==", "!=", "in", "not in"):
+            self._equality_ok(node, f"`{op}`", a.type)
         if op in ("in", "not in"):
             if isinstance(b.type, ir.ListT) and b.type.elem == a.type:
                 return
@@ -550,10 +613,10 @@ class _Frontend:
                     self._refuse(node, "range", "range takes 1 to 3 arguments")
                 step = 1
                 if len(args) == 3:
-                    s = args[2]
-                    if not (isinstance(s, ir.Const) or (isinstance(s, ir.UnOp) and isinstance(s.arg, ir.Const))):
+                    folded = _const_int(args[2])
+                    if folded is None:
                         self._refuse(node.args[2], "range", "the step of range must be a constant")
-                    step = s.value if isinstance(s, ir.Const) else -typing.cast(ir.Const, s.arg).value
+                    step = folded
                     if step == 0:
                         self._refuse(node.args[2], "range", "range() step must not be zero")
                 start, stop = (ir.Const(0, type=ir.INT, loc=loc), args[0]) if len(args) == 1 else (args[0], args[1])
@@ -614,6 +677,7 @@ class _Frontend:
         fname = node.func.id
         if fname in scope.names:
             self._refuse(node, fname, f"{fname!r} is a value, not a function")
+        self._bound_here(node.func, fname)
         target = self.current.globals.get(fname, getattr(builtins, fname, None)
                                           if fname not in self.current.globals else None)
         if target is implies:
@@ -631,6 +695,7 @@ class _Frontend:
             if not (elem in (ir.INT, ir.STR, ir.BOOL) or isinstance(elem, ir.EnumT)):
                 self._refuse(node.args[0], "distinct",
                              f"distinct compares ints, bools, strs or enum members, got {elem}")
+            self._equality_ok(node, "distinct()", elem)
             return ir.Call("distinct", (it,), type=ir.BOOL, loc=loc)
         if fname in _BUILTIN_CALLS and target is getattr(builtins, fname):
             return self._builtin(node, fname, scope)
@@ -736,6 +801,7 @@ class _Frontend:
         if isinstance(obj.type, ir.ListT) and func.attr == "count":
             if len(args) != 1 or args[0].type != obj.type.elem:
                 self._refuse(node, "count", f"count takes one {obj.type.elem}")
+            self._equality_ok(node, "count()", obj.type.elem)
             return ir.Method("count", obj, args, type=ir.INT, loc=loc)
         self._refuse(node, func.attr, f"the method {func.attr}() on {obj.type} is not supported",
                      "str supports startswith and endswith; lists support count")
@@ -766,6 +832,7 @@ class _Frontend:
     def _attr(self, node: ast.Attribute, value: ast.expr, attr: str, scope: _Scope) -> ir.Expr:
         loc = self._loc(node)
         if isinstance(value, ast.Name) and value.id not in scope.names:
+            self._bound_here(value, value.id)
             g = self.current.globals.get(value.id)
             if isinstance(g, type) and issubclass(g, enum.Enum):
                 self.hash.update(f"enum {g.__qualname__}={[(m.name, m.value) for m in g]!r}\n".encode())
@@ -808,8 +875,10 @@ class _Frontend:
             ir_name = self._fresh(p.arg)
             inner.names[p.arg] = (ir_name, a.type)
             bound.append((ir_name, a, p))
+        outer = self.pending, self.pending_fn
         lets, ret = self._body(src.tree, inner, is_spec=False)
         body = self.expr(ret, inner)
+        self.pending, self.pending_fn = outer
         self.inline_stack.pop()
         self.current = saved
         return self._wrap(bound + lets, body, self._loc(node))
@@ -858,11 +927,45 @@ def _is_call_of(node: ast.expr, name: str) -> bool:
 
 
 def _const_int(e: ir.Expr) -> int | None:
+    """The value of an int constant, signs included (``-2``, ``+2``, ``-(-2)``); None if ``e`` is not one."""
     if isinstance(e, ir.Const) and e.type == ir.INT:
         return int(e.value)
-    if isinstance(e, ir.UnOp) and e.op == "-" and isinstance(e.arg, ir.Const):
-        return -int(e.arg.value)
+    if isinstance(e, ir.UnOp) and e.op in ("-", "+"):
+        inner = _const_int(e.arg)
+        if inner is None:
+            return None
+        return -inner if e.op == "-" else inner
     return None
+
+
+def _target_of(stmt: ast.AST) -> str:
+    """The name a translated assignment binds (`name = ...` or `name: T = ...`)."""
+    if isinstance(stmt, ast.Assign):
+        return typing.cast(ast.Name, stmt.targets[0]).id
+    return typing.cast(ast.Name, typing.cast(ast.AnnAssign, stmt).target).id
+
+
+def _assigned_names(body: list[ast.stmt]) -> dict[str, int]:
+    """Every name a function body binds, with the line of its first binding.
+
+    These are CPython's local names: bound anywhere in the body, local
+    everywhere in it.  Comprehension variables belong to their own scope and
+    are not among them.
+    """
+    out: dict[str, int] = {}
+
+    def bind(target: ast.AST, line: int) -> None:
+        for n in ast.walk(target):
+            if isinstance(n, ast.Name):
+                out.setdefault(n.id, line)
+
+    for stmt in body:
+        if isinstance(stmt, ast.Assign):
+            for t in stmt.targets:
+                bind(t, stmt.lineno)
+        elif isinstance(stmt, ast.AugAssign | ast.AnnAssign):
+            bind(stmt.target, stmt.lineno)
+    return out
 
 
 def _clip(text: str, n: int = 60) -> str:

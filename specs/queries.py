@@ -20,13 +20,23 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import terms
-from .domains import BoolDomain, Domain, EnumDomain, IntDomain, ListDomain, RecordDomain, StrDomain, TupleDomain
-from .evaluate import evaluate
+from .domains import (
+    MAX_SMT_CODE_POINT,
+    BoolDomain,
+    Domain,
+    EnumDomain,
+    IntDomain,
+    ListDomain,
+    RecordDomain,
+    StrDomain,
+    TupleDomain,
+)
+from .evaluate import Undefined
 from .spec import Spec
 from .symbolic import Encoding, RecordVal, SymList, Value, encode
 
-__all__ = ["ABSENT", "FieldChange", "Query", "another_solution", "any_solution", "better_solution", "field_changes",
-           "leaf_count", "nearest_solution", "objective_value"]
+__all__ = ["ABSENT", "FieldChange", "Query", "another_solution", "any_solution", "better_solution",
+           "defined_solution", "field_changes", "leaf_count", "nearest_solution", "objective_value"]
 
 
 @dataclass(frozen=True)
@@ -48,24 +58,97 @@ class Query:
         return to_smtlib(self.assertions)
 
 
+def _query(name: str, assertions: tuple[terms.Term, ...], enc: Encoding) -> Query:
+    """The query, once it is known to mean over the solvers' strings what it means over Python's.
+
+    A proposal string ranges over all of Unicode; SMT-LIB strings stop at
+    U+2FFFF.  Every string operation of the spec language depends only on how
+    characters compare, so a Python string can stand in for one of the
+    solvers' when its characters keep their order among themselves and
+    against the characters the query names.  That holds for every proposal
+    exactly when, above the largest character the query names, the solvers'
+    alphabet has room for as many characters as a proposal can hold.
+    Otherwise an UNSAT would be a proof over a smaller domain than the one
+    ``check`` accepts values from, so the query is refused (the claim is
+    UNKNOWN, with this reason).
+    """
+    room = _string_room(enc.proposal_domain)
+    if room != 0:
+        top = max((ord(c) for t in terms.subterms(*assertions)
+                   if t.op == "const" and t.sort is terms.Sort.STRING for c in str(t.payload)), default=-1)
+        if room is None:
+            raise terms.Unsupported(
+                "a proposal string has no MaxLen: its characters could outnumber what SMT-LIB's strings hold "
+                f"(code points up to U+{MAX_SMT_CODE_POINT:X}); bound it with MaxLen(n) to prove claims about it")
+        if MAX_SMT_CODE_POINT - top < room:
+            raise terms.Unsupported(
+                f"the proposal's strings range over all of Unicode, but SMT-LIB strings stop at "
+                f"U+{MAX_SMT_CODE_POINT:X}; this query names the character U+{top:X}, which leaves fewer "
+                f"characters above it than the {room} a proposal can hold, so a claim proved there would not "
+                "cover every proposal")
+    return Query(name, assertions, enc)
+
+
+def _string_room(d: Domain) -> int | None:
+    """How many characters a value of ``d`` can hold in all its strings (None: no bound)."""
+    if isinstance(d, StrDomain):
+        return d.max_len
+    if isinstance(d, ListDomain):
+        each = _string_room(d.elem)
+        if each == 0:
+            return 0
+        return None if each is None or d.max_len is None else each * d.max_len
+    parts = d.items if isinstance(d, TupleDomain) else (
+        tuple(fd for _, fd in d.fields) if isinstance(d, RecordDomain) else ())
+    total = 0
+    for part in parts:
+        n = _string_room(part)
+        if n is None:
+            return None
+        total += n
+    return total
+
+
 def any_solution(spec: Spec, givens: Mapping[str, Any]) -> Query:
     """Is there any proposal that meets the spec for ``givens``?"""
     enc = encode(spec, givens)
-    return Query("any-solution", (enc.spec_term,), enc)
+    return _query("any-solution", (enc.spec_term,), enc)
+
+
+def defined_solution(spec: Spec, givens: Mapping[str, Any]) -> Query:
+    """Is there a proposal that meets the spec and on which the objective does not raise?"""
+    enc = encode(spec, givens)
+    if enc.objective is None:
+        raise ValueError(f"{spec.name} has no objective")
+    return _query("defined-solution", (enc.spec_term, enc.objective_defined), enc)
 
 
 def another_solution(spec: Spec, givens: Mapping[str, Any], value: Any) -> Query:
     """Is there a proposal other than ``value`` that meets the spec?"""
     enc = encode(spec, givens)
-    return Query("another-solution", (enc.spec_term, terms.not_(enc.equals(value))), enc)
+    return _query("another-solution", (enc.spec_term, terms.not_(enc.is_value(value))), enc)
 
 
 def objective_value(spec: Spec, givens: Mapping[str, Any], value: Any) -> int:
-    """The objective of a proposal, by the concrete evaluator (raises Undefined if it raises)."""
-    if spec.ir.objective is None:
+    """The objective of a proposal: CPython runs the spec's own objective helper on the decoded values.
+
+    Raises :class:`~.evaluate.Undefined` when it raises (or returns anything
+    but an int), naming the exception.
+    """
+    fn = spec.objective_fn
+    if fn is None or spec.ir.objective is None:
         raise ValueError(f"{spec.name} has no objective")
-    result = evaluate(spec.ir.objective, {**givens, spec.proposal.name: value})
-    return int(result)
+    env = {**givens, spec.proposal.name: value}
+    code = getattr(fn, "__code__", None)
+    names = code.co_varnames[: code.co_argcount] if code is not None else ()
+    loc = spec.ir.objective.loc
+    try:
+        result = fn(*(env[n] for n in names))
+    except Exception as exc:
+        raise Undefined(type(exc).__name__, f"the objective {fn.__name__} raises: {exc}", loc) from None
+    if type(result) is not int:
+        raise Undefined("TypeError", f"the objective {fn.__name__} returned {result!r}, not an int", loc)
+    return result
 
 
 def better_solution(spec: Spec, givens: Mapping[str, Any], value: Any) -> Query:
@@ -75,7 +158,7 @@ def better_solution(spec: Spec, givens: Mapping[str, Any], value: Any) -> Query:
         raise ValueError(f"{spec.name} has no objective")
     current = terms.int_const(objective_value(spec, givens, value))
     better = terms.gt(enc.objective, current) if spec.sense == "max" else terms.lt(enc.objective, current)
-    return Query("better-solution", (enc.spec_term, enc.objective_defined, better), enc)
+    return _query("better-solution", (enc.spec_term, enc.objective_defined, better), enc)
 
 
 
@@ -137,7 +220,7 @@ def nearest_solution(spec: Spec, givens: Mapping[str, Any], value: Any, *, max_c
         parts.append(terms.le(changed, terms.int_const(max_changed)))
     if max_distance is not None:
         parts.append(terms.le(distance, terms.int_const(max_distance)))
-    return Query("nearest-solution", tuple(parts), enc)
+    return _query("nearest-solution", tuple(parts), enc)
 
 
 def field_changes(domain: Domain, old: Any, new: Any, path: str = "proposal") -> list[FieldChange]:

@@ -33,6 +33,7 @@ from . import ir
 from . import terms as T
 from .domains import (
     BoolDomain,
+    DecodeError,
     Domain,
     EnumDomain,
     IntDomain,
@@ -40,6 +41,7 @@ from .domains import (
     RecordDomain,
     StrDomain,
     TupleDomain,
+    compared_fields,
 )
 from .spec import Spec
 from .terms import Sort, Term, Unsupported
@@ -55,6 +57,7 @@ __all__ = [
     "encode",
     "encode_expr",
     "equals",
+    "identical",
     "lift",
     "list_len",
     "symbolic_list",
@@ -139,17 +142,24 @@ class Encoding:
     proposal_type: ir.Type
 
     def decode(self, model: Mapping[str, Any]) -> Any:
-        """The proposal's Python value (as ``Domain.decode`` gives it) under ``model``.
+        """The proposal's Python value under ``model``, decoded as every proposal is (``Domain.decode``).
 
         ``model`` maps variable names to ints, bools and strs; a variable it
         lacks (a solver may leave irrelevant ones out) takes the smallest
-        value of its domain.
+        value of its domain.  A model that is no value of the domain (a
+        record's ``__post_init__`` refuses it, an enum index out of range)
+        raises :class:`~.domains.DecodeError`, as a bad proposal would.
         """
-        return _decode(self.proposal, self.proposal_domain, model)
+        return self.proposal_domain.decode(_model_json(self.proposal, self.proposal_domain, model), "witness")
 
-    def equals(self, value: Any) -> Term:
-        """A Bool term: the symbolic proposal equals the concrete Python ``value``."""
-        return equals(self.proposal, lift(value, self.proposal_type))
+    def is_value(self, value: Any) -> Term:
+        """A Bool term: the symbolic proposal is exactly the decoded ``value``, field for field.
+
+        This is what "another proposal" means to a claim: one that differs
+        anywhere, whatever the spec's ``==`` says (a record field with
+        ``compare=False`` still makes two proposals different).
+        """
+        return identical(self.proposal, lift(value, self.proposal_type))
 
 
 def encode(spec: Spec, givens: Mapping[str, Any]) -> Encoding:
@@ -254,22 +264,37 @@ def list_len(xs: SymList) -> Term:
 
 
 def equals(a: Value, b: Value) -> Term:
-    """Python ``a == b`` on two values of one type."""
+    """Python ``a == b`` on two values of one type.
+
+    A record compares as its dataclass's generated ``__eq__`` does: the
+    fields declared with ``compare=True``, in order (the front end refuses
+    ``==`` on records whose equality is anything else).
+    """
+    return _equal(a, b, structural=False)
+
+
+def identical(a: Value, b: Value) -> Term:
+    """``a`` and ``b`` are the same value in every field (compared or not): the same proposal."""
+    return _equal(a, b, structural=True)
+
+
+def _equal(a: Value, b: Value, *, structural: bool) -> Term:
     if isinstance(a, Term) and isinstance(b, Term):
         return T.eq(a, b)
     if isinstance(a, tuple) and isinstance(b, tuple):
         if len(a) != len(b):
             return T.FALSE
-        return T.and_(*(equals(x, y) for x, y in zip(a, b, strict=True)))
+        return T.and_(*(_equal(x, y, structural=structural) for x, y in zip(a, b, strict=True)))
     if isinstance(a, RecordVal) and isinstance(b, RecordVal):
         if a.cls is not b.cls:
             return T.FALSE
-        return T.and_(*(equals(x, y) for (_, x), (_, y) in zip(a.fields, b.fields, strict=True)))
+        names = [n for n, _ in a.fields] if structural else compared_fields(a.cls)
+        return T.and_(*(_equal(a.get(n), b.get(n), structural=structural) for n in names))
     if isinstance(a, SymList) and isinstance(b, SymList):
         a, b = _compact(a), _compact(b)
         parts = [T.eq(list_len(a), list_len(b))]
         for (ga, va), (gb, vb) in zip(a.slots, b.slots, strict=False):
-            parts.append(T.implies(T.and_(ga, gb), equals(va, vb)))
+            parts.append(T.implies(T.and_(ga, gb), _equal(va, vb, structural=structural)))
         return T.and_(*parts)
     raise TypeError(f"cannot compare {type(a).__name__} with {type(b).__name__}")
 
@@ -338,7 +363,8 @@ class _ProposalBuilder:
                           f"support: {d.describe()}")
 
 
-def _decode(v: Value, d: Domain, model: Mapping[str, Any]) -> Any:
+def _model_json(v: Value, d: Domain, model: Mapping[str, Any]) -> Any:
+    """The JSON value (as a proposal would be written) that ``model`` gives the symbolic ``v``."""
     match d:
         case BoolDomain():
             return _read(v, model, False)
@@ -349,17 +375,21 @@ def _decode(v: Value, d: Domain, model: Mapping[str, Any]) -> Any:
         case StrDomain():
             return _read(v, model, "")
         case EnumDomain(cls=cls):
-            return list(cls)[_read(v, model, 0)]
+            index = _read(v, model, 0)
+            members = list(cls)
+            if not isinstance(index, int) or not 0 <= index < len(members):
+                raise DecodeError("witness", f"the model gives {cls.__name__} the index {index!r}, not a member's")
+            return members[index].name
         case TupleDomain(items=items):
             assert isinstance(v, tuple)
-            return tuple(_decode(x, it, model) for x, it in zip(v, items, strict=True))
-        case RecordDomain(cls=cls, fields=fields):
+            return [_model_json(x, it, model) for x, it in zip(v, items, strict=True)]
+        case RecordDomain(fields=fields):
             assert isinstance(v, RecordVal)
-            return cls(**{f: _decode(v.get(f), fd, model) for f, fd in fields})
+            return {f: _model_json(v.get(f), fd, model) for f, fd in fields}
         case ListDomain(elem=elem, min_len=lo):
             assert isinstance(v, SymList)
             n = _read(list_len(v), model, lo)
-            return [_decode(x, elem, model) for _, x in v.slots[:n]]
+            return [_model_json(x, elem, model) for _, x in v.slots[:n]]
     raise AssertionError(f"unhandled domain {d!r}")
 
 

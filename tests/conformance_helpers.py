@@ -22,7 +22,7 @@ import z3
 from assay.specs import ir, smt
 from assay.specs import terms as T
 from assay.specs.evaluate import Undefined, evaluate
-from assay.specs.symbolic import RecordVal, SymList, Value, encode_expr, equals, lift
+from assay.specs.symbolic import RecordVal, SymList, Value, encode_expr, identical, lift
 from hypothesis import HealthCheck, settings
 
 EXAMPLES = int(os.environ.get("ASSAY_CONFORMANCE_EXAMPLES", "200"))
@@ -142,7 +142,7 @@ def mismatch(value: Value, err: T.Term, expected: Evaluation, t: ir.Type) -> T.T
     """True where the encoding's outcome differs from CPython's."""
     if expected.raised:
         return T.not_(err)
-    return T.or_(err, T.not_(equals(value, lift(expected.value, t))))
+    return T.or_(err, T.not_(identical(value, lift(expected.value, t))))
 
 
 # --- the solvers ----------------------------------------------------------------------------
