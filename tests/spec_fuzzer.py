@@ -373,6 +373,7 @@ class Generator:
             lambda: list_dom(BOOL_DOM, 3, fixed=r.random() < 0.5),
             lambda: list_dom(str_dom(1), 2, fixed=r.random() < 0.5),
             lambda: list_dom(COLOR_DOM, 2, fixed=False),
+            lambda: list_dom(list_dom(int_dom(0, 1), 2, fixed=False), 2, fixed=True),
             tuple_dom,
             self.record_dom,
             lambda: list_dom(self.record_dom(), 2, fixed=r.random() < 0.5),
@@ -389,7 +390,11 @@ class Generator:
 
     def given(self) -> tuple[Dom, Any]:
         r = self.rng
-        kind = r.choice(("int", "int", "str", "list", "rec", "enum", "tuple"))
+        kind = r.choice(("int", "int", "str", "list", "rec", "enum", "tuple", "grid"))
+        if kind == "grid":
+            inner = Dom("list[int]", list_of(INT), "list", items=(Dom("int", INT, "int"),))
+            return (Dom("list[list[int]]", list_of(list_of(INT)), "list", items=(inner,)),
+                    [[r.choice((0, 1, 2)) for _ in range(r.choice((0, 1, 2)))] for _ in range(r.choice((1, 2)))])
         if kind == "int":
             return Dom("int", INT, "int"), r.choice((-2, -1, 0, 1, 2, 3, 5))
         if kind == "str":
@@ -487,7 +492,8 @@ class Generator:
         names = self.vars_of(t, env)
         if not names:
             return None
-        choice = self.rng.choice(names)
+        # Specs are about their proposal: name it more often than anything else.
+        choice = "p" if "p" in names and self.chance(0.4) else self.rng.choice(names)
         self.used = self.used | {choice}
         return choice
 
