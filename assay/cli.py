@@ -98,12 +98,18 @@ def _parser() -> argparse.ArgumentParser:
     check.set_defaults(run=_check)
 
     recheck = sub.add_parser(
-        "recheck", help="re-verify stored certificates",
-        description="Re-verify every certificate under PATH from its spec and proposal, "
-                    "independently of the run that made it. Exit 1 if any no longer holds.")
+        "recheck", help="re-derive the verdicts of stored certificates",
+        description="Derive every certificate's verdict under PATH again from its spec, givens and proposal, "
+                    "independently of the run that made it, and compare it with what the certificate records. "
+                    "Specs are loaded only from files under --spec-root (or assay's own spec library); a "
+                    "certificate that names anything else fails without anything being run. Exit 1 if any "
+                    "certificate fails.")
     recheck.add_argument("path", metavar="PATH", nargs="?",
                          help="a certificate or a folder of them (default: the store)")
     recheck.add_argument("--store", metavar="DIR", help="the state folder (default .assay, or $ASSAY_HOME)")
+    recheck.add_argument("--spec-root", metavar="DIR", default=".",
+                         help="the folder certificates name their specs relative to: where `assay check` ran "
+                              "(default: the current folder)")
     recheck.add_argument("--timeout", type=float, default=30.0, metavar="S",
                          help="seconds per solver query (default 30)")
     recheck.set_defaults(run=_recheck)
@@ -448,16 +454,22 @@ def _recheck(args: argparse.Namespace) -> int:
     assert path is not None  # recheck has no --no-store
     if not path.exists():
         raise UsageError(f"nothing to recheck: {path} does not exist")
-    held = failed = 0
-    for result in recheck_path(path, timeout=args.timeout):
+    if not Path(args.spec_root).is_dir():
+        raise UsageError(f"--spec-root {args.spec_root} is not a folder")
+    held = failed = skipped = 0
+    for result in recheck_path(path, spec_root=args.spec_root, timeout=args.timeout):
         if result.ok:
             held += 1
             print(f"ok      {result.path}")
+        elif result.skipped:
+            skipped += 1
+            print(f"skipped {result.path}: {result.reason}")
         else:
             failed += 1
             print(f"FAILED  {result.path}: {result.reason}")
     noun = "certificate" if held + failed == 1 else "certificates"
-    print(f"{held + failed} {noun}: {held} hold, {failed} failed", file=sys.stderr)
+    also = f"; {skipped} {'file' if skipped == 1 else 'files'} skipped" if skipped else ""
+    print(f"{held + failed} {noun}: {held} hold, {failed} failed{also}", file=sys.stderr)
     if held + failed == 0:
         print(f"assay recheck: warning: no certificates under {path}", file=sys.stderr)
     return EXIT_FAILED if failed else EXIT_OK

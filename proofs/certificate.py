@@ -72,7 +72,14 @@ class CertificateError(AssayError, ValueError):
 
 
 class NotARegularFile(CertificateError):
-    """A path in a store is a FIFO, a device, a socket or a folder: never opened as a certificate."""
+    """A path in a store is a FIFO, a device, a socket or a folder: never opened as a certificate.
+
+    ``why`` says what it is, without the path.
+    """
+
+    def __init__(self, path: str | Path, why: str) -> None:
+        super().__init__(f"{path}: {why}")
+        self.why = why
 
 
 def canonical_json(value: Any) -> bytes:
@@ -252,13 +259,13 @@ def _read_regular(path: Path) -> bytes:
     try:
         mode = path.stat().st_mode
         if not stat.S_ISREG(mode):
-            raise NotARegularFile(f"{path}: not a regular file ({file_kind(mode)}): skipped, never opened")
+            raise NotARegularFile(path, f"not a regular file ({file_kind(mode)}): skipped, never opened")
         # Non-blocking, so that a file swapped for a FIFO after the stat cannot hang the recheck.
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
         with os.fdopen(fd, "rb") as fh:
             mode = os.fstat(fh.fileno()).st_mode
             if not stat.S_ISREG(mode):
-                raise NotARegularFile(f"{path}: not a regular file ({file_kind(mode)}): skipped")
+                raise NotARegularFile(path, f"not a regular file ({file_kind(mode)}): skipped")
             data = fh.read(MAX_BYTES + 1)
     except OSError as exc:
         raise CertificateError(f"{path}: not a readable JSON certificate: {exc}") from None

@@ -57,7 +57,11 @@ __all__ = ["RecheckResult", "recheck_file", "recheck_path"]
 
 @dataclass(frozen=True)
 class RecheckResult:
-    """Whether one certificate holds, and if not, why; ``skipped`` for a file that is no certificate to read."""
+    """Whether one certificate holds, and if not, why (``reason``).
+
+    ``skipped`` marks a path in a store that recheck did not open (a link, a
+    FIFO, a device, a socket): not a certificate that failed, but reported.
+    """
 
     path: Path
     ok: bool
@@ -92,7 +96,7 @@ def recheck_file(path: str | Path, *, spec_root: str | Path = ".", timeout: floa
     try:
         cert = read(path)
     except NotARegularFile as exc:
-        return RecheckResult(path, False, str(exc), skipped=True)
+        return RecheckResult(path, False, exc.why, skipped=True)
     except CertificateError as exc:
         return RecheckResult(path, False, str(exc))
     try:
@@ -396,12 +400,12 @@ def _walk(folder: Path) -> Iterator[Path | RecheckResult]:
         if entry.name.startswith("."):
             continue  # the temporary files of an atomic write
         if entry.is_symlink():
-            yield RecheckResult(path, False, f"{path}: a symbolic link: skipped (recheck follows no links in a "
-                                             "store)", skipped=True)
+            yield RecheckResult(path, False, "a symbolic link: skipped (recheck follows no links in a store)",
+                                skipped=True)
         elif entry.is_dir(follow_symlinks=False):
             yield from _walk(path)
         elif not entry.is_file(follow_symlinks=False):
-            yield RecheckResult(path, False, f"{path}: not a regular file ({_kind(path)}): skipped, never opened",
+            yield RecheckResult(path, False, f"not a regular file ({_kind(path)}): skipped, never opened",
                                 skipped=True)
         elif entry.name.endswith(".json"):
             yield path
