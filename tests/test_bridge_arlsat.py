@@ -13,7 +13,7 @@ from assay.bridges.logic import arlsat_repair
 from assay.bridges.logic.arlsat import accurate_list_checks, formalise, labels_of, question_intent, rule_counts
 from assay.bridges.logic.arlsat_parse import parse_program
 from assay.bridges.logic.common import Malformed
-from assay.kernel.entail import Check, Formalisation, decide
+from assay.kernel.entail import Check, Formalisation, Option, decide
 from assay.kernel.verdicts import Outcome
 
 DATA = Path("/work/shared/datasets/logic-lm")
@@ -179,7 +179,11 @@ def test_is_accurate_list_could_list_is_possible_and_complete() -> None:
     q = "Which one of the following is a complete and accurate list of the places any one of which could be Bob's?"
     v = answer(["is_accurate_list([at(Bob) == 2])", "is_accurate_list([at(Bob) == 2, at(Bob) == 3])",
                 "is_accurate_list([at(Bob) == 1, at(Bob) == 2, at(Bob) == 3])"], q)
-    assert v.outcome is Outcome.ACCEPTED and v.answer == "B", v
+    # A repair, not Logic-LM's own definition of is_accurate_list: REPAIRED (it was ACCEPTED before).
+    assert v.outcome is Outcome.REPAIRED and v.answer == "B", v
+    assert rule_counts(v.changes) == {"accurate_list_reading": 3}
+    assert v.changes[0].endswith("is_accurate_list read as what could hold: every listed item is possible and no "
+                                 "other one is")
 
 
 def test_is_accurate_list_must_list_is_entailed_and_complete() -> None:
@@ -187,7 +191,25 @@ def test_is_accurate_list_must_list_is_entailed_and_complete() -> None:
     q = "Which one of the following is a complete and accurate list of what must be true?"
     v = answer(["is_accurate_list([at(Ann) == 1])", "is_accurate_list([at(Ann) == 1, at(Bob) == 2])",
                 "is_accurate_list([at(Ann) == 1, at(Bob) == 2, at(Cy) == 2])"], q, rules=ROW_RULES + "\nat(Cy) == 3")
-    assert v.outcome is Outcome.ACCEPTED and v.answer == "B", v
+    assert v.outcome is Outcome.REPAIRED and v.answer == "B", v
+    assert rule_counts(v.changes) == {"accurate_list_reading": 3}
+
+
+def test_is_accurate_list_as_logic_lm_defined_it_answers_no_must_question() -> None:
+    """Meta: the executor's is_accurate_list (is_valid(Or(items)) and every item is_sat) holds for A and B alike."""
+    q = "Which one of the following is a complete and accurate list of what must be true?"
+    f = formalise(program(["is_accurate_list([at(Ann) == 1])", "is_accurate_list([at(Ann) == 1, at(Bob) == 2])",
+                           "is_accurate_list([at(Ann) == 1, at(Bob) == 2, at(Cy) == 2])"],
+                          rules=ROW_RULES + "\nat(Cy) == 3"), record(3, q))
+
+    def executors(o: Option) -> Option:
+        items = [c.formula for c in o.checks if c.kind == "entailed"]  # the must-reading's checks name the items
+        some = items[0] if len(items) == 1 else f"(or {' '.join(items)})"
+        return dataclasses.replace(o, checks=(Check("entailed", some), *(Check("consistent", i) for i in items)))
+
+    v = decide(dataclasses.replace(f, options=tuple(executors(o) for o in f.options)))
+    assert (v.outcome, v.answer) == (Outcome.UNKNOWN, None)
+    assert decide(f).answer == "B"
 
 
 def test_is_accurate_list_complete_assignment_reading() -> None:

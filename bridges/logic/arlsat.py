@@ -18,7 +18,8 @@ How the DSL maps to SMT-LIB (everything is finite but ``int``):
 * Options: ``is_valid(p)`` -> entailed, ``is_sat(p)`` -> consistent,
   ``is_unsat(p)`` -> inconsistent, ``is_exception(check)`` -> the option is
   the answer when its check fails, ``is_accurate_list([p1, ...])`` -> see
-  :func:`accurate_list_checks` (its reading depends on the question's words);
+  :func:`accurate_list_checks` (its reading depends on the question's words,
+  a recorded repair: Logic-LM's executor defined it otherwise);
   ``is_max(q, k)`` / ``is_min(q == k)``: q can be k and never passes it;
   ``is_equivalent(c, d)``: the premises other than the constraint c entail
   ``c == d``; ``is_determined(p)``: with p, exactly one solution (a primed
@@ -375,7 +376,9 @@ def _option_checks(elab: _Elaborator, e: Expr, question: str, candidates: list[s
         if not isinstance(arg, ListLit) or not arg.items:
             raise Malformed("is_accurate_list takes one non-empty list of formulas", line=e.line, column=e.column)
         items = [elab.formula(x) for x in arg.items]
-        return False, accurate_list_checks(items, candidates, question, e)
+        checks = accurate_list_checks(items, candidates, question, e)
+        elab.repair("accurate_list_reading", e, f"is_accurate_list read as {_list_reading(question)}")
+        return False, checks
     raise Malformed(f"unknown option check {e.func!r} (expected is_valid, is_sat, is_unsat, is_accurate_list, "
                     "is_exception, is_max, is_min, is_equivalent or is_determined)", line=e.line, column=e.column)
 
@@ -469,19 +472,38 @@ def accurate_list_checks(items: Sequence[str], candidates: Sequence[str], questi
     * "could" lists (what is possible): every listed item is consistent, and no
       unlisted one is (complete).
 
-    A question with none of these words is Malformed: the list has no single reading.
+    A question with none of these words is Malformed: the list has no single reading.  None of these is
+    Logic-LM's executor's own definition (``is_valid(Or(items))`` and every item ``is_sat``), so the bridge
+    records each use as the ``accurate_list_reading`` repair.
     """
-    q = " ".join(question.lower().split())
     others = [c for c in candidates if c not in items]
     line, column = (where.line, where.column) if where is not None else (0, 0)
-    if re.search(r"\bcould be (a|an|the) (complete|accurate)", q):
+    reading = _list_reading(question)
+    if reading == _ONE_SITUATION:
         return (Check("consistent", _and([*items, *[f"(not {c})" for c in others]])),)
-    if re.search(r"\b(must|cannot|can't|could not|couldn't)\b", q):
+    if reading == _MUST_LIST:
         return (*(Check("entailed", i) for i in items), *(Check("consistent", f"(not {c})") for c in others))
-    if re.search(r"\b(could|can|may|might)\b", q):
+    if reading == _COULD_LIST:
         return (*(Check("consistent", i) for i in items), *(Check("inconsistent", c) for c in others))
     raise Malformed("is_accurate_list: the question says neither 'must' nor 'could', so the list has no single "
                     f"reading (question: {question[:80]!r})", line=line, column=column)
+
+
+_ONE_SITUATION: Final = "one situation: the listed items hold together and the others do not"
+_MUST_LIST: Final = "what must hold: every listed item is entailed and no other one is"
+_COULD_LIST: Final = "what could hold: every listed item is possible and no other one is"
+
+
+def _list_reading(question: str) -> str:
+    """Which of :func:`accurate_list_checks`'s readings the question's words ask for ("" for none)."""
+    q = " ".join(question.lower().split())
+    if re.search(r"\bcould be (a|an|the) (complete|accurate)", q):
+        return _ONE_SITUATION
+    if re.search(r"\b(must|cannot|can't|could not|couldn't)\b", q):
+        return _MUST_LIST
+    if re.search(r"\b(could|can|may|might)\b", q):
+        return _COULD_LIST
+    return ""
 
 
 def _and(parts: Sequence[str]) -> str:

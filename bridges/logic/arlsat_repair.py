@@ -62,6 +62,10 @@ RULES: Final = {
                    "check the question asks",
     "enum_range_bounds": "And(1 <= f(x), f(x) <= n) (or 0 .. n-1) on a sort of n named members only restates "
                          "that f(x) is one of them, and is true",
+    "accurate_list_reading": "is_accurate_list([...]) is read from the question's words (a situation the list "
+                             "describes completely, or everything that must / could hold), not as Logic-LM's "
+                             "executor defined it (is_valid(Or(items)) and every item is_sat), which says nothing "
+                             "of the items a list leaves out",
 }
 
 
