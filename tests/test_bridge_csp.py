@@ -55,6 +55,28 @@ def test_an_option_true_in_only_some_solutions_is_not_the_answer() -> None:
     assert v.outcome is Outcome.UNKNOWN and v.answer is None and v.reason.startswith("ambiguous")
 
 
+@pytest.mark.parametrize(("option", "part"), [
+    ("red == 3 and blue == 1", "red == 3"),   # Logic-LM's executor checks red == 3 alone
+    ("not blue == 3", "blue == 3"),           # ... and blue == 3, ignoring the negation
+    ("green + red == 3", "red == 3"),
+])
+def test_an_option_the_executor_reads_only_in_part_is_refused(option: str, part: str) -> None:
+    # CSP_Program.answer_mapping reads the first 'name == number' of an option's text; before, the whole option
+    # was read, so "not blue == 3" was answered where Logic-LM read "blue == 3".
+    program = ROW.replace("A) blue == 3 ::: The blue book is the rightmost.", f"A) {option}")
+    with pytest.raises(Malformed) as err:
+        formalise(program, record())
+    assert (err.value.line, err.value.column) == (13, 4)
+    assert err.value.why == (f"Logic-LM's executor reads only the first 'name == number' of an option, here "
+                             f"{part!r}, where the option says {option!r}: two readings")
+
+
+def test_an_option_the_executor_cannot_read_is_read_as_written() -> None:
+    # No 'name == number' in it: Logic-LM's executor failed on these; their meaning is Python's.
+    assert answer(ROW.replace("A) blue == 3", "A) blue < red")) == (Outcome.UNKNOWN, None)  # A and B both hold
+    assert answer(ROW.replace("B) red == 3", "B) red==3")) == (Outcome.ACCEPTED, "B")
+
+
 def test_contradictory_constraints_are_vacuous() -> None:
     program = ROW.replace("green == 1", "green == 1 and red < blue")
     assert answer(program) == (Outcome.VACUOUS, None)

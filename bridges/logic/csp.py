@@ -28,7 +28,15 @@ guessed at).  Anything else is :class:`Malformed` with its line and column.
 The text is tokenised and parsed here; nothing in it is ever run.
 
 An option is the answer when its query expression holds in every solution
-(``entailed``), the rule Logic-LM's own solver applies.
+(``entailed``), the rule Logic-LM's own solver applies (``CSP_Program.answer_mapping``:
+the option's variable has that one value in every solution).  That solver
+reads only the first ``name == number`` in an option's text: an option
+that says more (``a == 1 and b == 2``, ``not a == 1``) is refused, having
+two readings.  Where several options hold it takes the first; here the
+kernel then abstains.  Constraints with ``abs``, ``and``, ``or``, ``not``,
+``True``/``False`` or names with digits, and options that are not
+``name == number`` (``a < b``), made Logic-LM's executor fail; they are read
+here by Python's meaning.
 """
 
 from __future__ import annotations
@@ -216,12 +224,27 @@ def _queries(lines: Sequence[_Line], names: Mapping[str, str]) -> list[tuple[str
         if letter in seen:
             raise Malformed(f"option {letter} has two queries", line=line.number, column=m.start(1) + 1)
         seen.add(letter)
+        _check_executor_reading(line, m.end())
         p = _Parser(line, start=m.end())
         first = p.peek()
         term = p.expression(names)
         p.expect_end()
         out.append((letter, _truth(term, first), line))
     return out
+
+
+# What Logic-LM's executor reads of an option (CSP_Program.answer_mapping): the first "name == number" in it.
+_EXECUTOR_QUERY: Final = re.compile(r"\w+ == \d+")
+
+
+def _check_executor_reading(line: _Line, start: int) -> None:
+    """Refuse an option of which Logic-LM's executor read only a part: two readings, its and the text's."""
+    found = _EXECUTOR_QUERY.search(line.code.strip())
+    written = line.code[start:].strip()
+    if found is not None and found.group() != written:
+        raise Malformed(f"Logic-LM's executor reads only the first 'name == number' of an option, here "
+                        f"{found.group()!r}, where the option says {written!r}: two readings", line=line.number,
+                        column=start + 1 + len(line.code[start:]) - len(line.code[start:].lstrip()))
 
 
 def _options(queries: Sequence[tuple[str, str, _Line]], letters: Sequence[str],
