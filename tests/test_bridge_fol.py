@@ -376,6 +376,22 @@ def test_sample_without_fol_lines_is_malformed() -> None:
         linc.formalise_sample("TEXT:\tjust words\n")
 
 
+def test_a_fol_flag_inside_a_line_is_refused() -> None:
+    # LINC takes every line with "FOL:" anywhere in it as a formula; before, such a line was skipped and the
+    # sample answered from the others.
+    sample = linc_sample(["Dog(Rex)"], "Dog(Rex)").replace("TEXT:\tpremise 0", "TEXT:\tRex is a dog. FOL: -Dog(Rex)")
+    with pytest.raises(Malformed) as err:
+        linc.formalise_sample(sample)
+    assert (err.value.line, err.value.column) == (1, 21)
+    assert err.value.why == "'FOL:' inside a line: LINC reads every line containing it as a formula, this one too"
+
+
+def test_an_underscore_name_has_two_readings() -> None:
+    # Prover9 reads '_' as a constant; a model writes it for "anything" (Capital(x, _)).
+    with pytest.raises(Malformed, match="'_' starts with '_': Prover9 reads it as one more constant"):
+        linc.formalise_sample(linc_sample(["all x. (Capital(x, _) -> City(x))"], "City(Rome)"))
+
+
 def test_linc_argument_repair_is_recorded_and_repaired_not_accepted() -> None:
     sample = linc_sample(['Show("Stranger Things")', "all x. (Show(x) -> Popular(x))"],
                          "Popular(Stranger Things)")

@@ -238,8 +238,8 @@ def _tokenise(text: str, syntax: Syntax, line: int, column: int) -> list[_Token]
         if ident:
             word = ident.group()
             if word.startswith("_"):
-                raise Malformed(f"{word!r} is not a {syntax.name} name (names start with a letter or digit)",
-                                line=line, column=col)
+                raise Malformed(f"{word!r} starts with '_': Prover9 reads it as one more constant, where it is "
+                                "written for 'anything'; two readings", line=line, column=col)
             if word in syntax.refused:
                 raise Malformed(f"{word!r}: {syntax.refused[word]}", line=line, column=col)
             out.append(_Token(syntax.words.get(word, "name"), word, line, col))

@@ -116,6 +116,10 @@ def read_sample(text: str, changes: list[str] | None = None) -> tuple[list[fol.F
     for number, line in enumerate(text.split("\n"), start=1):
         stripped = line.lstrip()
         if not stripped.startswith(_FLAG):
+            if _FLAG in line:
+                # LINC (eval/base.py) reads every line with "FOL:" anywhere in it as a formula, "FOL:" cut out.
+                raise Malformed(f"'{_FLAG}' inside a line: LINC reads every line containing it as a formula, "
+                                "this one too", line=number, column=line.index(_FLAG) + 1)
             continue
         body = stripped[len(_FLAG):]
         column = len(line) - len(stripped) + len(_FLAG) + (len(body) - len(body.lstrip())) + 1
