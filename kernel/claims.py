@@ -25,6 +25,7 @@ from assay.specs import Spec, reasons
 from assay.specs.domains import DecodeError
 from assay.specs.evaluate import Undefined
 from assay.specs.explain import show_value
+from assay.specs.show import show_int
 
 from . import solvers
 from .verdicts import Claim, Outcome, Verdict, Violation, make
@@ -105,7 +106,7 @@ def _confirm(spec: Spec, givens: dict[str, Any], value: Any, witness: Any, name:
         return False, f"the objective raises on the counterexample: {exc.message}"
     better = theirs > mine if spec.sense == "max" else theirs < mine
     if not better:
-        return False, f"its objective {theirs} is not better than {mine}"
+        return False, f"its objective {show_int(theirs)} is not better than {show_int(mine)}"
     return True, reasons.better_solution(shown, theirs, mine)
 
 

@@ -24,24 +24,14 @@ from typing import Any
 
 from . import ir
 from .evaluate import Undefined, bindings, evaluate, iterate
+from .show import show_value
 
 __all__ = ["explain_clause", "show_value"]
-
-_MAX_SHOWN = 80
 
 
 def explain_clause(clause: ir.Clause, env: Mapping[str, Any]) -> str:
     """A sentence saying why ``clause`` does not hold on ``env`` (which it must not)."""
     return _why(clause.expr, dict(env))
-
-
-def show_value(v: Any) -> str:
-    """A short rendering of a value for messages."""
-    if hasattr(v, "name") and hasattr(v, "value") and type(v).__module__ != "builtins":
-        text = f"{type(v).__name__}.{v.name}"
-    else:
-        text = repr(v)
-    return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 3] + "..."
 
 
 def _display(name: str) -> str:

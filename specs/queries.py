@@ -32,6 +32,7 @@ from .domains import (
     TupleDomain,
 )
 from .evaluate import Undefined
+from .show import show_value
 from .spec import Spec
 from .symbolic import Encoding, RecordVal, SymList, Value, encode
 
@@ -147,7 +148,7 @@ def objective_value(spec: Spec, givens: Mapping[str, Any], value: Any) -> int:
     except Exception as exc:
         raise Undefined(type(exc).__name__, f"the objective {fn.__name__} raises: {exc}", loc) from None
     if type(result) is not int:
-        raise Undefined("TypeError", f"the objective {fn.__name__} returned {result!r}, not an int", loc)
+        raise Undefined("TypeError", f"the objective {fn.__name__} returned {show_value(result)}, not an int", loc)
     return result
 
 

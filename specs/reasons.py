@@ -16,6 +16,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Final
 
+from .show import show_int
+
 __all__ = ["HOLDS", "accepted", "another_solution", "better_solution", "claim_fails", "not_optimal",
            "objective_raises", "refuted", "unsat_on", "vacuous"]
 
@@ -56,7 +58,7 @@ def another_solution(shown: str) -> str:
 
 def better_solution(shown: str, theirs: int, mine: int) -> str:
     """The detail of a refuted ``optimal`` claim: ``shown`` does better (objective ``theirs``)."""
-    return f"{shown} also meets the spec with objective {theirs} (this proposal: {mine})"
+    return f"{shown} also meets the spec with objective {show_int(theirs)} (this proposal: {show_int(mine)})"
 
 
 def objective_raises(kind: str, message: str) -> str:

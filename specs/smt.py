@@ -15,6 +15,7 @@ U+2FFFF are refused with :class:`~.terms.Unsupported` when a constant is made.
 from __future__ import annotations
 
 import ctypes
+import decimal
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -90,7 +91,7 @@ def _z3_node(z3: Any, ctx: Any, t: Term, a: list[Any]) -> Any:
         if t.sort is Sort.BOOL:
             return z3.BoolVal(bool(t.payload), ctx)
         if t.sort is Sort.INT:
-            return z3.IntVal(str(t.payload), ctx)
+            return z3.IntVal(decimal_text(int(t.payload)), ctx)  # type: ignore[arg-type]
         return z3_string(str(t.payload), ctx)
     if op == "var":
         return z3.Const(str(t.payload), _z3_sort(z3, ctx, t.sort))
@@ -193,7 +194,7 @@ def to_cvc5(tm: Any, term: Term, symbols: dict[str, Any] | None = None,
             if t.sort is Sort.BOOL:
                 out = tm.mkBoolean(bool(t.payload))
             elif t.sort is Sort.INT:
-                out = tm.mkInteger(str(t.payload))
+                out = tm.mkInteger(decimal_text(int(t.payload)))  # type: ignore[arg-type]
             else:
                 # cvc5 refuses raw non-ASCII and NUL; its \\u{...} escapes are exact.
                 out = tm.mkString(smtlib_string(str(t.payload))[1:-1], True)
@@ -270,7 +271,22 @@ def smtlib_symbol(name: str) -> str:
 
 
 def _smtlib_int(n: int) -> str:
-    return str(n) if n >= 0 else f"(- {-n})"
+    return decimal_text(n) if n >= 0 else f"(- {decimal_text(-n)})"
+
+
+def decimal_text(n: int) -> str:
+    """``n`` in decimal, exactly, at any size.
+
+    ``str(n)`` refuses ints over 4,300 digits (Python's guard against slow
+    conversions of untrusted text); an SMT-LIB numeral has no such limit, and
+    a query can need one: the objective of a 2,500-digit proposal squared.
+    ``decimal`` converts without the limit (in time quadratic in the digits,
+    as ``str`` would).
+    """
+    try:
+        return str(n)
+    except ValueError:
+        return str(decimal.Decimal(n))
 
 
 def to_smtlib(assertions: Term | Iterable[Term], *, logic: str = "ALL",

@@ -8,6 +8,7 @@ production runs.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -118,3 +119,82 @@ def test_the_hash_of_an_ascii_value_is_its_compact_sorted_json() -> None:
     assert canonical_json(value) == b'{"a":"x y","b":[1,2]}'
     assert sha256_of(value) == sha256(b'{"a":"x y","b":[1,2]}').hexdigest()
     assert canonical_json({"s": "\ud800é"}) == b'{"s":"\\ud800\\u00e9"}'
+
+
+# --- integers too long for str() ---------------------------------------------------------------
+
+BIG = '''\
+from assay.specs import spec, Given, Proposal
+
+@spec
+def small_square(x: Proposal[int]) -> bool:
+    return x * x < 10
+
+def square(n: int, x: int) -> int:
+    return x * x
+
+@spec(maximize=square)
+def near_top(n: Given[int], x: Proposal[int]) -> bool:
+    return n - 10 <= x <= n
+'''
+SEVENS = int("7" * 2500)
+
+
+def test_a_wrong_proposal_of_2500_digits_is_explained_abbreviated(
+        work: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Its square has 5,000 digits: more than str() converts, so showing it once raised ValueError.
+    (work / "big.py").write_text(BIG)
+    props = work / "p.jsonl"
+    props.write_text("".join(json.dumps({"id": i, "proposal": x}) + "\n" for i, x in enumerate([3, SEVENS, 1])))
+    code, rows = check_rows(capsys, "--spec", "big.py:small_square", str(props), "--no-store")
+    assert code == 1
+    assert verdicts(rows) == [(0, "accepted"), (1, "refuted"), (2, "accepted")]
+    assert rows[1]["reason"] == ("1 violated: line 5: `x * x < 10` is false: "
+                                 "`x * x` is 6049382716...8395061729 (5000 digits)")
+
+
+def test_a_solver_witness_with_a_5000_digit_objective_refutes_optimality(
+        work: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # The query's bound (the proposal's objective) has 5,000 digits, and so has the witness's objective:
+    # the SMT-LIB numeral and the reason are written without str()'s limit (the query was UNKNOWN).
+    (work / "big.py").write_text(BIG)
+    props = work / "p.jsonl"
+    props.write_text("".join(json.dumps({"id": i, "givens": {"n": n}, "proposal": x}) + "\n"
+                             for i, (n, x) in enumerate([(5, 5), (SEVENS, SEVENS - 10), (5, 3)])))
+    code, rows = check_rows(capsys, "--spec", "big.py:near_top", str(props))
+    assert code == 1
+    assert verdicts(rows) == [(0, "accepted"), (1, "refuted"), (2, "refuted")]
+    assert rows[1]["reason"] == (
+        "the optimal claim fails: 7777777777...7777777768 (2500 digits) also meets the spec with objective "
+        "6049382716...8395061824 (5000 digits) (this proposal: 6049382716...2839506289 (5000 digits))")
+    assert read(rows[1]["certificate"])["claims"][0]["witness"] == SEVENS - 9
+    code = main(["recheck"])
+    out, err = capsys.readouterr()
+    assert (code, err) == (0, "3 certificates: 3 hold, 0 failed\n"), out
+
+
+@dataclasses.dataclass
+class Pair:
+    a: int
+    b: int
+
+
+def test_show_value_is_short_and_total() -> None:
+    from assay.specs.explain import show_value
+    from assay.specs.show import show_int
+
+    huge = 7 * 10**5000 + 123
+    assert show_value(huge) == "7000000000...0000000123 (5001 digits)"
+    assert show_value(-huge) == "-7000000000...0000000123 (5001 digits)"
+    assert show_value([huge, 1]) == "[7000000000...0000000123 (5001 digits), 1]"
+    assert show_value(Pair(huge, 2)) == "Pair(a=7000000000...0000000123 (5001 digits), b=2)"
+    assert show_value(Pair(1, 2)) == "Pair(a=1, b=2)"
+    assert show_value({"k": (huge,)}) == "{'k': (7000000000...0000000123 (5001 digits),)}"
+    assert show_value(list(range(10**6))) == repr(list(range(30)))[:77] + "..."
+    assert show_value("x" * 10**6) == "'" + "x" * 76 + "..."
+    # Up to 80 digits an int is shown whole, as repr shows it.
+    assert [show_int(n) for n in (0, -5, 10**79, 10**80 - 1)] == ["0", "-5", str(10**79), str(10**80 - 1)]
+    assert show_int(10**80) == "1000000000...0000000000 (81 digits)"
+    for k in range(75, 400):
+        text = str(3**k)
+        assert show_int(3**k) == (text if len(text) <= 80 else f"{text[:10]}...{text[-10:]} ({len(text)} digits)")
