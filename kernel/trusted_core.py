@@ -79,6 +79,8 @@ OUTSIDE_THE_CORE = {
     "specs/version.py": "the version string a certificate records; no verdict depends on it",
     "specs/reasons.py": "words the reason and claim details of a verdict already decided (the kernel writes "
                         "them, recheck derives and compares them); it never decides an outcome",
+    "specs/show.py": "renders values for messages (abbreviated when large) in reasons and explanations of "
+                     "verdicts already decided; it never decides an outcome",
     "kernel/certify.py": "writes the certificate of a verdict already decided; recheck re-derives "
                          "everything it writes and trusts none of it",
     "kernel/faults.py": "fault injection for tests: the worker runs it only for a job that carries a fault, "
