@@ -3,9 +3,13 @@
 ``ledger.sqlite`` lives in the store folder (``.assay/`` by default).  Every
 attempt of the offload loop (a model call, a repair, a solver run) is a row in
 ``attempts`` with what it decided and what it cost; the task's final verdict
-is a row in ``decisions``.  Rows are committed one at a time in WAL mode, so
-a run that is killed loses at most the attempt in flight (DESIGN rule 7), and
-a run resumed with the same run id skips the tasks it already decided.
+is a row in ``decisions``, with its answer (ACCEPTED, REPAIRED) or the
+proposal its verdict judged (REFUTED, VACUOUS, MALFORMED; none when there was
+no proposal).  Rows are committed one at a time in WAL mode, so a run that is
+killed loses at most the attempt in flight (DESIGN rule 7), and a run resumed
+with the same run id skips the tasks it already decided.  The file is not
+trusted: a resumed run derives each recorded verdict again from the spec and
+that proposal (:meth:`assay.kernel.loop._Run.resume`).
 
 The allocator reads it back: :meth:`Ledger.history` summarises what each
 strategy cost and how often it was right on one spec, and ``assay report``

@@ -115,6 +115,7 @@ class _Run:
         self.trace = Trace(task.task_id, self.spec.ref, choice, self.budget)
         self.start = clock()
         self.best: Verdict | None = None
+        self.best_proposal: Any = None  # the proposal the best verdict judged (JSON), for the ledger
         self.attempt = 0
         self.messages: tuple[Message, ...] = first_prompt(self.spec, task.givens)
         self.n_claims = int(self.spec.unique) + int(self.spec.sense is not None)
@@ -242,7 +243,7 @@ class _Run:
         else:
             proposal = parsed.value
             verdict, solver_s = self.checked(proposal, parsed.where)
-        self.consider(verdict)
+        self.consider(verdict, proposal)
         self.record(AttemptRecord(prompt.attempt, "model", verdict.outcome.value, verdict.reason, _hash(proposal),
                          completion.prompt_tokens, completion.completion_tokens,
                          _history(prompt, completion.prompt_tokens), 1, solver_s, self.clock() - began))
@@ -340,11 +341,11 @@ class _Run:
 
     # -- bookkeeping --
 
-    def consider(self, verdict: Verdict) -> None:
+    def consider(self, verdict: Verdict, proposal: Any = None) -> None:
         if verdict.outcome in DECIDED:
             return
         if self.best is None or _RANK[verdict.outcome] < _RANK[self.best.outcome]:
-            self.best = verdict
+            self.best, self.best_proposal = verdict, proposal
 
     def stop(self, why: str) -> None:
         if not self.trace.stopped:
@@ -364,6 +365,8 @@ class _Run:
     def finish(self, verdict: Verdict | None, answer: Any) -> TaskResult:
         if verdict is None:
             verdict = self.best or unknown(f"nothing decided the task: {self.trace.stopped or 'no step ran'}")
+            # The ledger keeps the proposal an undecided verdict judged, so that a resumed run can judge it again.
+            answer = self.best_proposal if self.best is not None else None
         if verdict.outcome in DECIDED:
             verdict = with_fields(verdict, answer=answer)
         self.trace.spent.wall_seconds = self.clock() - self.start
@@ -373,7 +376,13 @@ class _Run:
         return TaskResult(verdict, answer if verdict.outcome in DECIDED else None, self.trace)
 
     def resume(self) -> TaskResult | None:
-        """The recorded decision of this task in this run, if any: its answer is checked again."""
+        """The recorded decision of this task in this run, if any, re-derived by the kernel: the ledger is not trusted.
+
+        ACCEPTED and REPAIRED: the recorded answer must check ACCEPTED again (the reason is the new check's).
+        REFUTED, VACUOUS and MALFORMED: the recorded proposal is judged again and must get the recorded
+        outcome (the verdict is the new one, with its own evidence); a VACUOUS with no proposal (the solvers'
+        own) is asked again.  Anything that cannot be derived again, or comes out otherwise, is UNKNOWN.
+        """
         if self.ledger is None or not self.run_id:
             return None
         row = self.ledger.decision(self.run_id, self.task.task_id)
@@ -382,17 +391,34 @@ class _Run:
         self.trace.resumed = True
         self.trace.stopped = "decided earlier in this run (resumed from the ledger)"
         self.attempt = self.ledger.attempts(self.run_id, self.task.task_id)
-        outcome = Outcome(row["verdict"])
-        if outcome not in DECIDED:
-            return TaskResult(make(outcome, str(row["reason"])), None, self.trace)
-        answer = json.loads(row["answer"]) if row["answer"] is not None else None
-        share = self.solver_share(self.queries("check"))
-        verdict = self.steps.check(self.spec, self.task.givens, answer, timeout=max(share, 0.001),
-                                   store=self.store, vacuity=False, where=None)
-        if verdict.outcome is Outcome.ACCEPTED:
-            return TaskResult(with_fields(verdict, outcome=outcome, reason=str(row["reason"]), answer=answer),
-                          answer, self.trace)
-        return TaskResult(unknown(f"the recorded answer no longer checks: {verdict.reason}"), None, self.trace)
+        try:
+            outcome = Outcome(row["verdict"])
+            answer = json.loads(row["answer"]) if row["answer"] is not None else None
+        except (ValueError, TypeError) as exc:
+            return TaskResult(unknown(f"the ledger's decision cannot be read: {exc}"), None, self.trace)
+        share = max(self.solver_share(self.queries("check")), 0.001)
+        if outcome is Outcome.VACUOUS and answer is None:
+            verdict = self.steps.solve_outright(self.spec, self.task.givens, timeout=share, store=self.store,
+                                                budget=min(self.solver_left(), self.wall_left()))
+        elif outcome in (*DECIDED, Outcome.REFUTED, Outcome.VACUOUS, Outcome.MALFORMED) and answer is not None:
+            verdict = self.steps.check(self.spec, self.task.givens, answer, timeout=share, store=self.store,
+                                       vacuity=outcome is Outcome.VACUOUS, where=None)
+        else:
+            return TaskResult(unknown(f"recorded earlier in this run as {outcome.value} ({row['reason']}); not "
+                                      "derived again: the ledger holds no proposal to judge"), None, self.trace)
+        if outcome is Outcome.ACCEPTED and verdict.outcome is Outcome.ACCEPTED:
+            return TaskResult(with_fields(verdict, answer=answer), answer, self.trace)
+        if outcome is Outcome.REPAIRED and verdict.outcome is Outcome.ACCEPTED:
+            # How it was repaired is the ledger's story; that the answer holds is derived now.
+            return TaskResult(with_fields(verdict, outcome=outcome, answer=answer,
+                                          reason=f"repaired earlier in this run; the answer checks again: "
+                                                 f"{verdict.reason}"), answer, self.trace)
+        if outcome in DECIDED:
+            return TaskResult(unknown(f"the recorded answer no longer checks: {verdict.reason}"), None, self.trace)
+        if verdict.outcome is outcome:
+            return TaskResult(verdict, None, self.trace)
+        return TaskResult(unknown(f"the ledger says {outcome.value}, but the kernel now derives "
+                                  f"{verdict.outcome.value}: {verdict.reason}"), None, self.trace)
 
 
 def _history(prompt: Prompt, prompt_tokens: int) -> int:
