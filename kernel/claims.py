@@ -61,7 +61,7 @@ def settle(spec: Spec, givens: dict[str, Any], value: Any, *, timeout: float,
             return make(Outcome.UNKNOWN, f"unsupported: the {name} claim cannot be encoded: {exc}",
                         claims=(*claims, Claim(name, "unknown", str(exc))))
         result = solvers.prove_unsat(query, timeout=timeout)
-        answers += [_answer_json(a, timeout) | {"query": query.name, "claim": name} for a in result.answers]
+        answers += [a.to_json() | {"query": query.name, "claim": name} for a in result.answers]
         if result.status == "unsat":
             claims.append(Claim(name, "proved", reasons.unsat_on([a.solver for a in result.answers])))
             continue
@@ -142,21 +142,10 @@ def _no_solution(spec: Spec, givens: dict[str, Any], timeout: float, store: str 
     except Unsupported as exc:
         return False, f"unsupported: {exc}", ()
     result = solvers.prove_unsat(query, timeout=timeout, want_model=False)
-    answers = tuple(_answer_json(a, timeout) | {"query": query.name, "claim": "no-solution"}
-                    for a in result.answers)
+    answers = tuple(a.to_json() | {"query": query.name, "claim": "no-solution"} for a in result.answers)
     if result.status == "unsat":
         return True, reasons.unsat_on([a.solver for a in result.answers]), answers
     return False, _with_reproducer(result.reason or result.status, query, spec, "no-solution", store), answers
-
-
-def _answer_json(answer: solvers.SolverAnswer, timeout: float) -> dict[str, Any]:
-    out = answer.to_json()
-    if "options" not in out:
-        # Only the in-process path (ASSAY_SOLVER_POOL=0) leaves the options out: it sets these.
-        ms = max(1, int(timeout * 1000))
-        out["options"] = ({"timeout": ms} if answer.solver == "z3"
-                          else {"produce-models": "true", "tlimit-per": ms, "logic": "ALL"})
-    return out
 
 
 def _with_reproducer(reason: str, query: Query, spec: Spec, claim: str, store: str | Path | None) -> str:

@@ -43,7 +43,6 @@ from assay.specs.evaluate import Undefined
 from assay.specs.symbolic import encode
 from assay.specs.terms import Unsupported
 
-from . import claims as _claims
 from . import solvers
 from .check import check, malformed, unknown
 from .verdicts import Location, Outcome, Verdict, make, with_fields
@@ -195,7 +194,7 @@ class _Asker:
             return "unknown", None, f"budget: {self.spent:.3f} of {self.budget:g} solver seconds spent"
         self.queries += 1
         result = solvers.prove_unsat(query, timeout=limit)
-        self.charge(tuple(_claims._answer_json(a, limit) | {"query": query.name, "claim": claim}
+        self.charge(tuple(a.to_json() | {"query": query.name, "claim": claim}
                           for a in result.answers))
         if result.status == "unsat":
             return "unsat", None, "UNSAT on " + " and ".join(a.solver for a in result.answers)
