@@ -252,7 +252,7 @@ def _confirm(spec: Spec, givens: dict[str, Any], value: Any, name: str, recorded
     """A refuted claim's recorded counterexample, confirmed by the evaluator: the claim's detail, and the witness."""
     from assay.specs import queries
     from assay.specs.evaluate import Undefined
-    from assay.specs.explain import show_value
+    from assay.specs.show import show_int, show_value
 
     what = f"the counterexample to the {name} claim"
     try:
@@ -273,7 +273,7 @@ def _confirm(spec: Spec, givens: dict[str, Any], value: Any, name: str, recorded
     except Undefined as exc:
         _fail(f"{what} does not hold: the objective raises: {exc.message}")
     if not (theirs > mine if spec.sense == "max" else theirs < mine):
-        _fail(f"{what} does not hold: its objective {theirs} is not better than {mine}")
+        _fail(f"{what} does not hold: its objective {show_int(theirs)} is not better than {show_int(mine)}")
     return reasons.better_solution(shown, theirs, mine), encoded
 
 
@@ -299,24 +299,34 @@ def _ask(query: Query, text: str, timeout: float) -> tuple[str, str]:
 
 
 def _compare(cert: dict[str, Any], derived: _Derived, path: Path) -> None:
+    from assay.specs.show import show_value
+
     if cert["verdict"] != derived.verdict:
         note = f"; {derived.note}" if derived.note else ""
-        _fail(f"the certificate says the verdict is {cert['verdict']!r}; recheck derives {derived.verdict!r} "
-              f"({derived.reason}){note}")
+        _fail(f"the certificate says the verdict is {_quoted(cert['verdict'])}; recheck derives "
+              f"{derived.verdict!r} ({derived.reason}){note}")
     if cert["reason"] != derived.reason:
-        _fail(f"the certificate's reason is {cert['reason']!r}; recheck derives {derived.reason!r}")
+        _fail(f"the certificate's reason is {_quoted(cert['reason'])}; recheck derives {derived.reason!r}")
     claims = [{k: v for k, v in c.items() if k != "solvers"} for c in cert["claims"]]
     if claims != derived.claims:
         _fail(f"the certificate's claims are {_claims_text(claims)}; recheck derives {_claims_text(derived.claims)}")
     if cert["evaluator"] != derived.evaluator:
-        _fail(f"the certificate's evaluator record is {cert['evaluator']}; the evaluator says {derived.evaluator}")
+        _fail(f"the certificate's evaluator record is {show_value(cert['evaluator'])}; the evaluator says "
+              f"{show_value(derived.evaluator)}")
     _compare_queries(cert["queries"], path, derived.unsat)
 
 
+def _quoted(text: str, limit: int = 1000) -> str:
+    """A recorded string as a Python literal, cut (and said so) past ``limit`` characters."""
+    return repr(text) if len(text) <= limit else f"{text[:limit]!r}... ({len(text)} characters)"
+
+
 def _claims_text(claims: list[dict[str, Any]]) -> str:
+    from assay.specs.show import show_value
+
     if not claims:
         return "none"
-    return "; ".join(", ".join(f"{k}={v!r}" for k, v in sorted(c.items())) for c in claims)
+    return "; ".join(", ".join(f"{k}={show_value(v)}" for k, v in sorted(c.items())) for c in claims)
 
 
 def _compare_queries(records: list[dict[str, Any]], path: Path, unsat: list[tuple[str, str]]) -> None:
