@@ -41,6 +41,7 @@ from .domains import (
     split_role,
 )
 from .errors import InvalidSpec, SpecLoadError
+from .show import show_int
 from .spec import Param, Spec, distinct, implies
 
 __all__ = ["Built", "build"]
@@ -211,6 +212,8 @@ class _Frontend:
             except DomainError as exc:
                 raise InvalidSpec(str(exc), location=str(loc), construct=p.name,
                                   spec=self.owner.ref) from None
+            for bound in _domain_ints(dom):
+                self._refuse_long_int(node, p.name, f"a bound of parameter {p.name!r}", bound)
             params.append(Param(p.name, "proposal" if role is PROPOSAL else "given", dom, loc))
             scope.names[p.name] = (p.name, _type_of_domain(dom))
             self.used_names.add(p.name)
@@ -278,6 +281,16 @@ class _Frontend:
     def _refuse(self, node: ast.AST, construct: str, why: str, hint: str = "") -> typing.NoReturn:
         raise InvalidSpec(why, location=str(self._loc(node)), construct=construct, hint=hint,
                           spec=self.owner.ref)
+
+    def _refuse_long_int(self, node: ast.AST, construct: str, what: str, v: Any) -> None:
+        """Refuse ``v`` if it is, or holds, an int too long for text, which every use of a constant needs."""
+        for n in v if isinstance(v, tuple) else (v,):
+            if isinstance(n, int) and not -_TOO_MANY_DIGITS < n < _TOO_MANY_DIGITS:
+                self._refuse(node, construct, f"{what} is {show_int(n)}: more than the {MAX_INT_DIGITS} digits "
+                             "Python converts to text, and a spec's constants are written as text (its hash, the "
+                             "SMT-LIB of its queries, certificates, messages)",
+                             f"use a smaller constant: proposals and givens, read from JSON, have at most "
+                             f"{MAX_INT_DIGITS} digits")
 
     def _unsupported(self, node: ast.AST) -> typing.NoReturn:
         kind = type(node).__name__
@@ -419,6 +432,7 @@ class _Frontend:
                 if t is None or isinstance(v, tuple):
                     hint = "scale to an int" if isinstance(v, float) else ""
                     self._refuse(node, "Constant", f"the constant {v!r} ({type(v).__name__}) is not supported", hint)
+                self._refuse_long_int(node, "Constant", "the constant", v)
                 return ir.Const(v, type=t, loc=loc)
             case ast.Name(id=name):
                 return self._name(node, name, scope)
@@ -505,6 +519,7 @@ class _Frontend:
             v = g[name]
             ct = _type_of_value(v)
             # A constant's value is part of the spec's meaning: hash it.
+            self._refuse_long_int(node, name, f"the constant {name!r}", v)
             self.hash.update(f"const {name}={v!r}\n".encode())
             if ct is not None and not isinstance(v, tuple):
                 return ir.Const(v, type=ct, loc=loc)
@@ -835,6 +850,8 @@ class _Frontend:
             self._bound_here(value, value.id)
             g = self.current.globals.get(value.id)
             if isinstance(g, type) and issubclass(g, enum.Enum):
+                for m in g:
+                    self._refuse_long_int(node, attr, f"the value of {value.id}.{m.name}", m.value)
                 self.hash.update(f"enum {g.__qualname__}={[(m.name, m.value) for m in g]!r}\n".encode())
                 if attr not in g.__members__:
                     self._refuse(node, attr, f"{value.id} has no member {attr!r}")
@@ -882,6 +899,30 @@ class _Frontend:
         self.inline_stack.pop()
         self.current = saved
         return self._wrap(bound + lets, body, self._loc(node))
+
+
+# Python converts ints of at most this many digits to text and back (its default limit, fixed here so that
+# whether a spec loads does not depend on sys.set_int_max_str_digits).
+MAX_INT_DIGITS = 4300
+_TOO_MANY_DIGITS = 10**MAX_INT_DIGITS
+
+
+def _domain_ints(d: Domain) -> list[Any]:
+    """Every int a domain's meaning holds (bounds, lengths, enum values), for the length check."""
+    match d:
+        case IntDomain(lo=lo, hi=hi):
+            return [x for x in (lo, hi) if x is not None]
+        case StrDomain(max_len=n):
+            return [] if n is None else [n]
+        case EnumDomain(cls=cls):
+            return [m.value for m in cls]
+        case ListDomain(elem=e, min_len=lo, max_len=hi):
+            return [lo, *([] if hi is None else [hi]), *_domain_ints(e)]
+        case TupleDomain(items=items):
+            return [x for i in items for x in _domain_ints(i)]
+        case RecordDomain(fields=fields):
+            return [x for _, f in fields for x in _domain_ints(f)]
+    return []
 
 
 def _domain_key(d: Domain) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -198,3 +199,64 @@ def test_show_value_is_short_and_total() -> None:
     for k in range(75, 400):
         text = str(3**k)
         assert show_int(3**k) == (text if len(text) <= 80 else f"{text[:10]}...{text[-10:]} ({len(text)} digits)")
+
+
+# --- a spec constant over 4,300 digits ---------------------------------------------------------
+
+LONG_CONSTANTS = {
+    "module constant": ("BIG = 10**5000\n", "x < BIG", "10:16", "the constant 'BIG' is 1000000000...0000000000 "
+                        "(5001 digits)"),
+    "tuple item": ("BIG = (1, 10**5000)\n", "x < BIG[1]", "10:16", "the constant 'BIG' is 1000000000...0000000000 "
+                   "(5001 digits)"),
+    "literal": ("", "x < 0x" + "f" * 4000, "10:16", "the constant is 3019469337...5882469375 (4817 digits)"),
+    "enum value": ("class Size(enum.Enum):\n    HUGE = 10**5000\n", "Size.HUGE != x", "10:12",
+                   "the value of Size.HUGE is 1000000000...0000000000 (5001 digits)"),
+}
+
+
+@pytest.mark.parametrize("case", LONG_CONSTANTS, ids=list(LONG_CONSTANTS))
+def test_a_spec_constant_over_4300_digits_is_a_usage_error_that_says_where(
+        work: Path, capsys: pytest.CaptureFixture[str], case: str) -> None:
+    # Hashing it (repr) raised ValueError out of load: a traceback, not a usage error.
+    before, clause, where, what = LONG_CONSTANTS[case]
+    (work / "long.py").write_text("import enum\nfrom assay.specs import spec, Proposal\n\n" + before
+                                  + "\n" * (4 - before.count("\n"))
+                                  + f"@spec\ndef under(x: Proposal[int]) -> bool:\n    return {clause}\n")
+    props = work / "p.jsonl"
+    props.write_text('{"id": 1, "proposal": 3}\n')
+    code = main(["check", "--spec", "long.py", str(props), "--no-store"])
+    out, err = capsys.readouterr()
+    assert (code, out) == (2, "")
+    assert err == (f"assay check: error: invalid spec long.py: {work / 'long.py'}:{where}: {what}: more than the "
+                   "4300 digits Python converts to text, and a spec's constants are written as text (its hash, "
+                   "the SMT-LIB of its queries, certificates, messages) (hint: use a smaller constant: proposals "
+                   "and givens, read from JSON, have at most 4300 digits)\n")
+
+
+def test_a_domain_bound_over_4300_digits_is_refused_at_load(work: Path) -> None:
+    from assay.specs import InvalidSpec
+
+    (work / "bound.py").write_text(textwrap.dedent('''\
+        from typing import Annotated
+        from assay.specs import spec, Proposal, Between
+
+        @spec
+        def under(x: Proposal[Annotated[int, Between(0, 10**5000)]]) -> bool:
+            return x < 5
+        '''))
+    with pytest.raises(InvalidSpec) as info:
+        load("bound.py")
+    assert str(info.value).startswith(
+        f"{work / 'bound.py'}:5:11: a bound of parameter 'x' is 1000000000...0000000000 (5001 digits): ")
+
+
+def test_a_constant_of_4300_digits_loads_and_is_checked(work: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (work / "edge.py").write_text(f"from assay.specs import spec, Proposal\n\nBIG = {'9' * 4300}\n\n"
+                                  "@spec\ndef under(x: Proposal[int]) -> bool:\n    return x * x < BIG\n")
+    props = work / "p.jsonl"
+    props.write_text("".join(json.dumps({"id": i, "proposal": x}) + "\n" for i, x in enumerate([3, SEVENS, 4])))
+    code, rows = check_rows(capsys, "--spec", "edge.py", str(props), "--no-store")
+    assert code == 1
+    assert verdicts(rows) == [(0, "accepted"), (1, "refuted"), (2, "accepted")]
+    assert rows[1]["reason"] == ("1 violated: line 7: `x * x < BIG` is false: `x * x` is 6049382716...8395061729 "
+                                 "(5000 digits)")
