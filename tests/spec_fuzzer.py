@@ -641,6 +641,12 @@ class Generator:
             if self.proposal_ty in (INT, STR, COLOR) and self.chance(0.4):
                 t = self.proposal_ty  # comparisons about the proposal decide most of a spec
             ops = ("==", "!=", "<", "<=", ">", ">=") if t in (INT, STR) else ("==", "!=")
+            if t == STR and self.chance(0.25):
+                # A string against the last characters of SMT-LIB's alphabet, where the solvers' strings end.
+                edge = r.choice(("\U0002ffff", "\U0002fffe", "\U0002ffffa"))
+                self.strings.add(edge)
+                self.probes.append("string-edge")
+                return f"({self.expr(t, env, d)} {r.choice(ops)} {_escaped(edge)})"
             if t in (INT, STR) and self.chance(0.25):
                 return (f"({self.expr(t, env, d)} {r.choice(ops)} {self.expr(t, env, d)} "
                         f"{r.choice(ops)} {self.expr(t, env, d)})")
