@@ -94,8 +94,9 @@ def _file_under(base: Path, relative: str, ref: str, what: str) -> Path:
     """``base/relative`` as a regular file whose real path lies under ``base``'s, or SpecRefRefused."""
     path = PurePosixPath(relative)
     if path.is_absolute() or PureWindowsPath(relative).drive or PureWindowsPath(relative).root:
-        raise SpecRefRefused(f"the spec ref {ref!r} is an absolute path; certificates name specs relative to "
-                             "the spec root (recheck with --spec-root set to the folder the spec was checked in)")
+        raise SpecRefRefused(f"the spec ref {ref!r} is an absolute path, which recheck never loads: certificates "
+                             "name specs relative to the spec root (a spec checked from outside the folder "
+                             "`assay check` ran in gets one; check it from a folder that holds it)")
     if "\\" in relative:
         raise SpecRefRefused(f"the spec ref {ref!r} has a backslash; a ref separates folders with /")
     if ".." in path.parts:

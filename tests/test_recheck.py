@@ -226,8 +226,9 @@ def _refs(outside: Path, root: Path) -> list[tuple[str, str]]:
     real = root.resolve()
     under = f"which is not a file under the spec root {real}; recheck imports nothing by name"
     return [
-        (f"{evil}:strings", f"the spec ref '{evil}:strings' is an absolute path; certificates name specs relative "
-                            "to the spec root (recheck with --spec-root set to the folder the spec was checked in)"),
+        (f"{evil}:strings", f"the spec ref '{evil}:strings' is an absolute path, which recheck never loads: "
+                            "certificates name specs relative to the spec root (a spec checked from outside the "
+                            "folder `assay check` ran in gets one; check it from a folder that holds it)"),
         ("../outside/evil.py:strings", "the spec ref '../outside/evil.py:strings' climbs out of the spec root "
                                        "with '..'"),
         ("sub/../../outside/evil.py:strings", "the spec ref 'sub/../../outside/evil.py:strings' climbs out of the "
@@ -387,3 +388,31 @@ def test_recheck_file_is_the_same_check(root: Path) -> None:
     path = issue(root, "strings", {"prefix": "ab"}, "abc")
     assert recheck_file(path, spec_root=root) == only(path)
     assert rehash(read(path)) == read(path)  # an honest certificate's hashes are already right: forge() is exact
+
+
+def test_what_ref_the_kernel_writes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from assay.proofs.spec_refs import certificate_ref
+
+    root = tmp_path / "root"
+    (root / "specs").mkdir(parents=True)
+    shutil.copy(OK, root / "specs" / "mine.py")
+    outside = tmp_path / "site"
+    outside.mkdir()
+    shutil.copy(OK, outside / "installed_specs.py")
+    monkeypatch.syspath_prepend(str(outside))
+    monkeypatch.chdir(root)
+    assert certificate_ref(load("specs/mine.py:strings"), root) == "specs/mine.py:strings"
+    assert certificate_ref(load(f"{root / 'specs' / 'mine.py'}:strings"), root) == "specs/mine.py:strings"
+    assert certificate_ref(load("assay.specs.library.sudoku:sudoku"), root) == "assay.specs.library.sudoku:sudoku"
+    # Outside the root: by module name when it was loaded so (recheck it with that folder as the root) ...
+    by_module = load("installed_specs:strings")
+    assert certificate_ref(by_module, root) == "installed_specs:strings"
+    v = check(by_module, {"prefix": "ab"}, "abc", store=root / ".assay")
+    assert only(Path(v.certificate or ""), outside).ok
+    # ... and by its absolute path otherwise, which recheck refuses, saying why.
+    by_path = load(f"{outside / 'installed_specs.py'}:strings")
+    assert certificate_ref(by_path, root) == f"{(outside / 'installed_specs.py').resolve()}:strings"
+    v = check(by_path, {"prefix": "ab"}, "abc", store=root / ".assay")
+    assert only(Path(v.certificate or ""), outside).reason.startswith(
+        f"the spec ref '{(outside / 'installed_specs.py').resolve()}:strings' is an absolute path, which recheck never "
+        "loads: ")

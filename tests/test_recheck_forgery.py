@@ -228,8 +228,9 @@ EDITS = [
          lambda c, _: c["spec"].update(ref=f"{SPEC_FILE}:chained", name="chained"),
          "the spec spec_copy.py:chained changed since the certificate was issued (source sha256 differs)"),
     Edit("the spec ref made absolute", "accepted", lambda c, s: c["spec"].update(ref=f"{s.root / SPEC_FILE}:strings"),
-         "the spec ref '{root}/spec_copy.py:strings' is an absolute path; certificates name specs relative to the spec "
-         "root (recheck with --spec-root set to the folder the spec was checked in); nothing was loaded"),
+         "the spec ref '{root}/spec_copy.py:strings' is an absolute path, which recheck never loads: certificates "
+         "name specs relative to the spec root (a spec checked from outside the folder `assay check` ran in gets one; "
+         "check it from a folder that holds it); nothing was loaded"),
     # the recorded query
     Edit("query edited, its sha256 recomputed", "unique",
          query_text(lambda t: t.replace("(check-sat)", "(assert false)\n(check-sat)"), rehash_query=True),
