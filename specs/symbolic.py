@@ -25,6 +25,7 @@ so that a lazy consumer can stop before a later step's error happens.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Union
@@ -43,11 +44,13 @@ from .domains import (
     TupleDomain,
     compared_fields,
 )
+from .show import show_int
 from .spec import Spec
 from .terms import Sort, Term, Unsupported
 
 __all__ = [
     "MAX_UNROLL",
+    "MAX_UNROLL_TOTAL",
     "Encoding",
     "RecordVal",
     "Stream",
@@ -66,6 +69,10 @@ __all__ = [
 # The most steps one range or comprehension may unroll to; beyond it the
 # encoding would be too large to be useful, and the kernel says UNKNOWN.
 MAX_UNROLL = 20_000
+# The most comprehension steps one encoding unrolls in all (comprehensions nested in the element of
+# another, `all(all(... for j in range(1000)) for i in range(300))`, unroll one inner per outer step:
+# each under MAX_UNROLL, together 300,000: half a minute to build; 50,000 take about four seconds).
+MAX_UNROLL_TOTAL = 50_000
 
 
 @dataclass(frozen=True)
@@ -549,6 +556,7 @@ Env = Mapping[str, Value]
 class _Encoder:
     def __init__(self, bounds: Mapping[str, tuple[int | None, int | None]]) -> None:
         self.bounds = bounds
+        self.unrolled = 0  # comprehension steps built so far, against MAX_UNROLL_TOTAL
 
     # -- expressions ---------------------------------------------------------------
 
@@ -814,7 +822,12 @@ class _Encoder:
             case ir.RangeIter():
                 return self._range(e, env)
             case ir.Comprehension(elt=elt, generators=gens):
-                return self._comprehension(gens, elt, env)
+                stream = self._comprehension(gens, elt, env)
+                self.unrolled += len(stream.steps)
+                if self.unrolled > MAX_UNROLL_TOTAL:
+                    raise Unsupported(f"line {elt.loc.line}: the comprehensions unroll to more than the "
+                                      f"{MAX_UNROLL_TOTAL} steps the encoding builds in all")
+                return stream
             case ir.Call(fn="enumerate", args=(xs,)):
                 s = self.stream(xs, env)
                 before = _count_before([st.present for st in s.steps])
@@ -836,11 +849,12 @@ class _Encoder:
         s, t, k = _term(start), _term(stop), r.step
         cs, ct = _const_int(s), _const_int(t)
         if cs is not None and ct is not None:
-            rng = range(cs, ct, k)
-            if len(rng) > MAX_UNROLL:
-                raise Unsupported(f"line {r.loc.line}: range of {len(rng)} items is more than "
+            n = _range_length(cs, ct, k)  # not len(range(...)): that raises OverflowError past 2**63
+            if n > MAX_UNROLL:
+                raise Unsupported(f"line {r.loc.line}: range of {show_int(n)} items is more than "
                                   f"the {MAX_UNROLL} the encoding unrolls")
-            return Stream(T.or_(se, te), tuple(StreamItem(T.TRUE, T.int_const(i), T.FALSE) for i in rng))
+            return Stream(T.or_(se, te), tuple(StreamItem(T.TRUE, T.int_const(i), T.FALSE)
+                                               for i in range(cs, ct, k)))
         s_lo, s_hi = T.int_bounds(s, self.bounds)
         t_lo, t_hi = T.int_bounds(t, self.bounds)
         if k > 0:
@@ -876,6 +890,12 @@ class _Encoder:
     def _comprehension(self, gens: Sequence[ir.Generator], elt: ir.Expr, env: Env) -> Stream:
         g, rest = gens[0], gens[1:]
         src = self.stream(g.iter, env)
+        # Refuse before building: each item of the outer iterable gets a whole copy of the inner ones, so
+        # `for i in range(3000) for j in range(3000)` is 9,000,000 steps, and building them to count them
+        # took minutes and a gigabyte.  The product counts the inner ranges whose size is known here.
+        at_least = len(src.steps) * math.prod(_known_length(h.iter) for h in rest)
+        if at_least > MAX_UNROLL:
+            raise _too_many_steps(elt, at_least)
         steps: list[StreamItem] = []
         for st in src.steps:
             if st.present is T.FALSE and st.err is T.FALSE:
@@ -903,13 +923,14 @@ class _Encoder:
                     st.err, T.and_(st.present, T.or_(ferr, T.and_(keep, sub.init_err))))))
                 steps.extend(StreamItem(T.and_(taken, s2.present), s2.value, T.and_(taken, s2.err))
                              for s2 in sub.steps)
+                if len(steps) > MAX_UNROLL:  # inner sizes not known above: stop as soon as the limit is passed
+                    raise _too_many_steps(elt, len(steps))
             else:
                 v, ve = self.expr(elt, inner)
                 steps.append(StreamItem(T.and_(st.present, keep), v, T.or_(
                     st.err, T.and_(st.present, T.or_(ferr, T.and_(keep, ve))))))
         if len(steps) > MAX_UNROLL:
-            raise Unsupported(f"line {elt.loc.line}: a comprehension of up to {len(steps)} steps "
-                              f"is more than the {MAX_UNROLL} the encoding unrolls")
+            raise _too_many_steps(elt, len(steps))
         return Stream(src.init_err, tuple(steps))
 
     def _materialize(self, s: Stream) -> tuple[SymList, Term]:
@@ -918,6 +939,24 @@ class _Encoder:
         dense = all(g is T.TRUE for g, _ in slots)
         return (SymList(slots, dense, T.int_const(len(slots)) if dense else None),
                 T.or_(s.init_err, *(st.err for st in s.steps)))
+
+
+def _too_many_steps(elt: ir.Expr, steps: int) -> Unsupported:
+    return Unsupported(f"line {elt.loc.line}: a comprehension of up to {show_int(steps)} steps "
+                       f"is more than the {MAX_UNROLL} the encoding unrolls")
+
+
+def _range_length(start: int, stop: int, step: int) -> int:
+    """``len(range(start, stop, step))`` for ints of any size."""
+    span = stop - start if step > 0 else start - stop
+    return max(0, -(-span // abs(step)))
+
+
+def _known_length(e: ir.Expr) -> int:
+    """The number of items of an iterable known before encoding it: a range with constant bounds; else 1."""
+    if isinstance(e, ir.RangeIter) and isinstance(e.start, ir.Const) and isinstance(e.stop, ir.Const):
+        return _range_length(int(e.start.value), int(e.stop.value), e.step)
+    return 1
 
 
 def _dummy(sub: Stream, elt: ir.Expr) -> Value:
@@ -932,15 +971,24 @@ def _strict(s: Stream) -> Stream:
 
 def _all_any(s: Stream, is_all: bool) -> tuple[Term, Term]:
     """``all``/``any`` consuming ``s`` lazily: it stops at the first false (true) item."""
-    reached = T.TRUE
+    # The conjuncts of "the iteration reaches this item" (flattened, each once, in order), conjoined
+    # only for an item that can raise: the same terms as conjoining at every item, without copying a
+    # growing conjunction each time (quadratic: 20,000 items took minutes).
+    reached: list[Term] = []
+    seen: set[int] = set()
     errs = [s.init_err]
     vals: list[Term] = []
     for st in s.steps:
         v = _term(st.value)
-        errs.append(T.and_(reached, st.err))
+        if st.err is not T.FALSE:
+            errs.append(T.and_(*reached, st.err))
         decisive = T.and_(st.present, T.not_(v) if is_all else v)
         vals.append(T.or_(T.not_(st.present), v) if is_all else T.and_(st.present, v))
-        reached = T.and_(reached, T.not_(st.err), T.not_(decisive))
+        for c in (T.not_(st.err), T.not_(decisive)):
+            for part in c.args if c.op == "and" else (c,):
+                if part is not T.TRUE and id(part) not in seen:
+                    seen.add(id(part))
+                    reached.append(part)
     value = T.and_(*vals) if is_all else T.or_(*vals)
     return value, T.or_(*errs)
 

@@ -260,3 +260,115 @@ def test_a_constant_of_4300_digits_loads_and_is_checked(work: Path, capsys: pyte
     assert verdicts(rows) == [(0, "accepted"), (1, "refuted"), (2, "accepted")]
     assert rows[1]["reason"] == ("1 violated: line 7: `x * x < BIG` is false: `x * x` is 6049382716...8395061729 "
                                  "(5000 digits)")
+
+
+# --- encodings too large to build -----------------------------------------------------------------
+
+NESTED = '''\
+from typing import Annotated
+from assay.specs import spec, Proposal, Between, Length
+
+Digits = Proposal[Annotated[list[Annotated[int, Between(0, 9)]], Length(3)]]
+
+@spec
+def nested(xs: Digits) -> bool:
+    return xs[1] != 5 and all(xs[0] != i + j + 10 for i in range(3000) for j in range(3000))
+
+@spec(unique=True)
+def nested_unique(xs: Digits) -> bool:
+    return xs[1] == 0 and xs[2] == 0 and all(xs[0] != i + j + 10 for i in range(3000) for j in range(3000))
+
+@spec
+def huge_range(xs: Digits) -> bool:
+    return all(xs[0] != i for i in range(10**30))
+'''
+
+
+def test_a_nested_comprehension_too_large_to_encode_leaves_the_refutation(
+        work: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # The vacuity query unrolled 9,000,000 steps before counting them (271 s, 1.08 GB on main);
+    # the encoder now refuses from the product of the ranges, and the verdict stays REFUTED.
+    (work / "nested.py").write_text(NESTED)
+    props = jsonl(work / "p.jsonl", '{"id": 1, "proposal": [1, 0, 0]}', '{"id": 2, "proposal": [1, 5, 0]}',
+                  '{"id": 3, "proposal": [2, 0, 0]}')
+    code, rows = check_rows(capsys, "--spec", "nested.py:nested", str(props), "--no-store", "--timeout", "2")
+    assert code == 1
+    assert [(r["id"], r["verdict"], r["reason"]) for r in rows] == [
+        (1, "accepted", "the spec holds on the proposal"),
+        (2, "refuted", "1 violated: line 8: `xs[1] != 5` is false: `xs[1]` is 5"),
+        (3, "accepted", "the spec holds on the proposal"),
+    ]
+
+
+def test_a_claim_too_large_to_encode_is_unknown_with_the_reason(work: Path) -> None:
+    from assay.kernel import check
+
+    (work / "nested.py").write_text(NESTED)
+    verdict = check(load("nested.py:nested_unique"), {}, [0, 0, 0], timeout=2)
+    assert (verdict.outcome, verdict.reason) == (
+        Outcome.UNKNOWN, "unsupported: the unique claim cannot be encoded: line 12: a comprehension of up to "
+                         "9000000 steps is more than the 20000 the encoding unrolls")
+
+
+def test_a_range_past_2_to_the_63_is_refused_by_the_encoder_not_overflowed(work: Path) -> None:
+    # len(range(10**30)) raises OverflowError: that came out of check() on a refuted proposal.
+    from assay.kernel import check
+
+    (work / "nested.py").write_text(NESTED)
+    verdict = check(load("nested.py:huge_range"), {}, [0, 0, 0], timeout=2)
+    assert (verdict.outcome, verdict.reason) == (
+        Outcome.REFUTED, "1 violated: line 16: fails for i=0: `xs[0] != i` is false: `xs[0]` is 0, `i` is 0")
+    from assay.specs.queries import any_solution
+    from assay.specs.terms import Unsupported
+
+    with pytest.raises(Unsupported, match=r"^line 16: range of 1000000000000000000000000000000 items is more "
+                                          r"than the 20000 the encoding unrolls$"):
+        any_solution(load("nested.py:huge_range"), {})
+
+
+def test_nested_ranges_are_refused_from_their_product_before_they_are_built(work: Path) -> None:
+    import tracemalloc
+
+    from assay.specs.queries import any_solution
+    from assay.specs.terms import Unsupported
+
+    (work / "grid.py").write_text(textwrap.dedent('''\
+        from typing import Annotated
+        from assay.specs import spec, Proposal, Between, Length
+
+        @spec
+        def grid(xs: Proposal[Annotated[list[Annotated[int, Between(0, 9)]], Length(1)]]) -> bool:
+            return all(xs[0] != i * j for i in range(150) for j in range(150))
+        '''))
+    # 150 x 150 = 22,500 > 20,000: refused with the product, not with the 22,650 steps (a header per
+    # outer item) that building it first would have counted.
+    with pytest.raises(Unsupported, match=r"^line 6: a comprehension of up to 22500 steps is more than the 20000"):
+        any_solution(load("grid.py"), {})
+    (work / "nested.py").write_text(NESTED)
+    tracemalloc.start()
+    try:
+        with pytest.raises(Unsupported, match=r"^line 8: a comprehension of up to 9000000 steps"):
+            any_solution(load("nested.py:nested"), {})
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 20 * 2**20  # building the 9,000,000 steps took over a gigabyte
+
+
+def test_comprehensions_nested_in_an_element_are_bounded_in_all(work: Path) -> None:
+    from assay.specs.queries import any_solution
+    from assay.specs.symbolic import MAX_UNROLL_TOTAL
+    from assay.specs.terms import Unsupported
+
+    (work / "inner.py").write_text(textwrap.dedent('''\
+        from typing import Annotated
+        from assay.specs import spec, Proposal, Between, Length
+
+        @spec
+        def inner(xs: Proposal[Annotated[list[Annotated[int, Between(0, 9)]], Length(1)]]) -> bool:
+            return all(all(xs[0] != i + j for j in range(1000)) for i in range(300))
+        '''))
+    assert MAX_UNROLL_TOTAL == 50_000
+    with pytest.raises(Unsupported, match=r"^line 6: the comprehensions unroll to more than the 50000 steps the "
+                                          r"encoding builds in all$"):
+        any_solution(load("inner.py"), {})
