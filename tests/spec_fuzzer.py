@@ -279,6 +279,7 @@ class Generator:
         self.used: set[str] = set()  # names an expression has referred to so far
         self.small: set[str] = set()  # comprehension variables that range over a small range
         self.proposal_ty: Ty = INT
+        self.depth = 3  # how deep the clauses' expressions go
         self.fresh = 0
 
     # -- small choices -------------------------------------------------------------
@@ -313,6 +314,9 @@ class Generator:
 
     def case(self) -> Case:
         r = self.rng
+        # A third of the specs are shallow (clauses of one or two operators): their solution sets are
+        # rarely empty or everything, so claims and VACUOUS are decided on interesting sets.
+        self.depth = r.choice((1, 2, 3, 3, 3, 3))
         proposal = self.proposal_domain()
         self.proposal_ty = proposal.ty
         givens: dict[str, Any] = {}
@@ -368,6 +372,7 @@ class Generator:
             lambda: BOOL_DOM,
             lambda: COLOR_DOM,
             lambda: str_dom(r.choice((1, 2))),
+            lambda: str_dom(1),
             lambda: list_dom(int_dom(0, 2), r.choice((2, 3)), fixed=True),
             lambda: list_dom(int_dom(-1, 1), r.choice((2, 3)), fixed=False),
             lambda: list_dom(BOOL_DOM, 3, fixed=r.random() < 0.5),
@@ -457,13 +462,13 @@ class Generator:
         for _ in range(r.choice((0, 1, 2) if result == "int" else (0, 0, 1, 2))):
             t = r.choice((INT, INT, BOOL, STR, list_of(INT)))
             before = set(self.used)
-            value = self.expr(t, env, 2)
+            value = self.expr(t, env, min(2, self.depth))
             used_constants += [c for c in self.used - before if c.startswith("K")]
             local = self.name("t")
             out.append(f"    {local} = {value}")
             env.append((local, t))
         ty = INT if result == "int" else (BOOL if result == "bool" else STR)
-        parts = [self.expr(ty, env, 3) for _ in range(clauses)]
+        parts = [self.expr(ty, env, self.depth) for _ in range(clauses)]
         shadow = False
         if used_constants and r.random() < 0.25:
             # Assign a module constant's name after its use: CPython makes it local to the whole body,
@@ -646,7 +651,8 @@ class Generator:
                 edge = r.choice(("\U0002ffff", "\U0002fffe", "\U0002ffffa"))
                 self.strings.add(edge)
                 self.probes.append("string-edge")
-                return f"({self.expr(t, env, d)} {r.choice(ops)} {_escaped(edge)})"
+                left = "p" if self.proposal_ty == STR and self.chance(0.6) else self.expr(t, env, d)
+                return f"({left} {r.choice(ops)} {_escaped(edge)})"
             if t in (INT, STR) and self.chance(0.25):
                 return (f"({self.expr(t, env, d)} {r.choice(ops)} {self.expr(t, env, d)} "
                         f"{r.choice(ops)} {self.expr(t, env, d)})")
