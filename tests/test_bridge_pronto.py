@@ -107,11 +107,19 @@ Chases($x, $y, True) && Round($y, True) >>> Round($x, True) && Chases($y, $x, Tr
 Query:
 Chases(Lion, Cat, True)
 """
+    # A query about a relation is read as the atom it spells, which Logic-LM's executor does not do
+    # (it reads the first argument only): a named repair.
     v = decide(formalise(text, OPEN, match_statement=False))
-    assert (v.outcome, v.answer) == (Outcome.ACCEPTED, "A")
+    assert (v.outcome, v.answer) == (Outcome.REPAIRED, "A")
+    assert v.changes == ("line 9: the query Chases(Lion, Cat, True) is about a relation; Logic-LM's executor "
+                         "reads only its first argument (and answers Unknown whatever the facts), here it is "
+                         "read as the atom it spells",)
     v = decide(formalise(text.replace("Chases(Lion, Cat, True)", "Chases(Lion, Lion, True)"), OPEN,
                          match_statement=False))
-    assert (v.outcome, v.answer) == (Outcome.ACCEPTED, "C")
+    assert (v.outcome, v.answer) == (Outcome.REPAIRED, "C")
+    v = decide(formalise(text.replace("Chases(Lion, Cat, True)", "Round(Lion, True)"), OPEN,
+                         match_statement=False))
+    assert (v.outcome, v.answer, v.changes) == (Outcome.ACCEPTED, "A", ())
 
 
 def test_constants_are_distinct_individuals() -> None:

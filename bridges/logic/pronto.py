@@ -48,7 +48,8 @@ read its own format: its query pattern takes the first argument and then
 everything up to ``)`` as the truth value, so ``Likes(Lion, Cat, False)``
 becomes "does Lion like anything, with label 'Cat, False'", which never
 matches and answers Unknown (ProofWriter) or False (ProntoQA) whatever the
-facts.  Here such a query is the atom it spells.
+facts.  Here such a query is read as the atom it spells, a named repair
+(REPAIRED, with the change saying so), since that is not the executor's meaning.
 
 How the polarity relates to the predicate, and what an answer means.  In
 both worlds, as in Logic-LM's Pyke engine and in the ProofWriter data,
@@ -170,6 +171,13 @@ def formalise(program: str, record: Mapping[str, Any], *, closed_world: bool | N
     if parsed.query is None:
         raise Malformed("the Query: section holds no query")
     target = parsed.query
+    if len(target.args) > 1:
+        # Logic-LM's query pattern reads the first argument and then everything up to ')' as the truth
+        # value, so its executor never answers such a query from the facts: reading the atom is a repair.
+        parsed.changes.append(
+            f"line {target.line}: the query {target.show()} is about a relation; Logic-LM's executor reads only "
+            f"its first argument (and answers {'False' if closed_world else 'Unknown'} whatever the facts), "
+            "here it is read as the atom it spells")
     if match_statement:
         target = _match_statement(parsed.query, record, parsed.changes)
     enc = _Encoder(separate_polarities)
