@@ -137,15 +137,19 @@ def test_no_vacuity_flag_leaves_a_plain_refutation(work: Path, capsys: pytest.Ca
 
 def test_long_reasons_are_clipped_and_control_characters_escaped(
         work: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # A long clause, written out twice in its violation: a large int alone is now shown short
+    # ("1000000000...0000000000 (301 digits)"), so it no longer makes a reason long.
+    clause = "y > x" + " + 0" * 30
+    (work / "long_clause.py").write_text(SPEC.replace("return y > x", f"return {clause}"))
     props = jsonl(work / "p.jsonl",
                   {"id": "a\nb\x1b[31m" + "x" * 40, "givens": {"x": 10**300}, "proposal": 5})
-    code, out, _ = run(capsys, "check", "--spec", "bigger.py", str(props), "--no-store", "--no-vacuity")
+    code, out, _ = run(capsys, "check", "--spec", "long_clause.py", str(props), "--no-store", "--no-vacuity")
     assert code == 1
     row, violation = out.splitlines()[1:3]
     assert row.startswith("a\\nb\\x1b[31mxxxxx...  REFUTED")
     assert row.endswith("...")
     assert len(row) <= 240
-    assert violation.startswith(" " * 22 + "line 6: `y > x` is false: `y` is 5, `x` is 1000")
+    assert violation.startswith(" " * 22 + f"line 6: `{clause}` is false: `y` is 5, `x + 0 + 0")
     assert violation.endswith("...")
 
 
