@@ -26,6 +26,7 @@ import contextlib
 import io
 import os
 import sys
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any, TextIO, cast
@@ -211,24 +212,26 @@ def _check(args: argparse.Namespace) -> int:
         domain = spec.proposal.domain
         needs_givens = ", ".join(p.name for p in spec.givens)
 
-        def judge(item: Any) -> LineVerdict:
+        def judge(item: Any, started: float) -> LineVerdict:
+            # ``started``: when reading this line began; every verdict's seconds count from there.
             if isinstance(item, BadLine):
                 return LineVerdict(item.id, item.line, malformed(
-                    f"line {item.line}: {item.why}", Location(item.line, item.column)))
+                    f"line {item.line}: {item.why}", Location(item.line, item.column),
+                    seconds=time.perf_counter() - started))
             if item.givens is MISSING and needs_givens:
                 return LineVerdict(item.id, item.line, malformed(
                     f"line {item.line}: missing field 'givens' (the spec takes {needs_givens})",
-                    Location(item.line, 1)))
+                    Location(item.line, 1), seconds=time.perf_counter() - started))
             givens = {} if item.givens is MISSING else item.givens
             answer = proposal_value(domain, item.proposal)
             if isinstance(answer, AnswerError):
                 return LineVerdict(item.id, item.line, malformed(
                     f"line {item.line}: no parsable answer in the proposal text: {answer.message} "
                     f"(text line {answer.line}, column {answer.column})",
-                    Location(answer.line, answer.column, "proposal")))
+                    Location(answer.line, answer.column, "proposal"), seconds=time.perf_counter() - started))
             where = Location(answer.line, answer.column) if answer.line else None
             verdict = check(spec, givens, answer.value, store=store, timeout=args.timeout,
-                            vacuity=args.vacuity, explain=args.explain, where=where)
+                            vacuity=args.vacuity, explain=args.explain, where=where, started=started)
             return LineVerdict(item.id, item.line, verdict)
 
         tally = CheckTally(allow_unknown=args.allow_unknown)
@@ -236,10 +239,12 @@ def _check(args: argparse.Namespace) -> int:
             report = make_report(args.format, out, spec_ref=args.spec, source=source.name,
                                  allow_unknown=args.allow_unknown)
             report.start()
+            started = time.perf_counter()
             for item in read_records(source.stream, progress=advance):
-                result = judge(item)
+                result = judge(item, started)
                 tally.add(result.verdict)
                 report.add(result)
+                started = time.perf_counter()
             tally.stop()
             report.finish(tally)
     if not report.has_summary or args.output:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
@@ -211,31 +212,49 @@ def _from_fence(text: str, fence: re.Match[str]) -> Answer | AnswerError:
 
 
 def _last_json(text: str) -> Answer | AnswerError:
+    """The last outermost JSON object or array in ``text``, in time linear in its length.
+
+    Each ``{`` or ``[`` is a candidate, left to right; a value that parses is
+    skipped whole (the values nested in it are not candidates).  A candidate
+    that fails to parse tells about the ones nested in it: up to where it
+    failed, the text is a valid start of a JSON value, so an opener there
+    (outside its strings) starts a value the parser was reading; if that value
+    is still open where the parse failed, it fails there too and is not parsed
+    again.  Parsing each of them again made a text like ``"[0, " * 900 + "0, "
+    * 4_000_000`` (11 MB) take minutes.
+    """
     found: tuple[Any, int] | None = None
     # A candidate refused for what it holds (a duplicate key, a huge number, deep
     # nesting) rather than for its syntax: the model meant JSON, so say what is wrong.
-    refused: AnswerError | None = None
+    refused: tuple[str, int] | None = None
+    known_to_fail: set[int] = set()
     failed = 0
     i = 0
     while (m := _OPENER.search(text, i)) is not None:
+        start = m.start()
         try:
-            value, end = _raw_decode(text, m.start())
+            if start in known_to_fail:
+                raise BadJSON("", None)
+            value, end = _raw_decode(text, start)
         except BadJSON as exc:
             if exc.refused:
-                refused = AnswerError(f"the JSON at line {position(text, m.start())[0]} is refused: "
-                                      f"{exc.message}", *position(text, m.start()))
+                refused = (exc.message, start)
                 # Skip all of it: a part of a refused value is not the model's answer.
-                i = _balanced_end(text, m.start())
+                i = _balanced_end(text, start)
                 continue
             failed += 1
             if failed >= MAX_CANDIDATES:
-                return refused or AnswerError(
+                if refused is not None:
+                    return _refused(text, *refused)
+                return AnswerError(
                     f"gave up looking for a JSON answer after {MAX_CANDIDATES} '{{' or '[' that "
-                    "start no JSON value", *position(text, m.start()))
-            i = m.start() + 1
+                    "start no JSON value", *position(text, start))
+            if exc.pos is not None:
+                known_to_fail.update(_still_open(text, start, exc.pos))
+            i = start + 1
         else:
             # Skip what was parsed: the values nested in it are not candidates.
-            found, i = (value, m.start()), end
+            found, i = (value, start), end
     if found is not None:
         return Answer(found[0], "last", *position(text, found[1]))
     stripped = text.lstrip(JSON_SPACE)
@@ -248,33 +267,60 @@ def _last_json(text: str) -> Answer | AnswerError:
             at = exc.pos if exc.pos is not None else start
             return AnswerError(f"the text is not valid JSON: {exc.message}", *position(text, at))
     if refused is not None:
-        return refused
+        return _refused(text, *refused)
     return AnswerError("no JSON answer in the text: no ```json block, and no JSON "
                        "object or array", *position(text, len(text)))
+
+
+def _refused(text: str, message: str, start: int) -> AnswerError:
+    line, column = position(text, start)
+    return AnswerError(f"the JSON at line {line} is refused: {message}", line, column)
+
+
+# What matters to bracket matching: quotes, backslashes, brackets.  Searched for, so that
+# the text between them (most of it) is skipped at the regular expression engine's speed.
+_STRUCTURE: Final = re.compile(r'["\\\[\]{}]')
+
+
+def _structure(text: str, start: int, stop: int) -> Iterator[tuple[int, str]]:
+    """Each bracket of ``text[start:stop]`` outside JSON strings, with its offset, for text that starts
+    outside a string."""
+    in_string = False
+    escaped_at = -1  # the offset a backslash escapes
+    for m in _STRUCTURE.finditer(text, start, stop):
+        at, c = m.start(), m.group()
+        if at == escaped_at:
+            continue
+        if in_string:
+            if c == "\\":
+                escaped_at = at + 1
+            elif c == '"':
+                in_string = False
+        elif c == '"':
+            in_string = True
+        elif c != "\\":
+            yield at, c
+
+
+def _still_open(text: str, start: int, stop: int) -> list[int]:
+    """The openers after ``start`` in ``text[start:stop]`` (outside strings) not closed before ``stop``."""
+    open_at: list[int] = []
+    for at, c in _structure(text, start, stop):
+        if c in "[{":
+            open_at.append(at)
+        elif open_at:
+            open_at.pop()
+    return [at for at in open_at if at != start]
 
 
 def _balanced_end(text: str, start: int) -> int:
     """The offset just past the bracket that closes the one at ``start`` (strings skipped),
     or the end of the text."""
     depth = 0
-    in_string = False
-    i = start
-    while i < len(text):
-        c = text[i]
-        if in_string:
-            if c == "\\":
-                i += 1
-            elif c == '"':
-                in_string = False
-        elif c == '"':
-            in_string = True
-        elif c in "[{":
-            depth += 1
-        elif c in "]}":
-            depth -= 1
-            if depth == 0:
-                return i + 1
-        i += 1
+    for at, c in _structure(text, start, len(text)):
+        depth += 1 if c in "[{" else -1
+        if depth == 0:
+            return at + 1
     return len(text)
 
 

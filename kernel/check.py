@@ -44,7 +44,8 @@ def unknown(reason: str, *, seconds: float = 0.0) -> Verdict:
 
 def check(spec: Spec, givens: Mapping[str, Any], proposal: Any, *,
           store: str | Path | None = None, timeout: float = 10.0, vacuity: bool = True,
-          vacuity_timeout: float = 2.0, explain: bool = True, where: Location | None = None) -> Verdict:
+          vacuity_timeout: float = 2.0, explain: bool = True, where: Location | None = None,
+          started: float | None = None) -> Verdict:
     """Judge ``proposal`` (a JSON value) against ``spec`` for ``givens`` (a JSON object).
 
     ``store``, when given, is the folder certificates are written to
@@ -55,9 +56,11 @@ def check(spec: Spec, givens: Mapping[str, Any], proposal: Any, *,
     ``explain=False`` names each violated clause without the values that
     break it (the explanation is most of the cost of a refutation).  ``where`` is
     the proposal's position in its input, copied
-    into MALFORMED verdicts.
+    into MALFORMED verdicts.  ``started``, a ``time.perf_counter()`` reading,
+    is when work on this proposal began (reading it, finding the answer in its
+    text), so that the verdict's ``seconds`` counts that too.
     """
-    start = time.perf_counter()
+    start = time.perf_counter() if started is None else started
 
     def done(v: Verdict) -> Verdict:
         v = with_fields(v, seconds=time.perf_counter() - start)

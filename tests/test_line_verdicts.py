@@ -19,6 +19,8 @@ from assay.kernel import Outcome
 from assay.kernel.repair import repair
 from assay.proofs.certificate import read
 from assay.specs import load
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from assay.cli import main
 
@@ -372,3 +374,108 @@ def test_comprehensions_nested_in_an_element_are_bounded_in_all(work: Path) -> N
     with pytest.raises(Unsupported, match=r"^line 6: the comprehensions unroll to more than the 50000 steps the "
                                           r"encoding builds in all$"):
         any_solution(load("inner.py"), {})
+
+
+# --- an answer scanner in linear time -------------------------------------------------------------
+
+
+def test_an_11_mb_text_of_unclosed_brackets_is_malformed_between_two_good_lines(
+        work: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Each of the 900 '[' was parsed to the end of the text again: 283 s on main.
+    (work / "pair.py").write_text(textwrap.dedent('''\
+        from typing import Annotated
+        from assay.specs import spec, Proposal, Length
+
+        @spec
+        def pair(xs: Proposal[Annotated[list[int], Length(2)]]) -> bool:
+            return xs[0] < xs[1]
+        '''))
+    text = "[0, " * 900 + "0, " * 4_000_000
+    props = work / "p.jsonl"
+    props.write_text("".join(json.dumps({"id": i, "proposal": p}) + "\n"
+                             for i, p in enumerate([[1, 2], text, "the answer: [3, 4]"])))
+    code, rows = check_rows(capsys, "--spec", "pair.py", str(props), "--no-store")
+    assert code == 1
+    assert [(r["id"], r["verdict"], r["reason"], r["where"]) for r in rows] == [
+        (0, "accepted", "the spec holds on the proposal", None),
+        (1, "malformed", "line 2: no parsable answer in the proposal text: the text is not valid JSON: "
+                         f"Expecting value (text line 1, column {len(text) + 1})",
+         {"line": 1, "column": len(text) + 1, "path": "proposal"}),
+        (2, "accepted", "the spec holds on the proposal", None),
+    ]
+    assert rows[1]["seconds"] > 0  # the time it took to find no answer, which it once left out
+
+
+_FRAGMENTS = ["[", "]", "{", "}", '"', "\\", ",", ":", " ", "\n", "0", "12", "-", "a", "x", "NaN", "true",
+              '"k"', '"k": ', "[1]", '{"a": 1, "a": 2}', '"[', '\\"', "[" * 120]
+
+
+def _reference_last_json(text: str) -> Any:
+    """The scanner as it was before it was made linear: every candidate parsed from its start."""
+    from assay.bridges import answers as a
+
+    found, refused, failed, i = None, None, 0, 0
+    while (m := a._OPENER.search(text, i)) is not None:
+        try:
+            value, end = a._raw_decode(text, m.start())
+        except a.BadJSON as exc:
+            if exc.refused:
+                refused = a.AnswerError(f"the JSON at line {a.position(text, m.start())[0]} is refused: "
+                                        f"{exc.message}", *a.position(text, m.start()))
+                i = _reference_balanced_end(text, m.start())
+                continue
+            failed += 1
+            if failed >= a.MAX_CANDIDATES:
+                return refused or ("gave up", m.start())
+            i = m.start() + 1
+        else:
+            found, i = (value, m.start()), end
+    if found is not None:
+        return a.Answer(found[0], "last", *a.position(text, found[1]))
+    if text.lstrip(a.JSON_SPACE)[:1] in ("{", "["):
+        return "whole text"
+    return refused or "none"
+
+
+def _reference_balanced_end(text: str, start: int) -> int:
+    depth, in_string, i = 0, False, start
+    while i < len(text):
+        c = text[i]
+        if in_string:
+            if c == "\\":
+                i += 1
+            elif c == '"':
+                in_string = False
+        elif c == '"':
+            in_string = True
+        elif c in "[{":
+            depth += 1
+        elif c in "]}":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        i += 1
+    return len(text)
+
+
+@given(st.lists(st.sampled_from(_FRAGMENTS), max_size=40).map("".join))
+@settings(max_examples=2000, deadline=None)
+@example("[0, [1, [2, 3")
+@example('[0, "[1, [", [2, {"a": [3')
+@example('x [1, {"a": 1, "a": 2}, [')
+@example('[\\" [1] "[2]')
+def test_the_linear_scanner_finds_what_parsing_every_candidate_finds(text: str) -> None:
+    from assay.bridges import answers as a
+
+    got = a._last_json(text)
+    want = _reference_last_json(text)
+    if want == "whole text":
+        assert isinstance(got, a.AnswerError) and got.message.startswith("the text is not valid JSON")
+    elif want == "none":
+        assert got == a.AnswerError("no JSON answer in the text: no ```json block, and no JSON object or array",
+                                    *a.position(text, len(text)))
+    elif isinstance(want, tuple):
+        assert isinstance(got, a.AnswerError) and got.message.startswith("gave up")
+        assert (got.line, got.column) == a.position(text, want[1])
+    else:
+        assert got == want
