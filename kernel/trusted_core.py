@@ -33,6 +33,7 @@ VALUE_ACCEPTANCE = (
     "specs/loader.py",  # which spec a reference names (and a fresh one for recheck)
     "specs/domains.py",  # decoding and bounds of every domain
     "specs/spec.py",  # Spec.decode_givens / decode_proposal / out_of_bounds / holds
+    "specs/time_limit.py",  # the evaluation time limit: a timeout must never come back as True or False
 )
 
 # A claim is proved (unique, optimal, VACUOUS, entailed, a program's contract): the IR and the
@@ -42,6 +43,7 @@ VALUE_ACCEPTANCE = (
 CLAIMS = (
     "specs/ir.py",
     "specs/frontend.py",
+    "specs/equality.py",  # what == means on records and enum members, for the encoding and the refusals
     "specs/evaluate.py",  # the IR interpreter: objective values and witnesses checked by it
     "specs/symbolic.py",
     "specs/terms.py",

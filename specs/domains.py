@@ -41,9 +41,7 @@ __all__ = [
     "RecordDomain",
     "StrDomain",
     "TupleDomain",
-    "compared_fields",
     "domain_of",
-    "equality_refusal",
 ]
 
 # Code points above this are outside SMT-LIB's string alphabet.
@@ -363,35 +361,6 @@ def _check_constructor(cls: type, where: str) -> None:
     if names != fields or any(p.kind not in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) for p in params):
         raise DomainError(f"{where}: {cls.__name__}(...) takes ({', '.join(names)}), not its fields "
                           f"({', '.join(fields)}); a record domain needs the constructor @dataclass generates")
-
-
-def compared_fields(cls: type) -> list[str]:
-    """The fields a dataclass's generated ``__eq__`` compares, in order (those without ``compare=False``)."""
-    return [f.name for f in dataclasses.fields(cls) if f.compare]
-
-
-def equality_refusal(cls: type) -> str:
-    """Why ``==`` on ``cls`` is not comparing its compared fields in order ("" when it is).
-
-    The kernel encodes a record's ``==`` as its dataclass's generated
-    ``__eq__``; anything else (``eq=False``, which leaves object identity,
-    or an ``__eq__`` the class defines or inherits) has a meaning of its own
-    that the encoding does not read.  The generated method is recognised by
-    its code: the same as a fresh dataclass's with the same compared fields.
-    """
-    if isinstance(cls, type) and issubclass(cls, enum.Enum):
-        own = [k.__name__ for k in cls.__mro__ if "__eq__" in vars(k) and k.__module__ not in ("builtins", "enum")]
-        return f"the enum {cls.__name__} defines its own __eq__ (in {own[0]})" if own else ""
-    params = getattr(cls, "__dataclass_params__", None)
-    if params is None or not params.eq:
-        return f"{cls.__name__} is a dataclass with eq=False, so == on it is object identity"
-    names = compared_fields(cls)
-    probe = dataclasses.make_dataclass("_Probe", [(n, int) for n in names], eq=True)
-    mine, generated = getattr(cls.__eq__, "__code__", None), probe.__eq__.__code__
-    if mine is None or (mine.co_code, mine.co_names, mine.co_consts, mine.co_varnames) != (
-            generated.co_code, generated.co_names, generated.co_consts, generated.co_varnames):
-        return f"{cls.__name__} has an __eq__ of its own, not the one @dataclass generates"
-    return ""
 
 
 def _short(value: Any) -> str:

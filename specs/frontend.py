@@ -35,11 +35,10 @@ from .domains import (
     RecordDomain,
     StrDomain,
     TupleDomain,
-    compared_fields,
     domain_of,
-    equality_refusal,
     split_role,
 )
+from .equality import compared_fields, equality_refusal
 from .errors import InvalidSpec, SpecLoadError
 from .show import show_int
 from .spec import Param, Spec, distinct, implies

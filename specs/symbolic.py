@@ -42,8 +42,8 @@ from .domains import (
     RecordDomain,
     StrDomain,
     TupleDomain,
-    compared_fields,
 )
+from .equality import compared_fields
 from .show import show_int
 from .spec import Spec
 from .terms import Sort, Term, Unsupported
