@@ -91,6 +91,11 @@ def _parser() -> argparse.ArgumentParser:
     _store_arguments(check)
     check.add_argument("--timeout", type=float, default=10.0, metavar="S",
                        help="seconds per solver query (default 10)")
+    check.add_argument("--eval-timeout", type=float, default=10.0, metavar="S",
+                       help="seconds of CPython running the spec's own code per proposal, in all (the spec, "
+                            "its clauses and their explanation, the objective); past it that line is UNKNOWN "
+                            "and the next is checked (default 10). Not --timeout: solver queries and the "
+                            "spec's own code differ in cost by orders of magnitude")
     check.add_argument("--no-explain", dest="explain", action="store_false",
                        help="name each violated clause without the values that break it (faster)")
     check.add_argument("--no-vacuity", dest="vacuity", action="store_false",
@@ -206,6 +211,8 @@ def _check(args: argparse.Namespace) -> int:
 
     if not args.timeout > 0:
         raise UsageError(f"--timeout must be a positive number of seconds, got {args.timeout}")
+    if not args.eval_timeout > 0:
+        raise UsageError(f"--eval-timeout must be a positive number of seconds, got {args.eval_timeout}")
     store = store_dir(args)
     with _open_proposals(args.proposals) as source:
         spec = _load_spec(args.spec)
@@ -231,7 +238,8 @@ def _check(args: argparse.Namespace) -> int:
                     Location(answer.line, answer.column, "proposal"), seconds=time.perf_counter() - started))
             where = Location(answer.line, answer.column) if answer.line else None
             verdict = check(spec, givens, answer.value, store=store, timeout=args.timeout,
-                            vacuity=args.vacuity, explain=args.explain, where=where, started=started)
+                            vacuity=args.vacuity, explain=args.explain, where=where, started=started,
+                            eval_timeout=args.eval_timeout)
             return LineVerdict(item.id, item.line, verdict)
 
         tally = CheckTally(allow_unknown=args.allow_unknown)

@@ -24,12 +24,16 @@ from typing import Any
 from assay.specs import Spec, reasons
 from assay.specs.domains import DecodeError
 from assay.specs.explain import explain_clause
+from assay.specs.time_limit import EvaluationTimeout, evaluation_budget, limited
 
 from . import claims as _claims
 from .certify import write_certificate
 from .verdicts import Location, Outcome, Verdict, Violation, make, with_fields
 
-__all__ = ["check", "explain_violations", "malformed", "unknown"]
+__all__ = ["DEFAULT_EVAL_TIMEOUT", "check", "explain_violations", "malformed", "unknown"]
+
+#: Seconds of CPython running the spec's own code per proposal, in all, unless check() is told otherwise.
+DEFAULT_EVAL_TIMEOUT = 10.0
 
 
 def malformed(why: str, where: Location | None = None, *, seconds: float = 0.0) -> Verdict:
@@ -45,7 +49,7 @@ def unknown(reason: str, *, seconds: float = 0.0) -> Verdict:
 def check(spec: Spec, givens: Mapping[str, Any], proposal: Any, *,
           store: str | Path | None = None, timeout: float = 10.0, vacuity: bool = True,
           vacuity_timeout: float = 2.0, explain: bool = True, where: Location | None = None,
-          started: float | None = None) -> Verdict:
+          started: float | None = None, eval_timeout: float | None = DEFAULT_EVAL_TIMEOUT) -> Verdict:
     """Judge ``proposal`` (a JSON value) against ``spec`` for ``givens`` (a JSON object).
 
     ``store``, when given, is the folder certificates are written to
@@ -59,6 +63,14 @@ def check(spec: Spec, givens: Mapping[str, Any], proposal: Any, *,
     into MALFORMED verdicts.  ``started``, a ``time.perf_counter()`` reading,
     is when work on this proposal began (reading it, finding the answer in its
     text), so that the verdict's ``seconds`` counts that too.
+
+    ``eval_timeout`` bounds the seconds CPython spends running the spec's own
+    code on this proposal, in all: decoding (a record's ``__post_init__``),
+    the spec, its clauses and their explanation, the objective of this
+    proposal and of a solver's counterexample (solver time is not counted; the
+    solvers have ``timeout``).  Past it the verdict is UNKNOWN, with a reason
+    that says what was running; ``None`` sets no limit.  See
+    :mod:`assay.specs.time_limit` for what the limit cannot interrupt.
     """
     start = time.perf_counter() if started is None else started
 
@@ -71,26 +83,27 @@ def check(spec: Spec, givens: Mapping[str, Any], proposal: Any, *,
         return v
 
     try:
-        given_values = spec.decode_givens(givens)
-    except DecodeError as exc:
-        return done(malformed(f"the givens are not valid: {exc.path}: {exc.why}",
-                              Location(path=exc.path)))
-    try:
-        value = spec.decode_proposal(proposal)
-    except DecodeError as exc:
-        loc = where or Location()
-        return done(malformed(f"the proposal is not a {spec.proposal.domain.describe()}: "
-                              f"{exc.path}: {exc.why}",
-                              Location(loc.line, loc.column, exc.path)))
-    env = {**given_values, spec.proposal.name: value}
+        with evaluation_budget(eval_timeout):
+            verdict = _judge(spec, givens, proposal, timeout=timeout, vacuity=vacuity,
+                             vacuity_timeout=vacuity_timeout, explain=explain, where=where, store=store)
+    except EvaluationTimeout as exc:  # never a verdict on the proposal: what ran past the limit, and which
+        verdict = unknown(f"timeout: {exc}")
+    return done(verdict)
 
-    violations = [Violation(f"{spec.proposal.name}: {spec.proposal.domain.describe()}",
-                            spec.proposal.loc.line, text)
-                  for text in spec.out_of_bounds(value)]
-    if not violations and spec.holds(env):
+
+def _judge(spec: Spec, givens: Mapping[str, Any], proposal: Any, *, timeout: float, vacuity: bool,
+           vacuity_timeout: float, explain: bool, where: Location | None, store: str | Path | None) -> Verdict:
+    """check()'s work, cheapest first: the verdict, before its seconds and its certificate."""
+    # Decoding, bounds and the spec, under one watch of the time limit (the calls inside take it as theirs).
+    decided = limited("deciding the proposal", lambda: _decide(spec, givens, proposal, where))
+    if isinstance(decided, Verdict):
+        return decided
+    given_values, value, violations, holds = decided
+    env = {**given_values, spec.proposal.name: value}
+    if holds:
         if spec.unique or spec.sense is not None:
-            return done(_claims.settle(spec, given_values, value, timeout=timeout, store=store))
-        return done(make(Outcome.ACCEPTED, reasons.accepted()))
+            return _claims.settle(spec, given_values, value, timeout=timeout, store=store)
+        return make(Outcome.ACCEPTED, reasons.accepted())
 
     if not violations:
         violations = explain_violations(spec, env) if explain else [
@@ -98,16 +111,36 @@ def check(spec: Spec, givens: Mapping[str, Any], proposal: Any, *,
     if not violations:
         # CPython said no but no clause is false under the IR evaluator: a bug in
         # assay's translation.  Never guess: say so.
-        return done(unknown("internal: the evaluator and the spec's IR disagree on this proposal"))
+        return unknown("internal: the evaluator and the spec's IR disagree on this proposal")
     lines = [(v.line, v.detail) for v in violations]
     refuted = make(Outcome.REFUTED, reasons.refuted(lines), violations=tuple(violations))
     if vacuity:
         impossible, note, answers = _claims.no_solution(spec, given_values,
                                                         timeout=min(timeout, vacuity_timeout), store=store)
         if impossible:
-            return done(with_fields(refuted, outcome=Outcome.VACUOUS, solvers=answers,
-                                    reason=reasons.vacuous(note, lines)))
-    return done(refuted)
+            return with_fields(refuted, outcome=Outcome.VACUOUS, solvers=answers,
+                               reason=reasons.vacuous(note, lines))
+    return refuted
+
+
+def _decide(spec: Spec, givens: Mapping[str, Any], proposal: Any, where: Location | None
+            ) -> Verdict | tuple[dict[str, Any], Any, list[Violation], bool]:
+    """MALFORMED; or the decoded givens and proposal, the bounds it breaks, and whether the spec holds on it."""
+    try:
+        given_values = spec.decode_givens(givens)
+    except DecodeError as exc:
+        return malformed(f"the givens are not valid: {exc.path}: {exc.why}", Location(path=exc.path))
+    try:
+        value = spec.decode_proposal(proposal)
+    except DecodeError as exc:
+        loc = where or Location()
+        return malformed(f"the proposal is not a {spec.proposal.domain.describe()}: {exc.path}: {exc.why}",
+                         Location(loc.line, loc.column, exc.path))
+    violations = [Violation(f"{spec.proposal.name}: {spec.proposal.domain.describe()}",
+                            spec.proposal.loc.line, text)
+                  for text in spec.out_of_bounds(value)]
+    holds = not violations and spec.holds({**given_values, spec.proposal.name: value})
+    return given_values, value, violations, holds
 
 
 def explain_violations(spec: Spec, env: Mapping[str, Any]) -> list[Violation]:

@@ -25,13 +25,18 @@ from typing import Any
 from . import ir
 from .evaluate import Undefined, bindings, evaluate, iterate
 from .show import show_value
+from .time_limit import limited
 
 __all__ = ["explain_clause", "show_value"]
 
 
 def explain_clause(clause: ir.Clause, env: Mapping[str, Any]) -> str:
-    """A sentence saying why ``clause`` does not hold on ``env`` (which it must not)."""
-    return _why(clause.expr, dict(env))
+    """A sentence saying why ``clause`` does not hold on ``env`` (which it must not).
+
+    Under the evaluation time limit (:mod:`.time_limit`): the explanation
+    evaluates the clause's parts again, as long as the spec ran.
+    """
+    return limited(f"explaining the clause at line {clause.loc.line}", lambda: _why(clause.expr, dict(env)))
 
 
 def _display(name: str) -> str:

@@ -35,6 +35,7 @@ from .evaluate import Undefined
 from .show import show_value
 from .spec import Spec
 from .symbolic import Encoding, RecordVal, SymList, Value, encode
+from .time_limit import limited
 
 __all__ = ["ABSENT", "FieldChange", "Query", "another_solution", "any_solution", "better_solution",
            "defined_solution", "field_changes", "leaf_count", "nearest_solution", "objective_value"]
@@ -144,7 +145,7 @@ def objective_value(spec: Spec, givens: Mapping[str, Any], value: Any) -> int:
     names = code.co_varnames[: code.co_argcount] if code is not None else ()
     loc = spec.ir.objective.loc
     try:
-        result = fn(*(env[n] for n in names))
+        result = limited(f"running the objective {fn.__name__}", lambda: fn(*(env[n] for n in names)))
     except Exception as exc:
         raise Undefined(type(exc).__name__, f"the objective {fn.__name__} raises: {exc}", loc) from None
     if type(result) is not int:

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, overload
 from . import ir
 from .domains import DecodeError, Domain
 from .ir import Clause
+from .time_limit import limited
 
 if TYPE_CHECKING:
     from .frontend import Built
@@ -125,7 +126,14 @@ class Spec:
     # -- the trusted evaluator ---------------------------------------------------
 
     def decode_givens(self, givens: Any) -> dict[str, Any]:
-        """The givens (a JSON object) as the spec's Python values, or DecodeError naming the bad part."""
+        """The givens (a JSON object) as the spec's Python values, or DecodeError naming the bad part.
+
+        A record's ``__post_init__`` runs here: under the evaluation time limit
+        (:mod:`.time_limit`), as all the spec's own code does.
+        """
+        return limited("decoding the givens", lambda: self._decode_givens(givens))
+
+    def _decode_givens(self, givens: Any) -> dict[str, Any]:
         names = ", ".join(p.name for p in self.givens) or "no givens"
         if not isinstance(givens, dict):
             raise DecodeError("givens", f"expected an object with {names}, got {type(givens).__name__}")
@@ -144,7 +152,7 @@ class Spec:
 
     def decode_proposal(self, proposal: Any) -> Any:
         """The proposal (a JSON value) as a Python value of its domain, or DecodeError."""
-        return self.proposal.domain.decode(proposal, "proposal")
+        return limited("decoding the proposal", lambda: self.proposal.domain.decode(proposal, "proposal"))
 
     def out_of_bounds(self, value: Any) -> list[str]:
         """Sentences naming each part of a decoded proposal outside its declared bounds."""
@@ -157,30 +165,40 @@ class Spec:
         built, and the values come from the domains' decoders, never from
         evaluating proposal text.  Anything the spec raises makes it false;
         only the bool ``True`` is acceptance.  Bounds are checked separately
-        (:meth:`out_of_bounds`).
+        (:meth:`out_of_bounds`).  Under an evaluation time limit
+        (:func:`.time_limit.evaluation_budget`) code that runs past it raises
+        :class:`~.time_limit.EvaluationTimeout`: neither true nor false.
         """
         _ = self.ir  # the subset check must have passed before the code runs
-        try:
-            return self.fn(**values) is True
-        except Exception:
-            return False
+
+        def run() -> bool:
+            try:
+                return self.fn(**values) is True
+            except Exception:
+                return False
+        return limited("running the spec on the proposal", run)
 
     def violated_clauses(self, values: dict[str, Any]) -> list[Clause]:
         """The clauses that do not hold on ``values``, each decided by CPython on its own.
 
         Each clause runs as a function compiled from the spec's own source:
         its assignments, then ``return <clause>``.  A clause that raises is
-        violated, as it would make the spec raise.
+        violated, as it would make the spec raise.  Under the evaluation time
+        limit, as :meth:`holds`.
         """
-        out = []
-        for clause, fn in zip(self.ir.clauses, self._built.clause_fns, strict=True):
-            try:
-                holds = fn(**values) is True
-            except Exception:
-                holds = False
-            if not holds:
-                out.append(clause)
-        return out
+        pairs = list(zip(self.ir.clauses, self._built.clause_fns, strict=True))
+
+        def run() -> list[Clause]:
+            out = []
+            for clause, fn in pairs:
+                try:
+                    holds = fn(**values) is True
+                except Exception:
+                    holds = False
+                if not holds:
+                    out.append(clause)
+            return out
+        return limited("running the spec's clauses one by one", run)
 
 
 @overload

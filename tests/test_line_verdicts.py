@@ -479,3 +479,171 @@ def test_the_linear_scanner_finds_what_parsing_every_candidate_finds(text: str) 
         assert (got.line, got.column) == a.position(text, want[1])
     else:
         assert got == want
+
+
+# --- a spec that runs for hours on the givens -----------------------------------------------------
+
+SLOW = '''\
+from dataclasses import dataclass
+from typing import Annotated
+from assay.specs import spec, Given, Proposal, Between
+
+@spec
+def absent(n: Given[int], p: Proposal[int]) -> bool:
+    return all(p != i for i in range(n))
+
+@spec
+def two_clauses(n: Given[int], p: Proposal[int]) -> bool:
+    return p != 5 and all(i != n for i in range(n))
+
+def slow_score(n: int, p: int) -> int:
+    return sum(i for i in range(n)) + p
+
+@spec(maximize=slow_score)
+def slow_objective(n: Given[int], p: Proposal[Annotated[int, Between(0, 3)]]) -> bool:
+    return p >= 0
+
+@dataclass(frozen=True)
+class Loops:
+    n: int
+
+    def __post_init__(self) -> None:
+        i = 0
+        while i != -1:  # runs for ever
+            i += 1
+
+@spec
+def decoded(p: Proposal[Loops]) -> bool:
+    return p.n > 0
+'''
+HOURS = 10**12
+
+
+def limit_reason(seconds: str, what: str) -> str:
+    return (f"timeout: the spec's code ran past the evaluation time limit of {seconds} s (eval_timeout, "
+            f"--eval-timeout), {what}")
+
+
+def test_a_spec_that_runs_for_hours_is_unknown_and_the_next_line_is_checked(
+        work: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (work / "slow.py").write_text(SLOW)
+    props = jsonl(work / "p.jsonl",
+                  '{"id": "fast", "givens": {"n": 10}, "proposal": -1}',
+                  f'{{"id": "hours", "givens": {{"n": {HOURS}}}, "proposal": -1}}',
+                  '{"id": "refuted", "givens": {"n": 10}, "proposal": 3}',
+                  f'{{"id": "hours-refuted", "givens": {{"n": {HOURS}}}, "proposal": {HOURS - 1}}}',
+                  '{"id": "fast-too", "givens": {"n": 10}, "proposal": 11}')
+    code, rows = check_rows(capsys, "--spec", "slow.py:absent", str(props), "--no-store", "--eval-timeout", "0.5")
+    assert code == 1
+    assert [(r["id"], r["verdict"], r["reason"]) for r in rows] == [
+        ("fast", "accepted", "the spec holds on the proposal"),
+        ("hours", "unknown", limit_reason("0.5", "running the spec on the proposal")),
+        ("refuted", "refuted", "1 violated: line 7: fails for i=3: `p != i` is false: `p` is 3, `i` is 3"),
+        # The spec is false only after 10**12 - 1 items: never a REFUTED it did not finish deciding.
+        ("hours-refuted", "unknown", limit_reason("0.5", "running the spec on the proposal")),
+        ("fast-too", "accepted", "the spec holds on the proposal"),
+    ]
+
+
+@pytest.mark.parametrize(("name", "givens", "proposal", "what"), [
+    # CPython said no at once (p == 5), but naming the violated clauses runs the slow one.
+    ("two_clauses", {"n": HOURS}, 5, "running the spec's clauses one by one"),
+    ("decoded", {}, {"n": 1}, "decoding the proposal"),
+])
+def test_every_entry_point_of_the_evaluator_is_limited(
+        work: Path, name: str, givens: dict[str, Any], proposal: Any, what: str) -> None:
+    from assay.kernel import check
+
+    (work / "slow.py").write_text(SLOW)
+    verdict = check(load(f"slow.py:{name}"), givens, proposal, eval_timeout=0.3, store=work / ".assay")
+    assert (verdict.outcome, verdict.reason, verdict.certificate) == (
+        Outcome.UNKNOWN, limit_reason("0.3", what), None)
+
+
+def test_the_objective_helper_is_limited(work: Path) -> None:
+    # check() reaches it only for a spec whose objective the solvers can encode (the better-solution
+    # query is built first), which this one's loop over 10**12 items is not; queries.objective_value
+    # is the one place CPython runs an objective, for check, repair and recheck alike.
+    from assay.specs.queries import objective_value
+    from assay.specs.time_limit import EvaluationTimeout, evaluation_budget
+
+    (work / "slow.py").write_text(SLOW)
+    spec = load("slow.py:slow_objective")
+    with evaluation_budget(0.3), pytest.raises(EvaluationTimeout) as info:
+        objective_value(spec, {"n": HOURS}, 3)
+    assert f"timeout: {info.value}" == limit_reason("0.3", "running the objective slow_score")
+    assert objective_value(spec, {"n": 4}, 3) == 9
+
+
+def test_the_limit_holds_in_a_worker_thread_as_in_the_main_one(work: Path) -> None:
+    # assay.solve and the offload loop may call check from threads; signal.alarm would only work in main.
+    from concurrent.futures import ThreadPoolExecutor
+
+    from assay.kernel import check
+
+    (work / "slow.py").write_text(SLOW)
+    spec = load("slow.py:absent")
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        slow = [pool.submit(check, spec, {"n": HOURS}, -1, eval_timeout=0.3) for _ in range(3)]
+        fast = check(spec, {"n": 5}, -1, eval_timeout=0.3)
+        got = [f.result() for f in slow]
+    assert fast.outcome is Outcome.ACCEPTED
+    assert [(v.outcome, v.reason) for v in got] == [
+        (Outcome.UNKNOWN, limit_reason("0.3", "running the spec on the proposal"))] * 3
+
+
+def test_eval_timeout_must_be_positive(work: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (work / "slow.py").write_text(SLOW)
+    props = jsonl(work / "p.jsonl", '{"id": 1, "givens": {"n": 1}, "proposal": 3}')
+    code = main(["check", "--spec", "slow.py:absent", str(props), "--eval-timeout", "0"])
+    assert (code, capsys.readouterr().err) == (
+        2, "assay check: error: --eval-timeout must be a positive number of seconds, got 0.0\n")
+
+
+def test_a_timeout_never_strikes_outside_the_limited_call() -> None:
+    # Budgets that run out around the moment the code returns, in several threads at once: each call
+    # either returns its value or raises EvaluationTimeout, and no exception lands after it.
+    import random
+    import threading
+
+    from assay.specs.time_limit import EvaluationTimeout, evaluation_budget, limited
+
+    def spin(n: int) -> int:
+        total = 0
+        for i in range(n):
+            total += i
+        return total
+
+    outcomes: list[str] = []
+    stray: list[BaseException] = []
+
+    def worker(seed: int) -> None:
+        rnd = random.Random(seed)
+        for _ in range(400):
+            try:
+                n = rnd.randint(0, 30_000)
+                with evaluation_budget(0.001):
+                    try:
+                        outcomes.append("ok" if limited("spinning", lambda n=n: spin(n)) == spin(n) else "wrong")
+                    except EvaluationTimeout:
+                        outcomes.append("timeout")
+                spin(2_000)  # a stray exception would strike here, outside limited()
+            except BaseException as exc:
+                stray.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(seed,)) for seed in range(3)]
+    for t in threads:
+        t.start()
+    worker(99)
+    for t in threads:
+        t.join()
+    assert stray == []
+    assert len(outcomes) == 1600
+    assert set(outcomes) <= {"ok", "timeout"}
+
+
+def test_without_a_budget_nothing_is_limited(work: Path) -> None:
+    from assay.kernel import check
+
+    (work / "slow.py").write_text(SLOW)
+    assert check(load("slow.py:absent"), {"n": 300_000}, -1, eval_timeout=None).outcome is Outcome.ACCEPTED
