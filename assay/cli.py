@@ -96,6 +96,9 @@ def _parser() -> argparse.ArgumentParser:
                             "its clauses and their explanation, the objective); past it that line is UNKNOWN "
                             "and the next is checked (default 10). Not --timeout: solver queries and the "
                             "spec's own code differ in cost by orders of magnitude")
+    check.add_argument("--eval-memory", type=float, default=2048.0, metavar="MB",
+                       help="megabytes the process may grow by while the spec's own code runs on one "
+                            "proposal; past it that line is UNKNOWN (default 2048)")
     check.add_argument("--no-explain", dest="explain", action="store_false",
                        help="name each violated clause without the values that break it (faster)")
     check.add_argument("--no-vacuity", dest="vacuity", action="store_false",
@@ -213,6 +216,8 @@ def _check(args: argparse.Namespace) -> int:
         raise UsageError(f"--timeout must be a positive number of seconds, got {args.timeout}")
     if not args.eval_timeout > 0:
         raise UsageError(f"--eval-timeout must be a positive number of seconds, got {args.eval_timeout}")
+    if not args.eval_memory > 0:
+        raise UsageError(f"--eval-memory must be a positive number of megabytes, got {args.eval_memory}")
     store = store_dir(args)
     with _open_proposals(args.proposals) as source:
         spec = _load_spec(args.spec)
@@ -239,7 +244,7 @@ def _check(args: argparse.Namespace) -> int:
             where = Location(answer.line, answer.column) if answer.line else None
             verdict = check(spec, givens, answer.value, store=store, timeout=args.timeout,
                             vacuity=args.vacuity, explain=args.explain, where=where, started=started,
-                            eval_timeout=args.eval_timeout)
+                            eval_timeout=args.eval_timeout, eval_memory_mb=args.eval_memory)
             return LineVerdict(item.id, item.line, verdict)
 
         tally = CheckTally(allow_unknown=args.allow_unknown)

@@ -24,16 +24,18 @@ from typing import Any
 from assay.specs import Spec, reasons
 from assay.specs.domains import DecodeError
 from assay.specs.explain import explain_clause
-from assay.specs.time_limit import EvaluationTimeout, evaluation_budget, limited
+from assay.specs.time_limit import EvaluationLimit, evaluation_budget, limited
 
 from . import claims as _claims
 from .certify import write_certificate
 from .verdicts import Location, Outcome, Verdict, Violation, make, with_fields
 
-__all__ = ["DEFAULT_EVAL_TIMEOUT", "check", "explain_violations", "malformed", "unknown"]
+__all__ = ["DEFAULT_EVAL_MEMORY_MB", "DEFAULT_EVAL_TIMEOUT", "check", "explain_violations", "malformed", "unknown"]
 
 #: Seconds of CPython running the spec's own code per proposal, in all, unless check() is told otherwise.
 DEFAULT_EVAL_TIMEOUT = 10.0
+#: Megabytes the process may grow by while the spec's code runs on one proposal.
+DEFAULT_EVAL_MEMORY_MB = 2048.0
 
 
 def malformed(why: str, where: Location | None = None, *, seconds: float = 0.0) -> Verdict:
@@ -49,7 +51,8 @@ def unknown(reason: str, *, seconds: float = 0.0) -> Verdict:
 def check(spec: Spec, givens: Mapping[str, Any], proposal: Any, *,
           store: str | Path | None = None, timeout: float = 10.0, vacuity: bool = True,
           vacuity_timeout: float = 2.0, explain: bool = True, where: Location | None = None,
-          started: float | None = None, eval_timeout: float | None = DEFAULT_EVAL_TIMEOUT) -> Verdict:
+          started: float | None = None, eval_timeout: float | None = DEFAULT_EVAL_TIMEOUT,
+          eval_memory_mb: float | None = DEFAULT_EVAL_MEMORY_MB) -> Verdict:
     """Judge ``proposal`` (a JSON value) against ``spec`` for ``givens`` (a JSON object).
 
     ``store``, when given, is the folder certificates are written to
@@ -64,13 +67,12 @@ def check(spec: Spec, givens: Mapping[str, Any], proposal: Any, *,
     is when work on this proposal began (reading it, finding the answer in its
     text), so that the verdict's ``seconds`` counts that too.
 
-    ``eval_timeout`` bounds the seconds CPython spends running the spec's own
-    code on this proposal, in all: decoding (a record's ``__post_init__``),
-    the spec, its clauses and their explanation, the objective of this
-    proposal and of a solver's counterexample (solver time is not counted; the
-    solvers have ``timeout``).  Past it the verdict is UNKNOWN, with a reason
-    that says what was running; ``None`` sets no limit.  See
-    :mod:`assay.specs.time_limit` for what the limit cannot interrupt.
+    ``eval_timeout`` bounds the seconds CPython runs the spec's own code on
+    this proposal, in all (decoding, the spec, its clauses and their
+    explanation, objectives; not solver time), and ``eval_memory_mb`` how much
+    the process may grow meanwhile: past either the verdict is UNKNOWN, saying
+    which limit and what was running (``None``: no limit; see
+    :mod:`assay.specs.time_limit` for what they cannot interrupt).
     """
     start = time.perf_counter() if started is None else started
 
@@ -83,11 +85,11 @@ def check(spec: Spec, givens: Mapping[str, Any], proposal: Any, *,
         return v
 
     try:
-        with evaluation_budget(eval_timeout):
+        with evaluation_budget(eval_timeout, eval_memory_mb):
             verdict = _judge(spec, givens, proposal, timeout=timeout, vacuity=vacuity,
                              vacuity_timeout=vacuity_timeout, explain=explain, where=where, store=store)
-    except EvaluationTimeout as exc:  # never a verdict on the proposal: what ran past the limit, and which
-        verdict = unknown(f"timeout: {exc}")
+    except EvaluationLimit as exc:  # never a verdict on the proposal: which limit, and what was running
+        verdict = unknown(f"{exc.word}: {exc}")
     return done(verdict)
 
 

@@ -322,6 +322,8 @@ class RecordDomain(Domain):
         before = {n: d.encode(kwargs[n]) for n, d in self.fields} if checks else {}
         try:
             record = self.cls(**kwargs)
+        except (MemoryError, RecursionError):
+            raise  # the interpreter's limits, not a refusal: the evaluation time limit makes them UNKNOWN
         except Exception as exc:  # the record's own __post_init__ refuses the value: it is no value of the domain
             raise DecodeError(path, f"{self.cls.__name__}(...) raises {type(exc).__name__}: {exc}") from None
         for n, d in self.fields if checks else ():

@@ -146,6 +146,8 @@ def objective_value(spec: Spec, givens: Mapping[str, Any], value: Any) -> int:
     loc = spec.ir.objective.loc
     try:
         result = limited(f"running the objective {fn.__name__}", lambda: fn(*(env[n] for n in names)))
+    except (MemoryError, RecursionError):
+        raise  # the interpreter's limits, not the objective's meaning (UNKNOWN, not "the objective raises")
     except Exception as exc:
         raise Undefined(type(exc).__name__, f"the objective {fn.__name__} raises: {exc}", loc) from None
     if type(result) is not int:

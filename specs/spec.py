@@ -174,6 +174,8 @@ class Spec:
         def run() -> bool:
             try:
                 return self.fn(**values) is True
+            except (MemoryError, RecursionError):
+                raise  # the interpreter's limits, not the spec's meaning: limited() makes them UNKNOWN
             except Exception:
                 return False
         return limited("running the spec on the proposal", run)
@@ -193,6 +195,8 @@ class Spec:
             for clause, fn in pairs:
                 try:
                     holds = fn(**values) is True
+                except (MemoryError, RecursionError):
+                    raise
                 except Exception:
                     holds = False
                 if not holds:

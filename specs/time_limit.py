@@ -1,34 +1,30 @@
-"""A time limit on CPython running a spec's own code, in whichever thread runs it.
+"""Time and memory limits on CPython running a spec's own code, in whichever thread runs it.
 
-The evaluator runs the spec's code on each proposal (:meth:`Spec.holds`,
-:meth:`Spec.violated_clauses`, the explanation of a refutation, the
-objective helper, a record's ``__post_init__`` while decoding), and a spec
-can run for hours on some givens: ``all(p != i for i in range(n))`` with
-``n = 10**12``.  ``check`` gives each proposal a budget of evaluation
-seconds (:func:`evaluation_budget`), and each of those entry points runs the
-spec's code through :func:`limited`, which raises :class:`EvaluationTimeout`
-once the budget is spent.  Solver queries are never inside :func:`limited`:
-their own limits bound them, and interrupting the kernel while it talks to a
-solver process would break the protocol.
+A spec can run for hours on some givens (``all(p != i for i in range(n))``,
+``n = 10**12``) or grow by gigabytes a second (a comprehension over a huge
+range).  ``check`` gives each proposal a budget (:func:`evaluation_budget`);
+the evaluator's entry points (decoding, :meth:`Spec.holds`,
+:meth:`Spec.violated_clauses`, the explanation, the objective) run the spec's
+code through :func:`limited`, which raises :class:`EvaluationTimeout` or
+:class:`EvaluationOutOfMemory` past the limits, or when the code raises
+MemoryError or RecursionError (the interpreter's limits, never a false
+clause).  Solver queries are never inside :func:`limited`.
 
-How: one watchdog thread knows, for each thread inside :func:`limited`, when
-its budget ends, and at that moment makes that thread raise an exception
-(``PyThreadState_SetAsyncExc``, which the interpreter raises at the next
-bytecode boundary).  That works in the main thread and in any other, unlike
-``signal.alarm``, and costs the fast path a lock and two clock readings per
-call, nothing per line of spec code, unlike ``sys.settrace``.  The exception
-is a :class:`BaseException`, so an ``except Exception`` in the evaluator (a
-clause that raises is false) cannot turn a timeout into a verdict.
+How: one watchdog thread makes the watched thread raise an exception at its
+deadline (``PyThreadState_SetAsyncExc``, raised at the next bytecode
+boundary), in the main thread or any other (``signal.alarm`` is main-thread
+only), for a lock and two clock readings per call (``sys.settrace`` would tax
+every line).  Once a call has run :data:`POLL_SECONDS`, the watchdog reads the
+process's resident size (``/proc/self/statm``: Linux only) every
+:data:`POLL_SECONDS` and stops it once it has grown past the limit.  The
+exceptions are BaseExceptions: the evaluator's ``except Exception`` cannot
+take them for a clause that raised.
 
-What it cannot stop: a single C call that runs long without returning to the
-interpreter, such as ``sum(range(10**12))``, ``max(range(10**12))`` or
-``sorted`` of a huge list (a builtin consuming a range or list directly, not
-through a generator expression).  It holds the GIL throughout, so the
-watchdog cannot even run; the timeout is raised when the call returns, which
-may be hours later.  Only a separate process could bound such code; assay
-does not evaluate in one, because the value path would pay a process round
-trip per proposal.  (The front end already refuses ``**`` with a large
-exponent, the commonest way to make one C call run for ever.)
+What it cannot stop: one long C call that never returns to the interpreter
+(``sum(range(10**12))``, ``max(range(10**12))``: a builtin over a range or
+list directly, not a generator expression) holds the GIL, so the watchdog
+cannot run until it returns.  Only a separate process could bound it, at a
+round trip per proposal on the value path.
 """
 
 from __future__ import annotations
@@ -41,30 +37,48 @@ import time
 from collections.abc import Callable
 from typing import Final, TypeVar
 
-__all__ = ["EvaluationTimeout", "evaluation_budget", "limited"]
+__all__ = ["POLL_SECONDS", "EvaluationLimit", "EvaluationOutOfMemory", "EvaluationTimeout", "evaluation_budget",
+           "limited"]
 
 _T = TypeVar("_T")
 
+#: How often the watchdog reads the process's size while a call with a memory limit runs.
+POLL_SECONDS: Final = 0.05
 
-class EvaluationTimeout(BaseException):
-    """The spec's own code ran past its evaluation time limit: no verdict on the proposal (UNKNOWN).
 
-    A BaseException, so that ``except Exception`` in the evaluator cannot take it for a clause that raised.
-    ``seconds`` is the limit, ``what`` the work that ran past it.
-    """
+class EvaluationLimit(BaseException):
+    """The spec's code hit a limit, running ``what``: no verdict (UNKNOWN, ``word: message``)."""
 
-    def __init__(self, seconds: float, what: str) -> None:
-        super().__init__(f"the spec's code ran past the evaluation time limit of {seconds:g} s "
-                         f"(eval_timeout, --eval-timeout), {what}")
-        self.seconds = seconds
+    word = "limit"
+
+    def __init__(self, message: str, what: str) -> None:
+        super().__init__(f"{message}, {what}")
         self.what = what
 
 
-class _Budget:
-    __slots__ = ("left", "limit", "running", "struck")
+class EvaluationTimeout(EvaluationLimit):
+    """The spec's code ran past the evaluation time limit of ``seconds``."""
 
-    def __init__(self, seconds: float) -> None:
+    word = "timeout"
+
+    def __init__(self, seconds: float, what: str) -> None:
+        super().__init__(f"the spec's code ran past the evaluation time limit of {seconds:g} s "
+                         "(eval_timeout, --eval-timeout)", what)
+        self.seconds = seconds
+
+
+class EvaluationOutOfMemory(EvaluationLimit):
+    """Past the evaluation memory limit, or CPython ran out of memory or stack (MemoryError, RecursionError)."""
+
+    word = "memout"
+
+
+class _Budget:
+    __slots__ = ("left", "limit", "memory", "running", "struck")
+
+    def __init__(self, seconds: float, memory_mb: float | None) -> None:
         self.limit = self.left = seconds
+        self.memory = None if memory_mb is None else int(memory_mb * 2**20)  # bytes a call may grow by
         self.running = False  # inside limited() now: a nested call runs under the same watch
         self.struck: str | None = None  # what the innermost limited() call was doing when the limit struck
 
@@ -73,18 +87,20 @@ _BUDGET: contextvars.ContextVar[_Budget | None] = contextvars.ContextVar("assay_
 
 
 class evaluation_budget:
-    """Within this block, in this thread, spec code run through :func:`limited` gets ``seconds`` in all.
+    """In this block and thread, spec code run through :func:`limited` gets ``seconds`` in all, and each
+    call may grow the process by ``memory_mb`` MB (``None``: not watched); ``seconds=None``: no limit.
 
-    ``None`` sets no limit (and clears one set outside the block).  A class, not a generator-based
-    context manager: it is entered once per proposal on the value path, and that is three times cheaper.
+    A class: entered once per proposal, it is three times cheaper than a generator-based context manager.
     """
 
     __slots__ = ("_budget", "_token")
 
-    def __init__(self, seconds: float | None) -> None:
+    def __init__(self, seconds: float | None, memory_mb: float | None = None) -> None:
         if seconds is not None and not seconds > 0:
             raise ValueError(f"an evaluation time limit is a positive number of seconds, got {seconds}")
-        self._budget = None if seconds is None else _Budget(seconds)
+        if memory_mb is not None and not memory_mb > 0:
+            raise ValueError(f"an evaluation memory limit is a positive number of megabytes, got {memory_mb}")
+        self._budget = None if seconds is None else _Budget(seconds, memory_mb)
 
     def __enter__(self) -> None:
         self._token = _BUDGET.set(self._budget)
@@ -94,11 +110,12 @@ class evaluation_budget:
 
 
 def limited(what: str, run: Callable[[], _T]) -> _T:
-    """``run()`` within what is left of this thread's evaluation budget; without a budget, just ``run()``.
+    """``run()`` within what is left of this thread's budget (taking its time from it); no budget: ``run()``.
 
-    Raises :class:`EvaluationTimeout` (naming ``what``, such as "running the
-    spec on the proposal") when the budget runs out before ``run`` returns, or
-    is already spent.  The time ``run`` took is taken from the budget.
+    Raises :class:`EvaluationTimeout` (naming ``what``: "running the spec on
+    the proposal") when the budget runs out or is spent, and
+    :class:`EvaluationOutOfMemory` past the memory limit or on MemoryError or
+    RecursionError.
     """
     budget = _BUDGET.get()
     if budget is None:
@@ -106,30 +123,38 @@ def limited(what: str, run: Callable[[], _T]) -> _T:
     if budget.running:  # inside another limited() call: its watch covers this; say what struck, if it does
         try:
             return run()
-        except _Expired:
+        except (_Expired, MemoryError, RecursionError):
             budget.struck = budget.struck or what
             raise
     if budget.left <= 0:
         raise EvaluationTimeout(budget.limit, what)
     budget.running = True
     start = time.monotonic()
-    watch = _Watch(threading.get_ident(), start + budget.left)
-    fired = False
+    watch = _Watch(threading.get_ident(), start, start + budget.left, budget.memory)
     try:
         try:
             try:
                 _WATCHDOG.arm(watch)
                 result = run()
             finally:
-                fired = _WATCHDOG.disarm(watch)
-        except _Expired:  # raised in run(), or in disarm() before it cleared it: the watch is spent
-            fired = True
+                _WATCHDOG.disarm(watch)
+        except _Expired:  # raised in run(), or in disarm() before it cleared it: watch.fired says why
+            pass
+        except (MemoryError, RecursionError) as exc:
+            raise EvaluationOutOfMemory(f"the spec's code raised {type(exc).__name__} (CPython ran out of "
+                                        f"{'memory' if isinstance(exc, MemoryError) else 'stack'})",
+                                        budget.struck or what) from None
     finally:
         budget.running = False
         budget.left -= time.monotonic() - start
-    if fired:
+    if watch.fired == "time":
         budget.left = 0.0
-        raise EvaluationTimeout(budget.limit, budget.struck or what) from None
+        raise EvaluationTimeout(budget.limit, budget.struck or what)
+    if watch.fired == "memory":
+        assert budget.memory is not None
+        raise EvaluationOutOfMemory(f"the spec's code grew the process by more than the evaluation memory "
+                                    f"limit of {budget.memory / 2**20:g} MB (eval_memory_mb, --eval-memory)",
+                                    budget.struck or what)
     return result
 
 
@@ -145,10 +170,12 @@ _NO_EXCEPTION: Final = ctypes.py_object()  # NULL: clears a thread's pending asy
 
 
 class _Watch:
-    __slots__ = ("deadline", "fired", "thread")
+    __slots__ = ("cap", "deadline", "fired", "growth", "started", "thread")
 
-    def __init__(self, thread: int, deadline: float) -> None:
-        self.thread, self.deadline, self.fired = thread, deadline, False
+    def __init__(self, thread: int, started: float, deadline: float, growth: int | None) -> None:
+        self.thread, self.started, self.deadline, self.growth = thread, started, deadline, growth
+        self.cap: int | None = None  # the resident size that stops it, from the watchdog's first reading
+        self.fired: str | None = None  # "time" or "memory", set (under the lock) before _Expired is sent
 
 
 class _Watchdog:
@@ -159,6 +186,7 @@ class _Watchdog:
         self._watches: dict[int, _Watch] = {}  # thread id -> its watch (one at a time per thread)
         self._wake = threading.Event()
         self._wakes_at = float("inf")  # when the watchdog thread next looks, if nothing wakes it sooner
+        self._polling = False  # a call with a memory limit was made: look every POLL_SECONDS from now on
         self._thread: threading.Thread | None = None
 
     def arm(self, watch: _Watch) -> None:
@@ -169,12 +197,15 @@ class _Watchdog:
                                                 daemon=True)
                 self._thread.start()
             self._watches[watch.thread] = watch
+            if watch.growth is not None and not self._polling:
+                self._polling = True
+                self._wake.set()
             if watch.deadline < self._wakes_at:
                 self._wakes_at = watch.deadline
                 self._wake.set()
 
-    def disarm(self, watch: _Watch) -> bool:
-        """Stop watching; whether the watch fired.  After this, no _Expired is pending for the thread."""
+    def disarm(self, watch: _Watch) -> None:
+        """Stop watching.  After this, no _Expired is pending for the thread."""
         with self._lock:
             if self._watches.get(watch.thread) is watch:
                 del self._watches[watch.thread]
@@ -182,18 +213,31 @@ class _Watchdog:
         if fired:
             # Sent but perhaps not raised yet: clear it, so that it cannot strike after limited() returns.
             _set_async_exc(watch.thread, _NO_EXCEPTION)
-        return fired
 
     def _serve(self) -> None:
         while True:
             with self._lock:
                 now = time.monotonic()
+                rss: int | None = None  # read once per look, and only if a call needs it
                 for watch in self._watches.values():
-                    if not watch.fired and watch.deadline <= now:
-                        watch.fired = True
+                    if watch.fired:
+                        continue
+                    if watch.deadline <= now:
+                        watch.fired = "time"
+                    elif watch.growth is not None and now - watch.started >= POLL_SECONDS:
+                        rss = _resident_bytes() if rss is None else rss
+                        if watch.cap is None and rss:
+                            watch.cap = rss + watch.growth
+                        elif watch.cap is not None and rss > watch.cap:
+                            watch.fired = "memory"
+                    if watch.fired:
                         _set_async_exc(watch.thread, _Expired)
-                pending = [w.deadline for w in self._watches.values() if not w.fired]
-                self._wakes_at = min(pending, default=float("inf"))
+                # Once calls with a memory limit are made, look every POLL_SECONDS: a new long call is
+                # then read within two polls, without arm() waking this thread (a switch per call).
+                wake = [w.deadline for w in self._watches.values() if not w.fired]
+                if self._polling:
+                    wake.append(now + POLL_SECONDS)
+                self._wakes_at = min(wake, default=float("inf"))
                 self._wake.clear()
             wait = self._wakes_at - time.monotonic()
             self._wake.wait(None if wait == float("inf") else max(wait, 0.0))
@@ -203,5 +247,15 @@ class _Watchdog:
         self.__init__()  # type: ignore[misc]
 
 
+def _resident_bytes() -> int:
+    """The process's resident size in bytes (Linux); 0 where it cannot be read (memory is then not watched)."""
+    try:
+        with open("/proc/self/statm", "rb") as f:
+            return int(f.read().split()[1]) * _PAGE
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+_PAGE: Final = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 _WATCHDOG: Final = _Watchdog()
 os.register_at_fork(after_in_child=_WATCHDOG._after_fork)

@@ -647,3 +647,63 @@ def test_without_a_budget_nothing_is_limited(work: Path) -> None:
 
     (work / "slow.py").write_text(SLOW)
     assert check(load("slow.py:absent"), {"n": 300_000}, -1, eval_timeout=None).outcome is Outcome.ACCEPTED
+
+
+GREEDY = '''\
+from dataclasses import dataclass
+from assay.specs import spec, Given, Proposal
+
+@spec
+def listed(n: Given[int], p: Proposal[int]) -> bool:
+    return len([i for i in range(n)]) == n
+
+@dataclass(frozen=True)
+class Refuses:
+    n: int
+
+    def __post_init__(self) -> None:
+        if self.n == 1:
+            raise MemoryError
+        if self.n == 2:
+            deeper(0)
+
+def deeper(k: int) -> int:
+    return deeper(k + 1)
+
+@spec
+def decoded(p: Proposal[Refuses]) -> bool:
+    return p.n > 0
+'''
+
+
+def test_a_spec_that_grows_without_bound_is_unknown_before_it_takes_the_machine(
+        work: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # A list comprehension over range(10**14) grew the process by 1.6 GB a second: the whole run (or the
+    # machine) was out of memory well before the time limit.
+    (work / "greedy.py").write_text(GREEDY)
+    props = jsonl(work / "p.jsonl", '{"id": 1, "givens": {"n": 3}, "proposal": 0}',
+                  '{"id": 2, "givens": {"n": 100000000000000}, "proposal": 0}',
+                  '{"id": 3, "givens": {"n": 5}, "proposal": 0}')
+    code, rows = check_rows(capsys, "--spec", "greedy.py:listed", str(props), "--no-store", "--eval-memory", "100")
+    assert code == 1
+    assert [(r["id"], r["verdict"], r["reason"]) for r in rows] == [
+        (1, "accepted", "the spec holds on the proposal"),
+        (2, "unknown", "memout: the spec's code grew the process by more than the evaluation memory limit of "
+                       "100 MB (eval_memory_mb, --eval-memory), running the spec on the proposal"),
+        (3, "accepted", "the spec holds on the proposal"),
+    ]
+
+
+@pytest.mark.parametrize(("n", "raised", "ran_out_of"), [(1, "MemoryError", "memory"), (2, "RecursionError", "stack")])
+def test_memory_and_stack_errors_are_the_interpreters_limits_not_a_verdict(
+        work: Path, n: int, raised: str, ran_out_of: str) -> None:
+    # Caught as any other exception, they made the proposal MALFORMED (a __post_init__ that raises) or a
+    # clause false (REFUTED): the interpreter's limits, not the spec's meaning.
+    from assay.kernel import check
+
+    (work / "greedy.py").write_text(GREEDY)
+    verdict = check(load("greedy.py:decoded"), {}, {"n": n})
+    assert (verdict.outcome, verdict.reason) == (
+        Outcome.UNKNOWN, f"memout: the spec's code raised {raised} (CPython ran out of {ran_out_of}), "
+                         "decoding the proposal")
+    assert check(load("greedy.py:decoded"), {}, {"n": 3}).outcome is Outcome.ACCEPTED
