@@ -707,3 +707,29 @@ def test_memory_and_stack_errors_are_the_interpreters_limits_not_a_verdict(
         Outcome.UNKNOWN, f"memout: the spec's code raised {raised} (CPython ran out of {ran_out_of}), "
                          "decoding the proposal")
     assert check(load("greedy.py:decoded"), {}, {"n": 3}).outcome is Outcome.ACCEPTED
+
+
+def test_givens_too_large_to_encode_leave_the_refutation(work: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # `p in xs` over a given of 200,000 items built 200,000 equalities for the vacuity query: 9 s for a
+    # line with --timeout 2.  The givens now count against MAX_UNROLL_TOTAL.
+    from assay.specs.queries import any_solution
+    from assay.specs.terms import Unsupported
+
+    (work / "member.py").write_text(textwrap.dedent('''\
+        from typing import Annotated
+        from assay.specs import spec, Given, Proposal, Between
+
+        @spec
+        def member(xs: Given[list[int]], p: Proposal[Annotated[int, Between(0, 10**9)]]) -> bool:
+            return p in xs and p > 5
+        '''))
+    xs = list(range(0, 120_000, 2))
+    props = work / "p.jsonl"
+    props.write_text("".join(json.dumps({"id": p, "givens": {"xs": xs}, "proposal": p}) + "\n" for p in (8, 3, 10)))
+    code, rows = check_rows(capsys, "--spec", "member.py", str(props), "--no-store", "--timeout", "2")
+    assert code == 1
+    assert verdicts(rows) == [(8, "accepted"), (3, "refuted"), (10, "accepted")]
+    with pytest.raises(Unsupported, match=r"^the givens hold 60000 values, more than the 50000 the encoding "
+                                          r"builds in all$"):
+        any_solution(load("member.py"), {"xs": xs})
+    assert any_solution(load("member.py"), {"xs": xs[:1000]}).name == "any-solution"
