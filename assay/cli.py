@@ -206,6 +206,17 @@ def store_dir(args: argparse.Namespace) -> Path | None:
 # --- check ---------------------------------------------------------------------
 
 
+def _check_writable(store: Path) -> None:
+    """A usage error now, rather than a traceback at the first certificate, if ``store`` cannot be made."""
+    existing = store
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise UsageError(f"the store {str(store)!r} cannot be created: {str(existing)!r} is not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise UsageError(f"the store {str(store)!r} cannot be written: no permission to write in {str(existing)!r}")
+
+
 def _check(args: argparse.Namespace) -> int:
     from assay.bridges.answers import AnswerError, proposal_value
     from assay.bridges.records import MISSING, BadLine, read_records
@@ -219,6 +230,8 @@ def _check(args: argparse.Namespace) -> int:
     if not args.eval_memory > 0:
         raise UsageError(f"--eval-memory must be a positive number of megabytes, got {args.eval_memory}")
     store = store_dir(args)
+    if store is not None:
+        _check_writable(store)
     with _open_proposals(args.proposals) as source:
         spec = _load_spec(args.spec)
         domain = spec.proposal.domain

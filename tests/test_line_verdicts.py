@@ -733,3 +733,14 @@ def test_givens_too_large_to_encode_leave_the_refutation(work: Path, capsys: pyt
                                           r"builds in all$"):
         any_solution(load("member.py"), {"xs": xs})
     assert any_solution(load("member.py"), {"xs": xs[:1000]}).name == "any-solution"
+
+
+def test_a_store_that_cannot_be_created_is_a_usage_error_before_any_line(
+        work: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # It was a NotADirectoryError traceback at the first certificate, after the first lines were reported.
+    (work / "afile").write_text("")
+    props = jsonl(work / "p.jsonl", *SURROGATE_LINES)
+    code = main(["check", "--spec", "strings.py", str(props), "--store", "afile/store"])
+    out, err = capsys.readouterr()
+    assert (code, out, err) == (2, "", "assay check: error: the store 'afile/store' cannot be created: 'afile' is "
+                                       "not a folder\n")
