@@ -104,6 +104,9 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--no-vacuity", dest="vacuity", action="store_false",
                        help="on a refutation, skip asking the solvers whether any proposal "
                             "could meet the spec (faster; no VACUOUS verdicts)")
+    check.add_argument("--spec-root", metavar="DIR", default=".",
+                       help="certificates name the spec relative to this folder, the one `assay recheck "
+                            "--spec-root` loads it from (default: the current folder)")
     check.set_defaults(run=_check)
 
     recheck = sub.add_parser(
@@ -217,6 +220,17 @@ def _check_writable(store: Path) -> None:
         raise UsageError(f"the store {str(store)!r} cannot be written: no permission to write in {str(existing)!r}")
 
 
+def _warn_outside_root(spec: Any, root: str) -> None:
+    """Say once, before any line, when the certificates about to be written could not be rechecked."""
+    from assay.proofs.spec_refs import certificate_ref
+
+    ref = certificate_ref(spec, root)
+    if Path(ref.rpartition(":")[0]).is_absolute():
+        print(f"assay check: warning: the spec {spec.file} is outside the spec root {Path(root).resolve()}, so "
+              "its certificates name it by an absolute path, which `assay recheck` refuses; pass --spec-root "
+              "with a folder that holds it", file=sys.stderr)
+
+
 def _check(args: argparse.Namespace) -> int:
     from assay.bridges.answers import AnswerError, proposal_value
     from assay.bridges.records import MISSING, BadLine, read_records
@@ -232,8 +246,12 @@ def _check(args: argparse.Namespace) -> int:
     store = store_dir(args)
     if store is not None:
         _check_writable(store)
+    if not Path(args.spec_root).is_dir():
+        raise UsageError(f"--spec-root {args.spec_root} is not a folder")
     with _open_proposals(args.proposals) as source:
         spec = _load_spec(args.spec)
+        if store is not None:
+            _warn_outside_root(spec, args.spec_root)
         domain = spec.proposal.domain
         needs_givens = ", ".join(p.name for p in spec.givens)
 
@@ -257,7 +275,8 @@ def _check(args: argparse.Namespace) -> int:
             where = Location(answer.line, answer.column) if answer.line else None
             verdict = check(spec, givens, answer.value, store=store, timeout=args.timeout,
                             vacuity=args.vacuity, explain=args.explain, where=where, started=started,
-                            eval_timeout=args.eval_timeout, eval_memory_mb=args.eval_memory)
+                            eval_timeout=args.eval_timeout, eval_memory_mb=args.eval_memory,
+                            spec_root=args.spec_root)
             return LineVerdict(item.id, item.line, verdict)
 
         tally = CheckTally(allow_unknown=args.allow_unknown)

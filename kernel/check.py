@@ -52,11 +52,13 @@ def check(spec: Spec, givens: Mapping[str, Any], proposal: Any, *,
           store: str | Path | None = None, timeout: float = 10.0, vacuity: bool = True,
           vacuity_timeout: float = 2.0, explain: bool = True, where: Location | None = None,
           started: float | None = None, eval_timeout: float | None = DEFAULT_EVAL_TIMEOUT,
-          eval_memory_mb: float | None = DEFAULT_EVAL_MEMORY_MB) -> Verdict:
+          eval_memory_mb: float | None = DEFAULT_EVAL_MEMORY_MB, spec_root: str | Path | None = None) -> Verdict:
     """Judge ``proposal`` (a JSON value) against ``spec`` for ``givens`` (a JSON object).
 
     ``store``, when given, is the folder certificates are written to
-    (``.assay/`` by convention); ``timeout`` bounds each solver query in
+    (``.assay/`` by convention), naming the spec relative to ``spec_root``
+    (default: the current folder), the folder ``assay recheck --spec-root``
+    loads it from; ``timeout`` bounds each solver query in
     seconds; ``vacuity=False`` skips the "is the task possible at all" query
     on refutation, and ``vacuity_timeout`` bounds it (a timeout there leaves
     the verdict REFUTED, which the evaluator already decided).
@@ -81,7 +83,7 @@ def check(spec: Spec, givens: Mapping[str, Any], proposal: Any, *,
         if store is not None and v.outcome in (Outcome.ACCEPTED, Outcome.REFUTED, Outcome.VACUOUS):
             v = with_fields(v, certificate=str(write_certificate(store, spec, givens, proposal, v,
                                                                  solvers=v.solvers, vacuity=vacuity,
-                                                                 explain=explain)))
+                                                                 explain=explain, spec_root=spec_root)))
         return v
 
     try:

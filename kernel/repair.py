@@ -42,9 +42,10 @@ from assay.specs.domains import DecodeError
 from assay.specs.evaluate import Undefined
 from assay.specs.symbolic import encode
 from assay.specs.terms import Unsupported
+from assay.specs.time_limit import EvaluationLimit, evaluation_budget
 
 from . import solvers
-from .check import check, malformed, unknown
+from .check import DEFAULT_EVAL_MEMORY_MB, DEFAULT_EVAL_TIMEOUT, check, malformed, unknown
 from .verdicts import Location, Outcome, Verdict, make, with_fields
 
 if TYPE_CHECKING:
@@ -64,7 +65,9 @@ SHOWN_CHANGES: Final = 5
 
 
 def repair(spec: Spec, givens: Mapping[str, Any], proposal: Any, *, timeout: float = 10.0,
-           store: str | Path | None = None, budget: float | None = None, where: Location | None = None) -> Verdict:
+           store: str | Path | None = None, budget: float | None = None, where: Location | None = None,
+           eval_timeout: float | None = DEFAULT_EVAL_TIMEOUT,
+           eval_memory_mb: float | None = DEFAULT_EVAL_MEMORY_MB) -> Verdict:
     """The nearest proposal that meets the spec, as a REPAIRED verdict; or why there is none.
 
     ``proposal`` and ``givens`` are JSON, as for :func:`.check.check`.  A
@@ -78,10 +81,24 @@ def repair(spec: Spec, givens: Mapping[str, Any], proposal: Any, *, timeout: flo
     solvers' ``timeout`` per claim for the final check).
     For a ``unique`` spec the first solution found is the repair (there is
     no other); for one that maximizes or minimizes, the optimum is found
-    first and the repair must reach it.
+    first and the repair must reach it.  ``eval_timeout`` and
+    ``eval_memory_mb`` bound CPython running the spec's code over the whole
+    search, as :func:`.check.check` bounds it per proposal (past them:
+    UNKNOWN).
     """
     start = time.perf_counter()
-    first = check(spec, givens, proposal, store=store, timeout=timeout, vacuity=False, where=where)
+    try:
+        with evaluation_budget(eval_timeout, eval_memory_mb):
+            return _repair(spec, givens, proposal, timeout=timeout, store=store, budget=budget, where=where,
+                           start=start, limits={"eval_timeout": eval_timeout, "eval_memory_mb": eval_memory_mb})
+    except EvaluationLimit as exc:
+        return unknown(f"{exc.word}: {exc}, searching for a repair", seconds=time.perf_counter() - start)
+
+
+def _repair(spec: Spec, givens: Mapping[str, Any], proposal: Any, *, timeout: float, store: str | Path | None,
+            budget: float | None, where: Location | None, start: float, limits: dict[str, float | None]
+            ) -> Verdict:
+    first = check(spec, givens, proposal, store=store, timeout=timeout, vacuity=False, where=where, **limits)
     if first.outcome is not Outcome.REFUTED:
         return first
     asker = _Asker(spec, spec.decode_givens(givens), timeout, budget)
@@ -100,7 +117,7 @@ def repair(spec: Spec, givens: Mapping[str, Any], proposal: Any, *, timeout: flo
         return refused(f"unsupported: {exc}")
     if found.impossible:
         # Both solvers proved that no proposal meets the spec: check() says so with its certificate.
-        vacuous = check(spec, givens, proposal, store=store, timeout=timeout, vacuity=True,
+        vacuous = check(spec, givens, proposal, store=store, timeout=timeout, vacuity=True, **limits,
                         vacuity_timeout=timeout, where=where)
         return with_fields(vacuous, solvers=(*asker.answers, *vacuous.solvers), seconds=time.perf_counter() - start)
     if found.value is None:
@@ -109,7 +126,7 @@ def repair(spec: Spec, givens: Mapping[str, Any], proposal: Any, *, timeout: flo
     limit = asker.claims_timeout()
     if limit < MIN_QUERY_SECONDS:
         return refused(f"budget: {asker.spent:.3f} of {asker.budget:g} solver seconds spent before the final check")
-    accepted = check(spec, givens, repaired, store=store, timeout=limit)
+    accepted = check(spec, givens, repaired, store=store, timeout=limit, **limits)
     if accepted.outcome is not Outcome.ACCEPTED:
         return refused(f"check() did not accept the nearest solution {repaired!r}: {accepted.reason}")
     changes = q.field_changes(spec.proposal.domain, value, found.value)
@@ -119,7 +136,9 @@ def repair(spec: Spec, givens: Mapping[str, Any], proposal: Any, *, timeout: flo
 
 
 def solve_outright(spec: Spec, givens: Mapping[str, Any], *, timeout: float = 10.0,
-                   store: str | Path | None = None, budget: float | None = None) -> Verdict:
+                   store: str | Path | None = None, budget: float | None = None,
+                   eval_timeout: float | None = DEFAULT_EVAL_TIMEOUT,
+                   eval_memory_mb: float | None = DEFAULT_EVAL_MEMORY_MB) -> Verdict:
     """A solution computed by the solvers from the spec alone, accepted by check(); or why there is none.
 
     ACCEPTED with ``answer`` (JSON) when check() accepts the value the
@@ -128,9 +147,21 @@ def solve_outright(spec: Spec, givens: Mapping[str, Any], *, timeout: float = 10
     proposal meets the spec; UNKNOWN, with the reason, on a timeout, a spent
     ``budget`` (solver seconds, as for :func:`repair`) or an
     unsupported spec.  A value check() refutes (a ``unique`` spec with two
-    solutions) comes back with check's verdict.
+    solutions) comes back with check's verdict.  ``eval_timeout`` and
+    ``eval_memory_mb`` bound CPython running the spec's code, as for
+    :func:`repair`.
     """
     start = time.perf_counter()
+    try:
+        with evaluation_budget(eval_timeout, eval_memory_mb):
+            return _solve_outright(spec, givens, timeout=timeout, store=store, budget=budget, start=start,
+                                   limits={"eval_timeout": eval_timeout, "eval_memory_mb": eval_memory_mb})
+    except EvaluationLimit as exc:
+        return unknown(f"{exc.word}: {exc}, solving outright", seconds=time.perf_counter() - start)
+
+
+def _solve_outright(spec: Spec, givens: Mapping[str, Any], *, timeout: float, store: str | Path | None,
+                    budget: float | None, start: float, limits: dict[str, float | None]) -> Verdict:
     try:
         decoded = spec.decode_givens(givens)
     except DecodeError as exc:
@@ -151,7 +182,8 @@ def solve_outright(spec: Spec, givens: Mapping[str, Any], *, timeout: float = 10
         return done(unknown(f"{note}: the solvers found no solution"
                             if value is None else f"{note}: the solvers found a solution but not the optimum"))
     answer = spec.proposal.domain.encode(value)
-    verdict = check(spec, givens, answer, store=store, timeout=max(asker.claims_timeout(), MIN_QUERY_SECONDS))
+    verdict = check(spec, givens, answer, store=store, timeout=max(asker.claims_timeout(), MIN_QUERY_SECONDS),
+                    **limits)
     if verdict.outcome is Outcome.ACCEPTED:
         return done(with_fields(verdict, reason=f"the solvers found it ({asker.queries} queries); {verdict.reason}",
                                 answer=answer))

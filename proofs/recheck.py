@@ -40,10 +40,11 @@ import stat
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, Final, NoReturn
 
 from assay.specs import DecodeError, SpecLoadError, load, reasons
 from assay.specs.errors import InvalidSpec
+from assay.specs.time_limit import EvaluationLimit, evaluation_budget
 
 from .certificate import CertificateError, NotARegularFile, file_kind, read, sha256_of
 from .spec_refs import SpecRefRefused, resolve
@@ -70,6 +71,11 @@ class RecheckResult:
     skipped: bool = False
 
 
+#: The limits on CPython running a spec's code for one certificate (as ``check``'s defaults).
+EVAL_TIMEOUT: Final = 10.0
+EVAL_MEMORY_MB: Final = 2048.0
+
+
 def recheck_path(path: str | Path, *, spec_root: str | Path = ".", timeout: float = 30.0
                  ) -> Iterator[RecheckResult]:
     """Recheck the certificate at ``path``, or every ``*.json`` certificate in the folder ``path``.
@@ -90,8 +96,16 @@ def recheck_path(path: str | Path, *, spec_root: str | Path = ".", timeout: floa
         yield item if isinstance(item, RecheckResult) else recheck_file(item, spec_root=spec_root, timeout=timeout)
 
 
-def recheck_file(path: str | Path, *, spec_root: str | Path = ".", timeout: float = 30.0) -> RecheckResult:
-    """Re-derive one certificate's verdict; ``ok`` only if everything it records is what recheck derives."""
+def recheck_file(path: str | Path, *, spec_root: str | Path = ".", timeout: float = 30.0,
+                 eval_timeout: float | None = EVAL_TIMEOUT, eval_memory_mb: float | None = EVAL_MEMORY_MB
+                 ) -> RecheckResult:
+    """Re-derive one certificate's verdict; ``ok`` only if everything it records is what recheck derives.
+
+    ``eval_timeout`` (seconds) and ``eval_memory_mb`` bound CPython running the
+    spec's code for this certificate, as ``check`` bounds it: a store someone
+    sent cannot hold the recheck for ever.  Past them the certificate fails
+    (recheck could not derive its verdict; unknown is never a pass).
+    """
     path = Path(path)
     try:
         cert = read(path)
@@ -100,7 +114,11 @@ def recheck_file(path: str | Path, *, spec_root: str | Path = ".", timeout: floa
     except CertificateError as exc:
         return RecheckResult(path, False, str(exc))
     try:
-        _recheck(cert, path, Path(spec_root), timeout)
+        with evaluation_budget(eval_timeout, eval_memory_mb):
+            _recheck(cert, path, Path(spec_root), timeout)
+    except EvaluationLimit as exc:
+        return RecheckResult(path, False, f"recheck could not derive the verdict: {exc.word}: {exc}",
+                             cert["verdict"])
     except _Fails as exc:
         return RecheckResult(path, False, str(exc), cert["verdict"])
     except Exception as exc:  # a bug or an odd file costs this certificate (it fails), not the others

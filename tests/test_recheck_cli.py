@@ -85,3 +85,30 @@ def test_skipped_files_are_reported_and_do_not_fail(checked: Path, capsys: pytes
 def test_spec_root_must_be_a_folder(checked: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(capsys, "recheck", "--spec-root", "answers.jsonl") == (
         2, "", "assay recheck: error: --spec-root answers.jsonl is not a folder\n")
+
+
+def test_check_names_the_spec_relative_to_its_spec_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    specs = tmp_path / "elsewhere"
+    specs.mkdir()
+    (specs / "bigger.py").write_text(SPEC)
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "answers.jsonl").write_text(json.dumps({"id": "a", "givens": {"x": 3}, "proposal": 5}) + "\n")
+    monkeypatch.chdir(work)
+    monkeypatch.delenv("ASSAY_HOME", raising=False)
+    monkeypatch.delenv("CI", raising=False)
+    # Without a root that holds the spec: the certificate would name an absolute path; check says so first.
+    code, _, err = run(capsys, "check", "--spec", f"{specs}/bigger.py:bigger", "answers.jsonl", "--store", "s1")
+    assert code == 0
+    assert err.startswith(f"assay check: warning: the spec {specs / 'bigger.py'} is outside the spec root {work}")
+    assert run(capsys, "recheck", "s1")[0] == 1
+    # With it: the certificate names bigger.py, and recheck from that root holds.
+    code, _, err = run(capsys, "check", "--spec", f"{specs}/bigger.py:bigger", "answers.jsonl", "--store", "s2",
+                       "--spec-root", str(specs))
+    assert code == 0 and "warning" not in err
+    assert json.loads(_certificate(work / "s2").read_text())["spec"]["ref"] == "bigger.py:bigger"
+    code, out, _ = run(capsys, "recheck", "s2", "--spec-root", str(specs))
+    assert code == 0, out
+    assert run(capsys, "check", "--spec", f"{specs}/bigger.py:bigger", "answers.jsonl", "--spec-root",
+               str(work / "missing"))[0] == 2

@@ -171,3 +171,33 @@ def test_a_post_init_that_changes_a_field_makes_the_value_malformed() -> None:
     v = check(_spec("doubled"), {}, {"n": 1})
     assert v.outcome is Outcome.MALFORMED
     assert "__post_init__ changed the field 'n'" in v.reason
+
+
+def test_repair_runs_the_spec_under_the_evaluation_limit_it_is_given() -> None:
+    v = repair(_spec("runs_for_ever"), {"n": 10**12}, -1, eval_timeout=0.5)
+    assert v.outcome is Outcome.UNKNOWN
+    assert v.reason.startswith("timeout: the spec's code ran past the evaluation time limit of 0.5 s")
+
+
+def test_recheck_runs_the_spec_under_an_evaluation_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+    import shutil
+
+    from assay.proofs.certificate import sha256_of
+    from assay.proofs.recheck import recheck_file
+
+    # A certificate someone sent, edited (hashes and id recomputed) so that the spec runs for ever on it.
+    shutil.copy(SOUNDNESS, tmp_path / "soundness.py")
+    monkeypatch.chdir(tmp_path)
+    v = check(load("soundness.py:runs_for_ever"), {"n": 3}, -1, store=tmp_path / "store")
+    assert v.outcome is Outcome.ACCEPTED and v.certificate is not None
+    cert = json.loads(Path(v.certificate).read_text())
+    cert["givens"] = {"n": 10**12}
+    cert["givens_sha256"] = sha256_of(cert["givens"])
+    cert["id"] = sha256_of({k: x for k, x in cert.items() if k not in ("id", "created")})
+    forged = tmp_path / "forged.json"
+    forged.write_text(json.dumps(cert))
+    result = recheck_file(forged, spec_root=tmp_path, eval_timeout=0.5)
+    assert not result.ok
+    assert result.reason.startswith("recheck could not derive the verdict: timeout: the spec's code ran past the "
+                                    "evaluation time limit of 0.5 s")

@@ -208,3 +208,11 @@ class Doubled:
 @spec
 def doubled(p: Proposal[Doubled]) -> bool:
     return p.n <= 2
+
+
+# --- the spec's own code runs under the evaluation limits, in repair too -----------------
+
+
+@spec
+def runs_for_ever(n: Given[int], p: Proposal[Annotated[int, Between(-1, 5)]]) -> bool:
+    return all(p != i for i in range(n))
