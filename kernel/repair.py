@@ -64,6 +64,10 @@ GALLOP: Final = 4
 SHOWN_CHANGES: Final = 5
 
 
+# (eval_timeout, eval_memory_mb): the limits on CPython running the spec's code, passed to every check().
+Limits = tuple[float | None, float | None]
+
+
 def repair(spec: Spec, givens: Mapping[str, Any], proposal: Any, *, timeout: float = 10.0,
            store: str | Path | None = None, budget: float | None = None, where: Location | None = None,
            eval_timeout: float | None = DEFAULT_EVAL_TIMEOUT,
@@ -90,15 +94,16 @@ def repair(spec: Spec, givens: Mapping[str, Any], proposal: Any, *, timeout: flo
     try:
         with evaluation_budget(eval_timeout, eval_memory_mb):
             return _repair(spec, givens, proposal, timeout=timeout, store=store, budget=budget, where=where,
-                           start=start, limits={"eval_timeout": eval_timeout, "eval_memory_mb": eval_memory_mb})
+                           start=start, limits=(eval_timeout, eval_memory_mb))
     except EvaluationLimit as exc:
         return unknown(f"{exc.word}: {exc}, searching for a repair", seconds=time.perf_counter() - start)
 
 
 def _repair(spec: Spec, givens: Mapping[str, Any], proposal: Any, *, timeout: float, store: str | Path | None,
-            budget: float | None, where: Location | None, start: float, limits: dict[str, float | None]
+            budget: float | None, where: Location | None, start: float, limits: Limits
             ) -> Verdict:
-    first = check(spec, givens, proposal, store=store, timeout=timeout, vacuity=False, where=where, **limits)
+    first = check(spec, givens, proposal, store=store, timeout=timeout, vacuity=False, where=where,
+                  eval_timeout=limits[0], eval_memory_mb=limits[1])
     if first.outcome is not Outcome.REFUTED:
         return first
     asker = _Asker(spec, spec.decode_givens(givens), timeout, budget)
@@ -117,7 +122,8 @@ def _repair(spec: Spec, givens: Mapping[str, Any], proposal: Any, *, timeout: fl
         return refused(f"unsupported: {exc}")
     if found.impossible:
         # Both solvers proved that no proposal meets the spec: check() says so with its certificate.
-        vacuous = check(spec, givens, proposal, store=store, timeout=timeout, vacuity=True, **limits,
+        vacuous = check(spec, givens, proposal, store=store, timeout=timeout, vacuity=True,
+                        eval_timeout=limits[0], eval_memory_mb=limits[1],
                         vacuity_timeout=timeout, where=where)
         return with_fields(vacuous, solvers=(*asker.answers, *vacuous.solvers), seconds=time.perf_counter() - start)
     if found.value is None:
@@ -126,7 +132,8 @@ def _repair(spec: Spec, givens: Mapping[str, Any], proposal: Any, *, timeout: fl
     limit = asker.claims_timeout()
     if limit < MIN_QUERY_SECONDS:
         return refused(f"budget: {asker.spent:.3f} of {asker.budget:g} solver seconds spent before the final check")
-    accepted = check(spec, givens, repaired, store=store, timeout=limit, **limits)
+    accepted = check(spec, givens, repaired, store=store, timeout=limit, eval_timeout=limits[0],
+                     eval_memory_mb=limits[1])
     if accepted.outcome is not Outcome.ACCEPTED:
         return refused(f"check() did not accept the nearest solution {repaired!r}: {accepted.reason}")
     changes = q.field_changes(spec.proposal.domain, value, found.value)
@@ -155,13 +162,13 @@ def solve_outright(spec: Spec, givens: Mapping[str, Any], *, timeout: float = 10
     try:
         with evaluation_budget(eval_timeout, eval_memory_mb):
             return _solve_outright(spec, givens, timeout=timeout, store=store, budget=budget, start=start,
-                                   limits={"eval_timeout": eval_timeout, "eval_memory_mb": eval_memory_mb})
+                                   limits=(eval_timeout, eval_memory_mb))
     except EvaluationLimit as exc:
         return unknown(f"{exc.word}: {exc}, solving outright", seconds=time.perf_counter() - start)
 
 
 def _solve_outright(spec: Spec, givens: Mapping[str, Any], *, timeout: float, store: str | Path | None,
-                    budget: float | None, start: float, limits: dict[str, float | None]) -> Verdict:
+                    budget: float | None, start: float, limits: Limits) -> Verdict:
     try:
         decoded = spec.decode_givens(givens)
     except DecodeError as exc:
@@ -183,7 +190,7 @@ def _solve_outright(spec: Spec, givens: Mapping[str, Any], *, timeout: float, st
                             if value is None else f"{note}: the solvers found a solution but not the optimum"))
     answer = spec.proposal.domain.encode(value)
     verdict = check(spec, givens, answer, store=store, timeout=max(asker.claims_timeout(), MIN_QUERY_SECONDS),
-                    **limits)
+                    eval_timeout=limits[0], eval_memory_mb=limits[1])
     if verdict.outcome is Outcome.ACCEPTED:
         return done(with_fields(verdict, reason=f"the solvers found it ({asker.queries} queries); {verdict.reason}",
                                 answer=answer))
