@@ -104,6 +104,9 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--no-vacuity", dest="vacuity", action="store_false",
                        help="on a refutation, skip asking the solvers whether any proposal "
                             "could meet the spec (faster; no VACUOUS verdicts)")
+    check.add_argument("--vacuity-timeout", metavar="S", type=float, default=2.0,
+                       help="seconds for the vacuity query of a refuted proposal, at most --timeout (default 2; "
+                            "past it the verdict stays REFUTED)")
     check.add_argument("--spec-root", metavar="DIR", default=".",
                        help="certificates name the spec relative to this folder, the one `assay recheck "
                             "--spec-root` loads it from (default: the current folder)")
@@ -239,6 +242,8 @@ def _check(args: argparse.Namespace) -> int:
 
     if not args.timeout > 0:
         raise UsageError(f"--timeout must be a positive number of seconds, got {args.timeout}")
+    if not args.vacuity_timeout > 0:
+        raise UsageError(f"--vacuity-timeout must be a positive number of seconds, got {args.vacuity_timeout}")
     if not args.eval_timeout > 0:
         raise UsageError(f"--eval-timeout must be a positive number of seconds, got {args.eval_timeout}")
     if not args.eval_memory > 0:
@@ -274,7 +279,8 @@ def _check(args: argparse.Namespace) -> int:
                     Location(answer.line, answer.column, "proposal"), seconds=time.perf_counter() - started))
             where = Location(answer.line, answer.column) if answer.line else None
             verdict = check(spec, givens, answer.value, store=store, timeout=args.timeout,
-                            vacuity=args.vacuity, explain=args.explain, where=where, started=started,
+                            vacuity=args.vacuity, vacuity_timeout=args.vacuity_timeout, explain=args.explain,
+                            where=where, started=started,
                             eval_timeout=args.eval_timeout, eval_memory_mb=args.eval_memory,
                             spec_root=args.spec_root)
             return LineVerdict(item.id, item.line, verdict)

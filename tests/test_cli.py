@@ -127,6 +127,17 @@ def test_an_impossible_task_is_vacuous_and_exits_1(work: Path, capsys: pytest.Ca
                                   "detail": "`y > x` is false: `y` is 5, `x` is 100"}]
 
 
+def test_the_vacuity_timeout_is_the_users(work: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    props = jsonl(work / "p.jsonl", {"id": "v", "givens": {"x": 100}, "proposal": 5})
+    code, out, _ = run(capsys, "check", "--spec", "bigger.py", str(props), "--no-store", "--format", "json",
+                       "--vacuity-timeout", "5")
+    assert code == 1
+    assert [row["verdict"] for row in json_rows(out)] == ["vacuous"]
+    code, _, err = run(capsys, "check", "--spec", "bigger.py", str(props), "--no-store", "--vacuity-timeout", "0")
+    assert code == 2
+    assert err == "assay check: error: --vacuity-timeout must be a positive number of seconds, got 0.0\n"
+
+
 def test_no_vacuity_flag_leaves_a_plain_refutation(work: Path, capsys: pytest.CaptureFixture[str]) -> None:
     props = jsonl(work / "p.jsonl", {"id": "v", "givens": {"x": 100}, "proposal": 5})
     code, out, _ = run(capsys, "check", "--spec", "bigger.py", str(props), "--no-store",
