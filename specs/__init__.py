@@ -4,12 +4,13 @@ This package owns meaning.  It is the bottom layer: it imports none of
 ``assay.kernel``, ``assay.bridges`` or ``assay.proofs``.
 """
 
-from .domains import Between, DecodeError, Given, Length, MaxLen, Proposal
+from .domains import Alphabet, Between, DecodeError, Given, Length, MaxLen, Proposal
 from .errors import InvalidSpec, SpecLoadError
 from .loader import load
 from .spec import Param, Spec, distinct, implies, spec
 
 __all__ = [
+    "Alphabet",
     "Between",
     "DecodeError",
     "Given",

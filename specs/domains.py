@@ -27,6 +27,7 @@ from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 from .errors import AssayError
 
 __all__ = [
+    "Alphabet",
     "Between",
     "BoolDomain",
     "DecodeError",
@@ -80,6 +81,13 @@ class MaxLen:
     """``Annotated[list[T] | str, MaxLen(n)]``: at most ``n`` items or characters."""
 
     n: int
+
+
+@dataclass(frozen=True)
+class Alphabet:
+    """``Annotated[str, MaxLen(n), Alphabet("abc")]``: a string of characters from ``chars`` only."""
+
+    chars: str
 
 
 class _Role:
@@ -168,6 +176,7 @@ class BoolDomain(Domain):
 @dataclass(frozen=True)
 class StrDomain(Domain):
     max_len: int | None = None
+    alphabet: str | None = None  # the characters a value may hold, sorted, each once; None: any
 
     def decode(self, value: Any, path: str) -> str:
         if not isinstance(value, str):
@@ -180,9 +189,15 @@ class StrDomain(Domain):
     def out_of_bounds(self, value: Any, path: str) -> Iterator[str]:
         if self.max_len is not None and len(value) > self.max_len:
             yield f"{path} has {len(value)} characters, more than the {self.max_len} allowed"
+        if self.alphabet is not None:
+            outside = next(((i, c) for i, c in enumerate(value) if c not in self.alphabet), None)
+            if outside is not None:
+                i, c = outside
+                yield f"{path} has {c!r} (U+{ord(c):04X}) at index {i}, outside its alphabet {self.alphabet!r}"
 
     def describe(self) -> str:
-        return "str" if self.max_len is None else f"str of at most {self.max_len} characters"
+        text = "str" if self.max_len is None else f"str of at most {self.max_len} characters"
+        return text if self.alphabet is None else f"{text} over {self.alphabet!r}"
 
 
 @dataclass(frozen=True)
@@ -348,6 +363,17 @@ class RecordDomain(Domain):
         return ", ".join(n for n, _ in self.fields)
 
 
+def _alphabet(a: Alphabet, where: str) -> str:
+    """The characters of an ``Alphabet``, sorted and each once; refused if empty or past SMT-LIB's alphabet."""
+    if not isinstance(a.chars, str) or not a.chars:
+        raise DomainError(f"{where}: Alphabet needs a non-empty str of characters, got {a.chars!r}")
+    beyond = [c for c in a.chars if ord(c) > MAX_SMT_CODE_POINT]
+    if beyond:
+        raise DomainError(f"{where}: Alphabet holds U+{ord(beyond[0]):X}, past U+{MAX_SMT_CODE_POINT:X}, the last "
+                          "code point the solvers' strings hold")
+    return "".join(sorted(set(a.chars)))
+
+
 def _check_constructor(cls: type, where: str) -> None:
     """Refuse a dataclass whose constructor does not take exactly its fields (decoding calls it so)."""
     fields = [f.name for f in dataclasses.fields(cls)]
@@ -400,7 +426,10 @@ def domain_of(annotation: Any, where: str = "annotation") -> Domain:
     bounds = [m for m in meta if isinstance(m, Between)]
     lengths = [m for m in meta if isinstance(m, Length)]
     maxlens = [m for m in meta if isinstance(m, MaxLen)]
+    alphabets = [m for m in meta if isinstance(m, Alphabet)]
     origin = get_origin(annotation)
+    if alphabets and annotation is not str:
+        raise DomainError(f"{where}: Alphabet(...) applies to str, not {annotation!r}")
 
     if annotation is bool:
         return BoolDomain()
@@ -421,7 +450,7 @@ def domain_of(annotation: Any, where: str = "annotation") -> Domain:
     if annotation is str:
         if bounds or lengths:
             raise DomainError(f"{where}: a str takes MaxLen(n), not Between or Length")
-        return StrDomain(maxlens[-1].n if maxlens else None)
+        return StrDomain(maxlens[-1].n if maxlens else None, _alphabet(alphabets[-1], where) if alphabets else None)
     if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
         if len(annotation) == 0:
             raise DomainError(f"{where}: enum {annotation.__name__} has no members")

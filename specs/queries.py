@@ -94,7 +94,8 @@ def _query(name: str, assertions: tuple[terms.Term, ...], enc: Encoding) -> Quer
 def _string_room(d: Domain) -> int | None:
     """How many characters a value of ``d`` can hold in all its strings (None: no bound)."""
     if isinstance(d, StrDomain):
-        return d.max_len
+        # A declared alphabet lies inside SMT-LIB's (domains refuse one that does not): nothing to make room for.
+        return 0 if d.alphabet is not None else d.max_len
     if isinstance(d, ListDomain):
         each = _string_room(d.elem)
         if each == 0:

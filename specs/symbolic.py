@@ -356,10 +356,16 @@ class _ProposalBuilder:
                     self.constraints.append(T.le(x, T.int_const(hi)))
                 self.bounds[name] = (lo, hi)
                 return x
-            case StrDomain(max_len=m):
+            case StrDomain(max_len=m, alphabet=alphabet):
                 s = self._var(name, Sort.STRING)
                 if m is not None:
                     self.constraints.append(T.le(T.str_len(s), T.int_const(m)))
+                if alphabet is not None:
+                    if m is None:
+                        raise Unsupported(f"the proposal part {name!r} has an alphabet but no MaxLen: the "
+                                          "solvers can only constrain each of a bounded number of characters")
+                    self.constraints += [T.implies(T.lt(T.int_const(i), T.str_len(s)), _in_alphabet(T.str_at(
+                        s, T.int_const(i)), alphabet)) for i in range(m)]
                 self.bounds[name] = (0, m)
                 return s
             case EnumDomain(cls=cls):
@@ -389,6 +395,19 @@ class _ProposalBuilder:
                 return SymList(slots, True, length)
         raise Unsupported(f"the proposal part {name!r} has a domain the encoding does not "
                           f"support: {d.describe()}")
+
+
+def _in_alphabet(char: Term, alphabet: str) -> Term:
+    """The one-character string ``char`` is one of ``alphabet``'s characters (as ranges of code points)."""
+    runs: list[list[int]] = []
+    for c in sorted(map(ord, alphabet)):
+        if runs and c == runs[-1][1] + 1:
+            runs[-1][1] = c
+        else:
+            runs.append([c, c])
+    return T.or_(*(T.eq(char, T.str_const(chr(lo))) if lo == hi else
+                   T.and_(T.str_le(T.str_const(chr(lo)), char), T.str_le(char, T.str_const(chr(hi))))
+                   for lo, hi in runs))
 
 
 def _model_json(v: Value, d: Domain, model: Mapping[str, Any]) -> Any:
