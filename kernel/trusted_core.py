@@ -58,6 +58,8 @@ CLAIMS = (
     "kernel/claims.py",
     "kernel/entail.py",
     "kernel/repair.py",  # solve_outright decides VACUOUS from its own queries
+    "kernel/sandbox.py",  # runs a program's real function: a counterexample is REFUTED only if it reproduces
+    "kernel/sandbox_worker.py",  # the worker that runs it, and the value encoding both sides decode
 )
 
 # A certificate holds: all of proofs/ (the certificate format, the recheck that re-derives every
