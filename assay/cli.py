@@ -184,11 +184,38 @@ def _parser() -> argparse.ArgumentParser:
                              "answer, else the record is abstained (answers proved from the premises stand alone); "
                              "OTHER's records are decided only when needed")
     replay.set_defaults(run=_replay)
+
+    humaneval = sub.add_parser(
+        "humaneval", help="judge recorded programs of HumanEval-style tasks for every input of a bound",
+        description="Make a program spec of each task in TASKS (HumanEval+ lines with 'types': the argument "
+                    "domains within the bounds, the EvalPlus contract as the precondition, the canonical "
+                    "solution as the reference) and judge each program line of PROGRAMS ({\"task_id\", "
+                    "\"completion\", ...}; a completion is a whole program or the function's body, assembled with "
+                    "the prompt as EvalPlus does). Nothing read is run in this process. Exit 0 if every program "
+                    "is accepted, 1 if not, 2 on a usage error.")
+    humaneval.add_argument("tasks", metavar="TASKS.jsonl", help="the tasks")
+    humaneval.add_argument("programs", metavar="PROGRAMS.jsonl", help="the programs; - reads stdin")
+    humaneval.add_argument("--format", choices=("text", "json"), default="text",
+                           help="text: a line per program and a summary; json: one object per program")
+    humaneval.add_argument("--bound", action="append", metavar="KEY=VALUE",
+                           help="change a default bound (repeatable): int=LO..HI (default -20..20), list=N "
+                                "(default 5), str=N (default 6), alphabet=CHARS (default: ASCII letters, digits, "
+                                "space and !#$()*+,-./<>?@[]^_|)")
+    humaneval.add_argument("--limit", type=int, default=None, metavar="N", help="only the first N program lines")
+    humaneval.add_argument("--timeout", type=float, default=10.0, metavar="S",
+                           help="seconds the kernel may spend on one program (default 10)")
+    humaneval.set_defaults(run=_humaneval)
     return parser
 
 
 def _replay(args: argparse.Namespace) -> int:
     from assay.replay import run
+
+    return run(args)
+
+
+def _humaneval(args: argparse.Namespace) -> int:
+    from assay.humaneval import run
 
     return run(args)
 
