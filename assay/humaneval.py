@@ -62,6 +62,7 @@ from assay.bridges.programs.humaneval import (
 from assay.errors import UsageError
 from assay.kernel import Location, Outcome, Verdict, malformed
 from assay.kernel.check import unknown
+from assay.report import clip, printable
 
 __all__ = ["NOT_YET", "ProgramResult", "TaskIndex", "judge", "judge_line", "run"]
 
@@ -259,10 +260,8 @@ def _open(path: str, what: str) -> Iterator[Iterable[bytes]]:
 
 
 def _text_line(done: ProgramResult) -> str:
-    reason = done.verdict.reason.replace("\n", " ")
-    if len(reason) > 200:
-        reason = reason[:197] + "..."
-    text = f"{done.file}:{done.line}  {done.task_id or '-'}  {done.verdict.outcome}  {reason}"
+    reason = clip(printable(done.verdict.reason), 200)
+    text = f"{printable(done.file)}:{done.line}  {printable(done.task_id or '-')}  {done.verdict.outcome}  {reason}"
     cex = counterexample(done.verdict)
     if cex is not None:
         text += f"\n    counterexample: {json.dumps(cex)}"

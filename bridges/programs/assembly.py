@@ -25,6 +25,8 @@ import ast
 import re
 from dataclasses import dataclass
 
+from .parsing import parse
+
 __all__ = ["Assembled", "Unparsable", "assemble"]
 
 
@@ -68,7 +70,7 @@ def assemble(prompt: str, completion: str, entry_point: str) -> Assembled | Unpa
 
 def _parse(text: str) -> ast.Module | Unparsable:
     try:
-        return ast.parse(text)
+        return parse(text)
     except SyntaxError as exc:
         return Unparsable(exc.msg, exc.lineno or 0, exc.offset or 0)
     except (ValueError, RecursionError, MemoryError) as exc:  # a NUL byte; nesting past the parser's limits

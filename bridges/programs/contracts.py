@@ -53,6 +53,7 @@ from typing import Any, Final
 
 from assay.specs.domains import BoolDomain, Domain, IntDomain, ListDomain, StrDomain, TupleDomain
 
+from .parsing import parse
 from .signature import ITEM, narrowed
 
 __all__ = ["Contract", "ContractRefused", "Precondition", "read_contract"]
@@ -137,7 +138,7 @@ def read_contract(text: str, domains: Mapping[str, Domain]) -> Contract:
     single meaning as a precondition."""
     source = textwrap.dedent(text or "")
     try:
-        tree = ast.parse(source)
+        tree = parse(source)
     except SyntaxError as exc:
         raise ContractRefused(f"the contract does not parse: {exc.msg}", exc.lineno or 0,
                               _line(source, exc.lineno or 0)) from None

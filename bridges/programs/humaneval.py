@@ -34,6 +34,7 @@ from assay.specs.domains import Domain
 from ..answers import BadJSON, parse_json, position
 from .bounds import Bounds
 from .contracts import ContractRefused, Precondition, read_contract
+from .parsing import parse
 from .signature import UnfitType, argument_domain, describe, result_domain
 
 __all__ = ["LineError", "NotFit", "ProgramLine", "Task", "TaskSpec", "read_programs", "read_tasks", "task_spec"]
@@ -213,7 +214,7 @@ def task_spec(task: Task, bounds: Bounds | None = None) -> TaskSpec | NotFit:
     bounds = bounds or Bounds()
     reference = task.prompt + task.canonical_solution
     try:
-        tree = ast.parse(reference)
+        tree = parse(reference)
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         return NotFit(task.task_id, f"the reference (prompt + canonical_solution) does not parse: {exc}")
     entry = [s for s in tree.body if isinstance(s, ast.FunctionDef) and s.name == task.entry_point]
