@@ -321,6 +321,23 @@ def test_a_contract_with_no_single_meaning_is_refused_with_its_line(text: str, t
     assert message in str(info.value)
 
 
+@pytest.mark.parametrize(("text", "message"), [
+    ("assert " + "+".join(["n"] * 20000) + " > 0", "the contract cannot be parsed: maximum recursion depth exceeded"),
+    ("assert " + "+".join(["n"] * 600) + " > 0", "the contract is nested too deeply to read"),
+    ("assert n\x00", "the contract does not parse: source code string cannot contain null bytes"),
+])
+def test_a_pathological_contract_is_refused_not_a_crash(text: str, message: str) -> None:
+    with pytest.raises(ContractRefused) as info:
+        read_contract(text, {"n": IntDomain(-20, 20)})
+    assert str(info.value).startswith(message)
+
+
+def test_a_pathological_type_is_unfit_not_a_crash() -> None:
+    with pytest.raises(UnfitType, match="is 1803 characters long; at most 1000 are read"):
+        argument_domain("list[" * 300 + "int" + "]" * 300, B)
+    assert argument_domain("list[" * 90 + "int" + "]" * 90, B).describe().startswith("list")
+
+
 # Hand-written contracts in the dataset's forms, each judged against its precondition on every input of a small
 # domain: both are this file's own text, so running them here runs nothing a dataset wrote.
 DIFFERENTIAL = [

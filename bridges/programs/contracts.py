@@ -142,11 +142,15 @@ def read_contract(text: str, domains: Mapping[str, Domain]) -> Contract:
     except SyntaxError as exc:
         raise ContractRefused(f"the contract does not parse: {exc.msg}", exc.lineno or 0,
                               _line(source, exc.lineno or 0)) from None
+    except (ValueError, RecursionError, MemoryError) as exc:  # a NUL byte; nesting past the parser's limits
+        raise ContractRefused(f"the contract cannot be parsed: {exc}") from None
     try:
         return _Reader(tree, domains).read()
     except _Refuse as exc:
         line = _top_line(tree, exc.node)
         raise ContractRefused(exc.why, line, _line(source, line)) from None
+    except RecursionError:
+        raise ContractRefused("the contract is nested too deeply to read") from None
 
 
 def _line(source: str, line: int) -> str:

@@ -35,6 +35,8 @@ __all__ = ["ITEM", "UnfitType", "argument_domain", "describe", "narrowed", "resu
 
 #: A step of a domain path into a list's (or a string's) items.
 ITEM: Final = "[item]"
+#: Longer type strings are refused unread (the dataset's longest is 57 characters).
+MAX_TYPE_LENGTH: Final = 1000
 
 _WHY_NOT: Final = {
     "float": "floats are outside what assay proves over (never treated as reals)",
@@ -51,21 +53,29 @@ class UnfitType(Exception):
 
 def argument_domain(text: str, bounds: Bounds) -> Domain:
     """The domain of an argument of type ``text``, within ``bounds``; UnfitType if it has none."""
-    return _domain(_parse(text), text, bounds)
+    return _mapped(text, bounds)
 
 
 def result_domain(text: str) -> Domain:
     """The domain of a result of type ``text`` (the shape only, no bounds); UnfitType if it has none."""
-    return _domain(_parse(text), text, None)
+    return _mapped(text, None)
 
 
-def _parse(text: str) -> ast.expr:
+def _mapped(text: str, bounds: Bounds | None) -> Domain:
     if not isinstance(text, str):
         raise UnfitType(f"a type must be a string, got {type(text).__name__}")
+    if len(text) > MAX_TYPE_LENGTH:
+        raise UnfitType(f"type {text[:40]!r}... is {len(text)} characters long; at most {MAX_TYPE_LENGTH} are read")
     try:
-        return ast.parse(text.strip(), mode="eval").body
+        node = ast.parse(text.strip(), mode="eval").body
     except SyntaxError as exc:
         raise UnfitType(f"type {text!r} does not parse: {exc.msg}") from None
+    except (ValueError, RecursionError, MemoryError) as exc:
+        raise UnfitType(f"type {text!r} cannot be parsed: {exc}") from None
+    try:
+        return _domain(node, text, bounds)
+    except RecursionError:
+        raise UnfitType(f"type {text[:40]!r}... is nested too deeply") from None
 
 
 def _domain(node: ast.expr, text: str, bounds: Bounds | None) -> Domain:
