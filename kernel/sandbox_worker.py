@@ -48,8 +48,11 @@ import json
 import os
 import re
 import sys
-from collections.abc import Callable
-from typing import Any, Final
+
+TYPE_CHECKING = False  # typing is not imported at run time: every fresh worker would pay for it
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any, Final
 
 __all__ = ["MAX_DEPTH", "MAX_VALUE_BYTES", "Unrepresentable", "decode", "encode", "isolate", "main"]
 
@@ -192,10 +195,15 @@ def become_nobody(folder: str) -> str:
         return f"uid {os.geteuid()}"
     if not all(_readable_by_others(p) for p in library_folders()):
         return "uid 0 kept: the Python library is not readable by nobody (capabilities are dropped)"
-    os.chown(folder, NOBODY, NOBODY)
-    os.setgroups([])
-    os.setgid(NOBODY)
-    os.setuid(NOBODY)
+    try:
+        os.chown(folder, NOBODY, NOBODY)
+        os.setgroups([])
+        os.setgid(NOBODY)
+        os.setuid(NOBODY)
+    except OSError as why:
+        if os.getuid() == NOBODY:
+            raise  # half switched: better no worker than an unknown one
+        return f"uid 0 kept: {why} (capabilities are dropped)"
     return f"uid {NOBODY} (nobody)"
 
 
@@ -228,7 +236,9 @@ def set_limits(memory_mb: int, cpu_seconds: int) -> None:
                               (resource.RLIMIT_NOFILE, OPEN_FILES, OPEN_FILES), (resource.RLIMIT_NPROC, 0, 0),
                               (resource.RLIMIT_MEMLOCK, 0, 0), (resource.RLIMIT_MSGQUEUE, 0, 0),
                               (resource.RLIMIT_CPU, cpu_seconds, cpu_seconds + 1), (resource.RLIMIT_AS, cap, cap)):
-        resource.setrlimit(limit, (soft, hard))
+        inherited = resource.getrlimit(limit)[1]
+        ceiling = hard if inherited == resource.RLIM_INFINITY else min(hard, inherited)  # hard limits only fall
+        resource.setrlimit(limit, (min(soft, ceiling), ceiling))
 
 
 # Landlock's access rights, by the ABI version that brought them.
@@ -265,6 +275,8 @@ def restrict_filesystem(folder: str) -> str:
         _allow(libc, ruleset, folder, fs)
         if libc.syscall(446, ruleset, 0) != 0:  # landlock_restrict_self
             return f"none (Landlock: {_errno()}): the audit hook refuses files outside the folder"
+    except OSError as why:  # nothing is restricted until landlock_restrict_self succeeds
+        return f"none (Landlock: {why}): the audit hook refuses files outside the folder"
     finally:
         os.close(ruleset)
     what = "reads of the library and the folder, writes in the folder"
@@ -323,10 +335,10 @@ _SELF_ONLY_X86_64: Final = (62, 200, 234)  # kill, tkill, tgkill: first argument
 def forbid_system_calls() -> str:
     """seccomp: the calls above fail with EPERM, on x86_64; what ran, in words."""
     import ctypes
-    import platform
 
-    if platform.machine() != "x86_64":
-        return f"none (seccomp filter written for x86_64, this is {platform.machine()})"
+    machine = os.uname().machine
+    if machine != "x86_64":
+        return f"none (seccomp filter written for x86_64, this is {machine})"
     errno_eperm, allow, kill = 0x00050001, 0x7FFF0000, 0x80000000
     ld, jeq, jge, ret = 0x20, 0x15, 0x35, 0x06  # BPF_LD|W|ABS, BPF_JMP|JEQ|K, BPF_JMP|JGE|K, BPF_RET|K
     prog: list[tuple[int, int, int, int]] = [
