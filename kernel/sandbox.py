@@ -1,11 +1,13 @@
 """The sandbox: the only place assay runs a model's program, in a worker process closed in on itself.
 
 :func:`run_calls` defines a program in a fresh worker (:mod:`.sandbox_worker`, run as a script with
-``python -I -S -B``, an empty environment, a fresh temporary folder as its cwd that is removed after,
+``python -s -P -S -B``, an environment of only ``PYTHONHASHSEED=0`` that the worker clears before the
+program runs, a fresh temporary folder as its cwd that is removed after,
 stdin and every other file descriptor closed to the program) and calls its entry function on each
 argument tuple, returning one :class:`CallResult` per call.  Counterexample replay and bounded search
 call it; a counterexample is REFUTED only when the function's real outcome here reproduces it, so this
 module and its worker are on the claims path of the trusted core.  Nothing here ever accepts.
+Linux only (``prctl``, ``/proc``; Landlock and seccomp where the kernel has them).
 
 What holds the program in (the worker's docstring has the layers; :func:`isolation` reports which ran
 on this machine): a network namespace with no interface up, Landlock (reads only in the Python library
@@ -273,10 +275,13 @@ class _Worker:
         self.stderr = tempfile.TemporaryFile(prefix="assay-sandbox-", suffix=".err")  # noqa: SIM115 - close()
         config = json.dumps({"parent": os.getpid(), "memory_mb": memory_mb, "cpu_seconds": cpu_seconds})
         self.memory_mb = memory_mb
+        # -s -P -S -B: no user site, not the script's folder on the path, no site, no bytecode written; -I
+        # without -E, so that the one variable of an environment made here fixes str hashing: a program
+        # that returns list(set(words)) replays the same way in every worker.
         self.proc = subprocess.Popen(
-            [sys.executable, "-I", "-S", "-B", _WORKER_SCRIPT, config], stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, stderr=self.stderr, env={}, cwd=self.folder, close_fds=True,
-            start_new_session=True)
+            [sys.executable, "-s", "-P", "-S", "-B", _WORKER_SCRIPT, config], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=self.stderr, env={"PYTHONHASHSEED": "0"}, cwd=self.folder,
+            close_fds=True, start_new_session=True)
         assert self.proc.stdin is not None
         assert self.proc.stdout is not None
         self.stdin: IO[bytes] = self.proc.stdin

@@ -1,8 +1,8 @@
 """The sandbox worker: the one process in which assay runs a model's program, and the value encoding both sides speak.
 
-Run as a script (``python -I -S -B sandbox_worker.py CONFIG``) by :func:`.sandbox.run_calls`, with an
-empty environment, its cwd a fresh temporary folder, stdin and stdout pipes to the parent and stderr an
-unlinked scratch file.  Before it reads the program it closes itself in, each layer on its own so that
+Run as a script (``python -s -P -S -B sandbox_worker.py CONFIG``) by :func:`.sandbox.run_calls`, with
+``PYTHONHASHSEED=0`` its only environment variable (cleared before the program runs), its cwd a fresh
+temporary folder, stdin and stdout pipes to the parent and stderr an unlinked scratch file.  Before it reads the program it closes itself in, each layer on its own so that
 one that is missing on a machine leaves the others standing (:func:`isolate` says which ran):
 
 1. it dies with its parent (``PR_SET_PDEATHSIG``); the protocol moves off fds 0 and 1, which become
@@ -221,7 +221,7 @@ def _readable_by_others(path: str) -> bool:
 
 
 def library_folders() -> list[str]:
-    """The folders the interpreter imports from (with ``-I -S``: the standard library only)."""
+    """The folders the interpreter imports from (with ``-s -S``: the standard library only)."""
     return sorted({os.path.realpath(p) for p in sys.path if p and os.path.isdir(p)})
 
 

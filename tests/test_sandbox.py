@@ -337,6 +337,19 @@ def test_the_environment_is_empty_and_changes_to_it_stay_in_the_worker(monkeypat
     assert "ASSAY_SET" not in os.environ
 
 
+def test_str_hashing_is_the_same_in_every_worker() -> None:
+    source = """
+        import os
+        def f(k):
+            if k:
+                os._exit(1)
+            return list({'apple', 'pear', 'fig', 'kiwi'}), hash('x')
+        """
+    first, _, again = run(source, [[0], [1], [0]])  # the crash puts the third call in a fresh worker
+    assert first.status == "returned"
+    assert first.value == again.value == run(source, [[0]])[0].value
+
+
 def test_the_folder_is_fresh_writable_within_limits_and_removed_after() -> None:
     source = """
         import os
