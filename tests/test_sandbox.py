@@ -272,8 +272,10 @@ def test_an_infinite_loop_is_a_timeout_and_a_fresh_worker_runs_the_next_call() -
         """
     results = run(source, [[0], [1], [2]], seconds_per_call=0.3)
     assert (results[0].status, results[0].value) == ("returned", [0])
-    assert (results[1].status, results[1].error) == ("timeout", "ran past its limit of 0.3 CPU seconds")
-    assert results[1].seconds >= 0.3
+    assert results[1].status == "timeout"
+    if results[1].error != "ran past 1.6 s of wall-clock time":  # a machine so loaded the worker got < 1/5 core
+        assert results[1].error == "ran past its limit of 0.3 CPU seconds"
+        assert results[1].seconds >= 0.3
     assert (results[2].status, results[2].value) == ("returned", [2])
 
 
