@@ -4,7 +4,7 @@ This package owns meaning.  It is the bottom layer: it imports none of
 ``assay.kernel``, ``assay.bridges`` or ``assay.proofs``.
 """
 
-from .domains import Alphabet, Between, DecodeError, Given, Length, MaxLen, Proposal
+from .domains import Alphabet, Between, DecodeError, Given, Input, Length, MaxLen, Output, Proposal
 from .errors import InvalidSpec, SpecLoadError
 from .loader import load
 from .spec import Param, Spec, distinct, implies, spec
@@ -14,9 +14,11 @@ __all__ = [
     "Between",
     "DecodeError",
     "Given",
+    "Input",
     "InvalidSpec",
     "Length",
     "MaxLen",
+    "Output",
     "Param",
     "Proposal",
     "Spec",

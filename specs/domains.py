@@ -34,10 +34,12 @@ __all__ = [
     "Domain",
     "EnumDomain",
     "Given",
+    "Input",
     "IntDomain",
     "Length",
     "ListDomain",
     "MaxLen",
+    "Output",
     "Proposal",
     "RecordDomain",
     "StrDomain",
@@ -100,11 +102,16 @@ class _Role:
 
 GIVEN = _Role("GIVEN")
 PROPOSAL = _Role("PROPOSAL")
+INPUT = _Role("INPUT")
+OUTPUT = _Role("OUTPUT")
 
 _T = TypeVar("_T")
 # ``Given[int]`` is ``Annotated[int, GIVEN]``: a plain type to a type checker.
 Given = Annotated[_T, GIVEN]
 Proposal = Annotated[_T, PROPOSAL]
+# A program spec's parameters: the function's arguments (universally quantified) and what it returns.
+Input = Annotated[_T, INPUT]
+Output = Annotated[_T, OUTPUT]
 
 
 # --- domains ------------------------------------------------------------------

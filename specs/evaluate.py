@@ -121,6 +121,12 @@ def evaluate(e: ir.Expr, env: Env) -> Any:
             return gen if kind == "gen" else list(gen)
         case ir.Let(name=name, value=value, body=body):
             return evaluate(body, {**env, name: evaluate(value, env)})
+        case ir.Invoke(function=function, args=args):
+            return run_function(function, [evaluate(a, env) for a in args])
+        case ir.SliceOf(obj=obj, start=start, stop=stop, step=step):
+            o = evaluate(obj, env)
+            return o[slice(None if start is None else evaluate(start, env),
+                           None if stop is None else evaluate(stop, env), step)]
     raise AssertionError(f"unknown IR node {type(e).__name__}")
 
 
@@ -133,6 +139,8 @@ def iterate(e: ir.Expr, env: Env) -> Iterable[Any]:
             return enumerate(iterate(xs, env))
         case ir.Call(fn="zip", args=args):
             return zip(*(iterate(a, env) for a in args), strict=False)
+        case ir.Call(fn="chars", args=(text,)):
+            return list(evaluate(text, env))
         case ir.Comprehension(kind=kind):
             # A list comprehension is built in full (every element evaluated) before
             # anything iterates it; only a generator is lazy.
@@ -192,7 +200,151 @@ def _call(e: ir.Expr, fn: str, args: tuple[ir.Expr, ...], env: Env) -> Any:
     if fn == "implies":
         a, b = evaluate(args[0], env), evaluate(args[1], env)
         return (not a) or b
-    if fn in ("enumerate", "zip"):
+    if fn in ("enumerate", "zip", "chars"):
         return list(iterate(e, env))
+    if fn == "sorted":
+        return sorted(iterate(args[0], env), reverse=_reverse(e))
+    if fn == "reversed":
+        return list(iterate(args[0], env))[::-1]
+    if fn == "list":
+        return list(iterate(args[0], env))
     raise AssertionError(f"unknown builtin {fn}")
+
+
+def _reverse(e: ir.Expr) -> bool:
+    return isinstance(e, ir.Call) and len(e.args) == 2 and isinstance(e.args[1], ir.Const) and e.args[1].value is True
+
+
+# --- functions with statements (the program subset) -------------------------------------
+
+
+class _Break(Exception):
+    pass
+
+
+class _Continue(Exception):
+    pass
+
+
+class _Returned(Exception):
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+class _Unbound:
+    """The value of a local not assigned yet: reading it raises UnboundLocalError."""
+
+
+def run_function(fn: ir.Function, args: list[Any]) -> Any:
+    """Run ``fn`` on Python values as CPython runs the code it was compiled from.
+
+    Lists a function changes are copied in at the call (the front end
+    refuses aliasing, so no caller sees a change either way).
+    """
+    env: dict[str, Any] = {name: _fresh(a) for (name, _), a in zip(fn.params, args, strict=True)}
+    try:
+        _block(fn.body, env)
+    except _Returned as r:
+        return r.value
+    return None
+
+
+def _fresh(v: Any) -> Any:
+    return list(v) if isinstance(v, list) else v
+
+
+def _block(stmts: tuple[ir.Stmt, ...], env: dict[str, Any]) -> None:
+    for s in stmts:
+        _stmt(s, env)
+
+
+def _read(env: dict[str, Any], name: str, loc: ir.Loc) -> Any:
+    v = env.get(name, _Unbound)
+    if v is _Unbound:
+        raise Undefined("UnboundLocalError", f"local variable {name.partition('#')[0]!r} is read before it is assigned",
+                        loc)
+    return v
+
+
+def _stmt(s: ir.Stmt, env: dict[str, Any]) -> None:
+    match s:
+        case ir.Assign(targets=targets, value=value):
+            v = evaluate(value, _Reading(env, s.loc))
+            if len(targets) == 1:
+                env[targets[0]] = v
+            else:
+                for name, item in zip(targets, v, strict=True):
+                    env[name] = item
+        case ir.SetItem(name=name, index=index, value=value):
+            xs = _read(env, name, s.loc)
+            i, v = evaluate(index, _Reading(env, s.loc)), evaluate(value, _Reading(env, s.loc))
+            if not -len(xs) <= i < len(xs):
+                raise Undefined("IndexError", f"list assignment index {i} out of range for length {len(xs)}", s.loc)
+            xs[i] = v
+        case ir.Mutate(name=name, method=method, args=margs, target=target):
+            xs = _read(env, name, s.loc)
+            vals = [evaluate(a, _Reading(env, s.loc)) for a in margs]
+            if method == "append":
+                xs.append(vals[0])
+            elif method == "extend":
+                xs.extend(vals[0])
+            elif method == "insert":
+                xs.insert(vals[0], vals[1])
+            else:
+                if not xs or (vals and not -len(xs) <= vals[0] < len(xs)):
+                    raise Undefined("IndexError", "pop from empty list" if not xs else "pop index out of range", s.loc)
+                popped = xs.pop(*vals)
+                if target is not None:
+                    env[target] = popped
+        case ir.If(cond=cond, body=body, orelse=orelse):
+            _block(body if evaluate(cond, _Reading(env, s.loc)) else orelse, env)
+        case ir.For(targets=targets, iter=it, body=body):
+            for item in list(iterate(it, _Reading(env, s.loc))):
+                if len(targets) == 1:
+                    env[targets[0]] = item
+                else:
+                    for name, x in zip(targets, item, strict=True):
+                        env[name] = x
+                try:
+                    _block(body, env)
+                except _Continue:
+                    continue
+                except _Break:
+                    break
+        case ir.While(cond=cond, body=body):
+            while evaluate(cond, _Reading(env, s.loc)):
+                try:
+                    _block(body, env)
+                except _Continue:
+                    continue
+                except _Break:
+                    break
+        case ir.Break():
+            raise _Break
+        case ir.Continue():
+            raise _Continue
+        case ir.Return(value=value):
+            raise _Returned(None if value is None else evaluate(value, _Reading(env, s.loc)))
+        case ir.Raise(kind=kind):
+            raise Undefined(kind, "raised by the program", s.loc)
+        case ir.Evaluate(value=value):
+            evaluate(value, _Reading(env, s.loc))
+        case _:
+            raise AssertionError(f"unknown statement {type(s).__name__}")
+
+
+class _Reading(Mapping[str, Any]):
+    """A function's locals as an expression reads them: an unassigned one raises UnboundLocalError."""
+
+    def __init__(self, env: dict[str, Any], loc: ir.Loc) -> None:
+        self.env, self.loc = env, loc
+
+    def __getitem__(self, name: str) -> Any:
+        return _read(self.env, name, self.loc)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.env)
+
+    def __len__(self) -> int:
+        return len(self.env)
 

@@ -129,12 +129,19 @@ def _why_compare(e: ir.Expr, ops: tuple[str, ...], operands: tuple[ir.Expr, ...]
                 shown = [f"`{_src(x)}` is {show_value(v)}"
                          for x, v in ((operands[i], left), (operands[i + 1], right))
                          if not isinstance(x, ir.Const)]
-                part = f"`{_src(operands[i])} {op} {_src(operands[i + 1])}` is false"
+                part = f"`{_operand(operands[i])} {op} {_operand(operands[i + 1])}` is false"
                 return part + (": " + ", ".join(shown) if shown else "")
             left = right
     except Undefined as exc:
         return _raised(exc)
     return f"`{_src(e)}` is false"
+
+
+def _operand(x: ir.Expr) -> str:
+    """An operand's text inside a comparison written out again: in parentheses where it binds more loosely."""
+    text = _src(x)
+    loose = isinstance(x, ir.IfExp | ir.BoolOp | ir.Compare) or (isinstance(x, ir.UnOp) and x.op == "not")
+    return f"({text})" if loose and not (text.startswith("(") and text.endswith(")")) else text
 
 
 def _why_distinct(it: ir.Expr, env: dict[str, Any]) -> str:

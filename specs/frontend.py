@@ -25,6 +25,8 @@ from typing import Any
 
 from . import ir
 from .domains import (
+    INPUT,
+    OUTPUT,
     PROPOSAL,
     BoolDomain,
     Domain,
@@ -213,15 +215,13 @@ class _Frontend:
                                   spec=self.owner.ref) from None
             for bound in _domain_ints(dom):
                 self._refuse_long_int(node, p.name, f"a bound of parameter {p.name!r}", bound)
-            params.append(Param(p.name, "proposal" if role is PROPOSAL else "given", dom, loc))
+            kind = "proposal" if role is PROPOSAL else "input" if role is INPUT else "output" if role is OUTPUT \
+                else "given"
+            params.append(Param(p.name, kind, dom, loc))
             scope.names[p.name] = (p.name, _type_of_domain(dom))
             self.used_names.add(p.name)
             self.hash.update(f"{p.name}:{role}:{_domain_key(dom)}\n".encode())
-        proposals = [p for p in params if p.role == "proposal"]
-        if len(proposals) != 1:
-            self._refuse(src.tree, self.owner.name,
-                         f"a spec needs exactly one Proposal[...] parameter, found {len(proposals)}",
-                         "mark what the model must produce as Proposal[T], the task's inputs as Given[T]")
+        self._check_roles(src.tree, params)
         parameters = _Scope(scope.names)
         lets, ret = self._body(src.tree, scope, is_spec=True)
         clauses, parts = self._clauses(ret, lets, scope)
@@ -231,12 +231,38 @@ class _Frontend:
                           for name in [_target_of(stmt)] if name in parameters.names}
             spec_locals = {_target_of(stmt) for _, _, stmt in lets}
             objective = self._objective(self.owner.objective_fn, parameters, reassigned, spec_locals)
+        requires = None
+        if self.owner.requires_fn is not None:
+            reassigned = {name: stmt for ir_name, _, stmt in lets
+                          for name in [_target_of(stmt)] if name in parameters.names}
+            spec_locals = {_target_of(stmt) for _, _, stmt in lets}
+            inputs = _Scope({p.name: parameters.names[p.name] for p in params if p.role == "input"})
+            requires = self._objective(self.owner.requires_fn, inputs, reassigned, spec_locals,
+                                       kind="precondition", want=ir.BOOL)
         decorators = src.tree.decorator_list
         claims_line = decorators[0].lineno if decorators else src.tree.lineno
         spec_ir = ir.SpecIR(self.owner.name, tuple(scope.names[p.name] for p in params),
-                            tuple(clauses), objective, self.owner.sense, claims_line)
+                            tuple(clauses), objective, self.owner.sense, claims_line, requires)
         self.current = src
         return Built(tuple(params), spec_ir, self.hash.hexdigest(), _clause_functions(src, lets, parts))
+
+    def _check_roles(self, tree: ast.FunctionDef, params: list[Param]) -> None:
+        """A value spec has one Proposal; a program spec Inputs and one Output, and no Proposal."""
+        count = {role: sum(1 for p in params if p.role == role) for role in ("proposal", "input", "output")}
+        if self.owner.program is None:
+            if count["input"] or count["output"]:
+                self._refuse(tree, self.owner.name, "Input[...] and Output[...] parameters make a program spec",
+                             f"name the program's function: @spec(program=\"{self.owner.name}\")")
+            if count["proposal"] != 1:
+                self._refuse(tree, self.owner.name,
+                             f"a spec needs exactly one Proposal[...] parameter, found {count['proposal']}",
+                             "mark what the model must produce as Proposal[T], the task's inputs as Given[T]")
+            return
+        if count["proposal"] or count["output"] != 1:
+            self._refuse(tree, self.owner.name,
+                         f"a program spec needs exactly one Output[...] parameter and no Proposal[...], found "
+                         f"{count['output']} and {count['proposal']}",
+                         "mark the function's arguments Input[T] and what it returns Output[T]")
 
     def _hints(self, fn: Callable[..., Any], src: _Source) -> dict[str, Any]:
         try:
@@ -383,37 +409,57 @@ class _Frontend:
             clauses.append(ir.Clause(i, self._wrap(lets, e), " ".join(text.split()), self._loc(node)))
         return clauses, parts
 
-    def _objective(self, fn: Callable[..., int], parameters: _Scope, reassigned: dict[str, ast.AST],
-                   spec_locals: set[str]) -> ir.Expr:
-        """The objective's IR, over the spec's parameters as the spec receives them (CPython calls it so)."""
+    def _objective(self, fn: Callable[..., Any], parameters: _Scope, reassigned: dict[str, ast.AST],
+                   spec_locals: set[str], *, kind: str = "objective", want: ir.Type = ir.INT) -> ir.Expr:
+        """The IR of a helper over the spec's parameters by name (an objective, a program spec's precondition),
+        as the spec receives them (CPython calls it so)."""
         saved = self.current
         src = self._source_of(fn)
         self.current = src
         shape = src.tree.args
         if shape.vararg or shape.kwarg or shape.kwonlyargs or shape.defaults or shape.posonlyargs:
-            self._refuse(src.tree, fn.__name__, f"objective {fn.__name__} must take plain positional parameters",
+            self._refuse(src.tree, fn.__name__, f"{kind} {fn.__name__} must take plain positional parameters",
                          "name the spec's parameters it needs, without defaults")
         args = [a.arg for a in shape.args]
         for a, node in zip(args, shape.args, strict=True):
             if a not in parameters.names:
-                local = " (it is a local of the spec, which the objective cannot see)" if a in spec_locals else ""
+                local = f" (it is a local of the spec, which the {kind} cannot see)" if a in spec_locals else ""
+                what = "an input" if kind == "precondition" else "a parameter"
                 self._refuse(node, fn.__name__,
-                             f"objective {fn.__name__} takes {a!r}, which is not a parameter of the spec{local}",
-                             "give the objective the same parameter names as the spec")
+                             f"{kind} {fn.__name__} takes {a!r}, which is not {what} of the spec{local}",
+                             f"give the {kind} the same parameter names as the spec")
             if a in reassigned:
                 line = getattr(reassigned[a], "lineno", 0)
                 self._refuse(node, fn.__name__,
-                             f"objective {fn.__name__} takes {a!r}, but the spec reassigns the parameter {a!r} "
-                             f"(line {line}): the objective is called with the value the spec was given",
+                             f"{kind} {fn.__name__} takes {a!r}, but the spec reassigns the parameter {a!r} "
+                             f"(line {line}): the {kind} is called with the value the spec was given",
                              "give the spec's new value a name of its own")
         inner = _Scope({a: parameters.names[a] for a in args})
+        if _has_statements(src.tree):
+            function = self._statement_function(src.tree, fn, [inner.names[a][1] for a in args])
+            e: ir.Expr = ir.Invoke(function, tuple(ir.Var(inner.names[a][0], type=inner.names[a][1],
+                                                          loc=self._loc(src.tree)) for a in args),
+                                   type=function.returns, loc=self._loc(src.tree))
+            self._need(e, want, src.tree, f"the {kind}")
+            self.current = saved
+            return e
         outer = self.pending, self.pending_fn
         lets, ret = self._body(src.tree, inner, is_spec=False)
         e = self.expr(ret, inner)
         self.pending, self.pending_fn = outer
-        self._need(e, ir.INT, ret, "an objective")
+        self._need(e, want, ret, f"an {kind}" if kind[0] in "aeiou" else f"a {kind}")
         self.current = saved
         return self._wrap(lets, e)
+
+    def _statement_function(self, node: ast.AST, fn: Callable[..., Any], arg_types: list[ir.Type]) -> ir.Function:
+        """A spec helper written with statements, compiled by the program front end (it is the spec's own code)."""
+        from .program import OutsideSubset, compile_module_function
+
+        try:
+            return compile_module_function(fn, arg_types)
+        except OutsideSubset as exc:
+            raise InvalidSpec(exc.why, location=f"{self.current.file}:{exc.line}:{exc.column}",
+                              construct=exc.construct, hint=exc.hint, spec=self.owner.ref) from None
 
     # -- expressions ---------------------------------------------------------------
 
@@ -883,6 +929,11 @@ class _Frontend:
         if len(params.args) != len(args):
             self._refuse(node, fn.__name__, f"{fn.__name__} takes {len(params.args)} arguments, "
                          f"{len(args)} given")
+        if _has_statements(src.tree):
+            # A helper written with statements (a reference implementation): the program subset compiles it.
+            function = self._statement_function(node, fn, [a.type for a in args])
+            self.current = saved
+            return ir.Invoke(function, tuple(args), type=function.returns, loc=self._loc(node))
         self.current = src
         self.inline_stack.append(fn.__qualname__)
         inner = _Scope()
@@ -976,6 +1027,22 @@ def _const_int(e: ir.Expr) -> int | None:
             return None
         return -inner if e.op == "-" else inner
     return None
+
+
+def _has_statements(fdef: ast.FunctionDef) -> bool:
+    """Whether a helper's body goes beyond assignments and one final return (so the program subset reads it)."""
+    body = list(fdef.body)
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
+            and isinstance(body[0].value.value, str):
+        body = body[1:]
+    for i, stmt in enumerate(body):
+        last = i == len(body) - 1
+        plain = (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)) \
+            or (isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.value is not None) \
+            or isinstance(stmt, ast.Pass) or (isinstance(stmt, ast.Return) and last)
+        if not plain:
+            return True
+    return False
 
 
 def _target_of(stmt: ast.AST) -> str:

@@ -31,34 +31,50 @@ from typing import Any
 __all__ = [
     "BOOL",
     "INT",
+    "NONE",
     "STR",
+    "Assign",
     "Attr",
     "BinOp",
     "BoolOp",
+    "Break",
     "Call",
     "Clause",
     "Compare",
     "Comprehension",
     "Const",
+    "Continue",
     "EnumT",
+    "Evaluate",
     "Expr",
+    "For",
+    "Function",
     "Generator",
+    "If",
     "IfExp",
     "Index",
+    "Invoke",
     "Let",
     "ListLit",
     "ListT",
     "Loc",
     "Method",
+    "Mutate",
+    "Raise",
     "RangeIter",
     "RecordT",
+    "Return",
     "Scalar",
+    "SetItem",
+    "SliceOf",
     "SpecIR",
+    "Stmt",
     "TupleLit",
     "TupleT",
     "Type",
     "UnOp",
     "Var",
+    "While",
 ]
 
 
@@ -293,6 +309,139 @@ class Let(Expr):
     body: Expr
 
 
+# --- statements: the program subset ----------------------------------------------
+#
+# A model's program, and a spec's helper written with statements, is a
+# :class:`Function` whose body is a tuple of statements.  Its semantics are
+# CPython's: straight-line assignments, branches, loops over a bounded
+# iterable (``for``) or up to a bound (``while``: past the bound the encoding
+# says so, never a silent cut), ``break``/``continue``/``return``, and the
+# list mutations a program makes on lists no other name refers to (the front
+# end refuses aliasing, so a mutation is an update of one variable).  A call
+# of such a function is the expression :class:`Invoke`.
+
+
+@dataclass(frozen=True)
+class Stmt:
+    """Base of all statement nodes."""
+
+    loc: Loc = field(kw_only=True, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Assign(Stmt):
+    """``name = value``, or ``a, b = value`` (a tuple of as many items) when ``targets`` has several names."""
+
+    targets: tuple[str, ...]
+    value: Expr
+
+
+@dataclass(frozen=True)
+class SetItem(Stmt):
+    """``name[index] = value`` on a list (negative indices count from the end; out of range: IndexError)."""
+
+    name: str
+    index: Expr
+    value: Expr
+
+
+@dataclass(frozen=True)
+class Mutate(Stmt):
+    """A list method that changes the list ``name``: ``append(v)``, ``insert(i, v)``, ``pop()``, ``pop(i)``,
+    ``extend(other)``; ``target`` (when not None) gets what ``pop`` returns."""
+
+    name: str
+    method: str
+    args: tuple[Expr, ...]
+    target: str | None = None
+
+
+@dataclass(frozen=True)
+class If(Stmt):
+    cond: Expr
+    body: tuple[Stmt, ...]
+    orelse: tuple[Stmt, ...]
+
+
+@dataclass(frozen=True)
+class For(Stmt):
+    """``for targets in iter: body``; ``iter`` is evaluated once, before the first iteration."""
+
+    targets: tuple[str, ...]
+    iter: Expr
+    body: tuple[Stmt, ...]
+
+
+@dataclass(frozen=True)
+class While(Stmt):
+    cond: Expr
+    body: tuple[Stmt, ...]
+
+
+@dataclass(frozen=True)
+class Break(Stmt):
+    pass
+
+
+@dataclass(frozen=True)
+class Continue(Stmt):
+    pass
+
+
+@dataclass(frozen=True)
+class Return(Stmt):
+    """``return value``; ``value`` None is ``return`` (the function returns None)."""
+
+    value: Expr | None
+
+
+@dataclass(frozen=True)
+class Raise(Stmt):
+    """``raise Kind(...)``: the program raises ``kind`` here (its message is not modelled)."""
+
+    kind: str
+
+
+@dataclass(frozen=True)
+class Evaluate(Stmt):
+    """An expression evaluated only for whether it raises (``print(x)``: what it prints is not modelled)."""
+
+    value: Expr
+
+
+@dataclass(frozen=True)
+class Function:
+    """A function with statements: its parameters (IR name, type), body and return type."""
+
+    name: str
+    params: tuple[tuple[str, Type], ...]
+    body: tuple[Stmt, ...]
+    returns: Type
+    loc: Loc = field(compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Invoke(Expr):
+    """A call of a :class:`Function`: its value, or the exception it raises."""
+
+    function: Function
+    args: tuple[Expr, ...]
+
+
+@dataclass(frozen=True)
+class SliceOf(Expr):
+    """``obj[start:stop:step]`` on a list or a string (``start``/``stop`` None where left out; ``step`` a non-zero
+    constant), with CPython's clamping of the bounds: a slice never raises."""
+
+    obj: Expr
+    start: Expr | None
+    stop: Expr | None
+    step: int
+
+
+NONE = Scalar("None")  # the type of a function that returns nothing
+
+
 # --- a whole spec -------------------------------------------------------------
 
 
@@ -320,3 +469,4 @@ class SpecIR:
     objective: Expr | None = None  # for ``optimal``: an int expression over the parameters
     objective_sense: str | None = None  # "max" | "min"
     claims_line: int = 0  # the line of the decorator that asks for the claims
+    requires: Expr | None = None  # a program spec's precondition: a bool expression over its inputs

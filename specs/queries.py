@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from . import terms
 from .domains import (
@@ -41,13 +41,22 @@ __all__ = ["ABSENT", "FieldChange", "Query", "another_solution", "any_solution",
            "defined_solution", "field_changes", "leaf_count", "nearest_solution", "objective_value"]
 
 
+class Witnessing(Protocol):
+    """What a query's model is read back through: the variables it declares, and how a model decodes."""
+
+    @property
+    def variables(self) -> Mapping[str, terms.Sort]: ...
+
+    def decode(self, model: Mapping[str, Any]) -> Any: ...
+
+
 @dataclass(frozen=True)
 class Query:
-    """A named satisfiability question over a spec's encoding."""
+    """A named satisfiability question over a spec's encoding (a proposal's, or a program's inputs')."""
 
     name: str
     assertions: tuple[terms.Term, ...]
-    encoding: Encoding
+    encoding: Witnessing
 
     def witness(self, model: Mapping[str, Any]) -> Any:
         """The proposal a model of the query describes."""
@@ -60,7 +69,7 @@ class Query:
         return to_smtlib(self.assertions)
 
 
-def _query(name: str, assertions: tuple[terms.Term, ...], enc: Encoding) -> Query:
+def _query(name: str, assertions: tuple[terms.Term, ...], enc: Witnessing, domain: Domain | None = None) -> Query:
     """The query, once it is known to mean over the solvers' strings what it means over Python's.
 
     A proposal string ranges over all of Unicode; SMT-LIB strings stop at
@@ -74,7 +83,10 @@ def _query(name: str, assertions: tuple[terms.Term, ...], enc: Encoding) -> Quer
     ``check`` accepts values from, so the query is refused (the claim is
     UNKNOWN, with this reason).
     """
-    room = _string_room(enc.proposal_domain)
+    if domain is None:
+        assert isinstance(enc, Encoding)
+        domain = enc.proposal_domain
+    room = _string_room(domain)
     if room != 0:
         top = max((ord(c) for t in terms.subterms(*assertions)
                    if t.op == "const" and t.sort is terms.Sort.STRING for c in str(t.payload)), default=-1)

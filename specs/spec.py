@@ -57,7 +57,7 @@ class Param:
     """One parameter of a spec: its name, its role (a given or the proposal), its domain and where it is declared."""
 
     name: str
-    role: str  # "given" | "proposal"
+    role: str  # "given" | "proposal", or for a program spec "input" | "output"
     domain: Domain
     loc: ir.Loc
 
@@ -71,6 +71,9 @@ class Spec:
     The IR is built on first use (so helpers may be defined below the spec);
     :func:`load` builds it at once so that a bad spec fails when it is loaded.
     """
+
+    program: str | None = None  # a program spec's (assay.specs.program_spec.ProgramSpec) entry function
+    requires_fn: Callable[..., bool] | None = None  # and its precondition
 
     def __init__(self, fn: Callable[..., bool], *, unique: bool = False,
                  maximize: Callable[..., int] | None = None,
@@ -113,7 +116,10 @@ class Spec:
 
     @functools.cached_property
     def proposal(self) -> Param:
-        return next(p for p in self.params if p.role == "proposal")
+        found = next((p for p in self.params if p.role == "proposal"), None)
+        if found is None:
+            raise TypeError(f"{self.name} is a program spec: its proposals are programs, checked by check_program")
+        return found
 
     @functools.cached_property
     def givens(self) -> tuple[Param, ...]:
@@ -209,17 +215,25 @@ class Spec:
 def spec(fn: F, /) -> Spec: ...
 @overload
 def spec(*, unique: bool = ..., maximize: Callable[..., int] | None = ...,
-         minimize: Callable[..., int] | None = ...) -> Callable[[F], Spec]: ...
+         minimize: Callable[..., int] | None = ..., program: str | None = ...,
+         requires: Callable[..., bool] | None = ...) -> Callable[[F], Spec]: ...
 
 
 def spec(fn: Any = None, /, *, unique: bool = False, maximize: Any = None,
-         minimize: Any = None) -> Any:
+         minimize: Any = None, program: str | None = None, requires: Any = None) -> Any:
     """Mark a function as a spec.
 
     ``unique=True`` asks the kernel to prove the proposal is the only solution;
     ``maximize=f`` / ``minimize=f`` name a helper over the same parameters
     (an int objective) and ask it to prove the proposal optimal.
+
+    ``program="name"`` (and ``requires=h``) makes it a program spec
+    (:mod:`.program_spec`).
     """
     def wrap(f: Callable[..., bool]) -> Spec:
+        if program is not None or requires is not None:
+            from .program_spec import program_spec  # its module imports this one
+
+            return program_spec(f, program, requires, claims=unique or maximize is not None or minimize is not None)
         return Spec(f, unique=unique, maximize=maximize, minimize=minimize)
     return wrap(fn) if fn is not None else wrap

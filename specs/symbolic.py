@@ -656,7 +656,72 @@ class _Encoder:
                 vv, ve = self.expr(value, env)
                 bv, be = self.expr(body, {**env, name: vv})
                 return bv, T.or_(ve, be)
+            case ir.Invoke(function=function, args=args):
+                return self._invoke(function, args, env)
+            case ir.SliceOf():
+                return self._slice(e, env)
         raise Unsupported(f"line {e.loc.line}: no encoding for {type(e).__name__}")
+
+    def _slice(self, e: ir.SliceOf, env: Env) -> tuple[Value, Term]:
+        """``obj[start:stop:step]``, bounds clamped as CPython clamps them (a slice never raises)."""
+        ov, err = self.expr(e.obj, env)
+        bounds: list[Term | None] = []
+        for b in (e.start, e.stop):
+            if b is None:
+                bounds.append(None)
+                continue
+            bv, be = self.expr(b, env)
+            bounds.append(_term(bv))
+            err = T.or_(err, be)
+        if isinstance(ov, Term):  # a string: its characters, sliced, then joined again
+            limit = _str_bound(ov, self.bounds)
+            if limit is None:
+                raise Unsupported(f"line {e.loc.line}: slicing a string with no known length bound")
+            n = T.str_len(ov)
+            items: list[Value] = [T.str_at(ov, T.int_const(i)) for i in range(limit)]
+        else:
+            assert isinstance(ov, SymList)
+            xs = _compact(ov)
+            n = list_len(xs)
+            items = [v for _, v in xs.slots]
+        k = e.step
+        zero, one = T.int_const(0), T.int_const(1)
+
+        def clamp(x: Term, lo: Term, hi: Term) -> Term:
+            shifted = T.add(x, n)
+            return T.ite(T.lt(x, zero), T.ite(T.lt(shifted, lo), lo, shifted), T.ite(T.lt(hi, x), hi, x))
+
+        if k > 0:
+            first = zero if bounds[0] is None else clamp(bounds[0], zero, n)
+            end = n if bounds[1] is None else clamp(bounds[1], zero, n)
+        else:
+            before = T.int_const(-1)
+            first = T.sub(n, one) if bounds[0] is None else clamp(bounds[0], before, T.sub(n, one))
+            end = before if bounds[1] is None else clamp(bounds[1], before, T.sub(n, one))
+        slots: list[tuple[Term, Value]] = []
+        for j in range(len(items)):
+            at = T.add(first, T.int_const(j * k))
+            present = T.lt(at, end) if k > 0 else T.lt(end, at)
+            slots.append((present, _select(items, at)))
+        if isinstance(ov, Term):
+            empty = T.str_const("")
+            return T.str_concat(*(T.ite(g, _term(v), empty) for g, v in slots)) if slots else empty, err
+        length = T.add(*(T.ite(g, one, zero) for g, _ in slots)) if slots else zero
+        return SymList(tuple(slots), True, length), err
+
+    def _invoke(self, function: ir.Function, args: Sequence[ir.Expr], env: Env) -> tuple[Value, Term]:
+        """A call of a function with statements: its value, raising where it raises.
+
+        Returning None where a value is expected, or running past a loop's
+        bound, count as raising here: either way the caller's value is not the
+        one its code computes, and nothing built on it is proved.
+        """
+        from .execute import call
+
+        vals = [self.expr(a, env) for a in args]
+        out = call(function, [v for v, _ in vals], self)
+        none = out.returned_none if function.returns != ir.NONE else T.FALSE
+        return out.value, T.or_(*(err for _, err in vals), out.raised, out.exceeded, none)
 
     def _binop(self, e: ir.BinOp, env: Env) -> tuple[Value, Term]:
         a, ae = self.expr(e.left, env)
@@ -840,8 +905,18 @@ class _Encoder:
             av, ae = self.expr(args[0], env)
             bv, be = self.expr(args[1], env)
             return T.implies(_term(av), _term(bv)), T.or_(ae, be)
-        if fn in ("enumerate", "zip"):
+        if fn in ("enumerate", "zip", "chars", "list"):
             return self._materialize(self.stream(e, env))
+        if fn in ("sorted", "reversed"):
+            xs, err = self._materialize(self.stream(args[0], env))
+            ys = _compact(xs)
+            n = list_len(ys)
+            items = [v for _, v in ys.slots]
+            if fn == "reversed":
+                slots = tuple((g, _select(items, T.sub(T.sub(n, T.int_const(1)), T.int_const(j))))
+                              for j, (g, _) in enumerate(ys.slots))
+                return SymList(slots, True, n), err
+            return _sorted(ys, descending=len(args) == 2), err
         raise Unsupported(f"line {e.loc.line}: the builtin {fn}() has no encoding")
 
     def _range_len(self, r: ir.RangeIter, env: Env) -> tuple[Value, Term]:
@@ -876,6 +951,17 @@ class _Encoder:
                                                                            strict=True)))
             case ir.Call(fn="zip", args=args):
                 return self._zip(args, env)
+            case ir.Call(fn="list", args=(xs,)):
+                return self.stream(xs, env)
+            case ir.Call(fn="chars", args=(text,)):
+                sv, serr = self.expr(text, env)
+                chars = _term(sv)
+                bound = _str_bound(chars, self.bounds)
+                if bound is None:
+                    raise Unsupported(f"line {e.loc.line}: iterating over a string with no known length bound")
+                return Stream(serr, tuple(StreamItem(T.lt(T.int_const(i), T.str_len(chars)),
+                                                     T.str_at(chars, T.int_const(i)), T.FALSE)
+                                          for i in range(bound)))
         v, err = self.expr(e, env)
         if isinstance(v, tuple):
             return Stream(err, tuple(StreamItem(T.TRUE, x, T.FALSE) for x in v))
@@ -997,6 +1083,41 @@ def _known_length(e: ir.Expr) -> int:
     if isinstance(e, ir.RangeIter) and isinstance(e.start, ir.Const) and isinstance(e.stop, ir.Const):
         return _range_length(int(e.start.value), int(e.stop.value), e.step)
     return 1
+
+
+def _sorted(xs: SymList, *, descending: bool) -> SymList:
+    """``sorted(xs)`` of a compacted list of ints or strs: a sorting network over its slots.
+
+    The present slots are a prefix, so an exchange happens only between two
+    present items that are out of order; absent ones stay at the end.
+    """
+    slots = list(xs.slots)
+    if not all(isinstance(v, Term) for _, v in slots):
+        raise Unsupported("sorted() of items that are not ints or strs has no encoding")
+    for i in range(len(slots)):
+        for j in range(len(slots) - 1 - i):
+            (ga, va), (gb, vb) = slots[j], slots[j + 1]
+            a, b = _term(va), _term(vb)
+            out_of_order = T.and_(ga, gb, _lt(a, b) if descending else _lt(b, a))
+            slots[j], slots[j + 1] = (ga, T.ite(out_of_order, b, a)), (gb, T.ite(out_of_order, a, b))
+    return SymList(tuple(slots), True, list_len(xs))
+
+
+def _str_bound(s: Term, bounds: Mapping[str, tuple[int | None, int | None]]) -> int | None:
+    """An upper bound on the length of the String term ``s`` (None: not known)."""
+    if s.op == "const":
+        return len(str(s.payload))
+    if s.op == "var":
+        return bounds.get(str(s.payload), (None, None))[1]
+    if s.op == "str.at":
+        return 1
+    if s.op == "str.++":
+        parts = [_str_bound(a, bounds) for a in s.args]
+        return None if any(p is None for p in parts) else sum(p for p in parts if p is not None)
+    if s.op == "ite":
+        parts = [_str_bound(a, bounds) for a in s.args[1:]]
+        return None if any(p is None for p in parts) else max(p for p in parts if p is not None)
+    return None
 
 
 def _dummy(sub: Stream, elt: ir.Expr) -> Value:

@@ -1,0 +1,262 @@
+"""``check_program``: judge a model-written program against a program spec, for every input of the bound.
+
+The order of work:
+
+1. parse the program text into the program subset (never running it):
+   MALFORMED for no program, a syntax error, a missing entry function or
+   Python meant to escape; a construct outside the subset means no proof is
+   attempted (UNKNOWN, naming the construct);
+2. ask both solvers whether some input of the declared domains, meeting the
+   precondition, makes the program fail its spec (raise, return None, run a
+   loop past its bound, return what the postcondition refutes).  UNSAT on
+   z3 and cvc5 is ACCEPTED: proved for every input of the bound;
+3. a model is a candidate counterexample: the real function runs on it in
+   the sandbox (its own process, hard limits), and the spec's own code
+   (CPython) judges what it returned.  Only a failure the real function
+   reproduces is REFUTED; anything else is UNKNOWN(solver-model-rejected);
+4. a refuted program's counterexample is shortened (fewer items and
+   characters, then smaller ints) by asking again within a size bound, each
+   smaller one replayed the same way.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+from assay.specs import Spec, reasons
+from assay.specs.domains import DecodeError, Domain
+from assay.specs.explain import explain_clause
+from assay.specs.program_spec import ProgramSpec
+from assay.specs.show import show_value
+from assay.specs.time_limit import EvaluationLimit, evaluation_budget, limited
+
+from . import solvers
+from .check import DEFAULT_EVAL_MEMORY_MB, DEFAULT_EVAL_TIMEOUT, malformed, unknown
+from .verdicts import Location, Outcome, Verdict, Violation, make
+
+__all__ = ["Counterexample", "Runner", "check_program"]
+
+#: How many times a counterexample is shortened at most (each: one query on both solvers, one replay).
+SHORTENING_ROUNDS: Final = 8
+
+# run(source, entry, calls) -> one result per call, with .status, .value, .error (kernel.sandbox.run_calls)
+Runner = Callable[[str, str, Sequence[Sequence[Any]]], Sequence[Any]]
+
+
+@dataclass(frozen=True)
+class Counterexample:
+    """An input on which the real function fails its spec: what it returned or raised, and which clauses fail."""
+
+    inputs: dict[str, Any]  # JSON values, by parameter name
+    output: Any = None  # JSON value returned (when it returned)
+    raised: str | None = None  # "IndexError: list index out of range" (when it raised)
+    violations: tuple[Violation, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"inputs": self.inputs, "output": self.output, "raised": self.raised}
+
+    def size(self) -> tuple[int, int]:
+        """(items and characters, sum of the ints' absolute values) of the inputs: what shortening lowers."""
+        return _size(list(self.inputs.values()))
+
+
+def check_program(spec: Spec, text: str, *, timeout: float = 10.0, runner: Runner | None = None,
+                  eval_timeout: float | None = DEFAULT_EVAL_TIMEOUT,
+                  eval_memory_mb: float | None = DEFAULT_EVAL_MEMORY_MB) -> Verdict:
+    """Judge the program ``text`` (a model's answer: a ```python block or bare code) against ``spec``.
+
+    ``spec`` is a program spec (``@spec(program=...)``); ``timeout`` bounds
+    each solver query; ``runner`` replays a counterexample on the real
+    function (default: the sandbox, :func:`assay.kernel.sandbox.run_calls`);
+    ``eval_timeout`` and ``eval_memory_mb`` bound the spec's own code
+    (postcondition, precondition) as :func:`.check.check` does.
+    """
+    start = time.perf_counter()
+
+    def done(v: Verdict) -> Verdict:
+        from .verdicts import with_fields
+
+        return with_fields(v, seconds=time.perf_counter() - start)
+
+    if not isinstance(spec, ProgramSpec):
+        return done(unknown(f"usage: {spec.name} is not a program spec (it has no program=...)"))
+    try:
+        with evaluation_budget(eval_timeout, eval_memory_mb):
+            return done(_judge(spec, text, timeout=timeout, runner=runner or _sandbox()))
+    except EvaluationLimit as exc:
+        return done(unknown(f"{exc.word}: {exc}"))
+
+
+def _sandbox() -> Runner:
+    from .sandbox import run_calls
+
+    return run_calls
+
+
+def _judge(spec: ProgramSpec, text: str, *, timeout: float, runner: Runner) -> Verdict:
+    from assay.specs import program_queries as pq
+    from assay.specs.frontend import _type_of_domain
+    from assay.specs.program import OutsideSubset, ProgramMalformed, parse_program
+    from assay.specs.terms import Unsupported
+
+    entry = spec.program
+    assert entry is not None
+    try:
+        program = parse_program(text, entry, [_type_of_domain(p.domain) for p in spec.inputs],
+                                _type_of_domain(spec.output.domain))
+    except ProgramMalformed as exc:
+        return malformed(f"the program is malformed: {exc}", Location(exc.line, exc.column))
+    except OutsideSubset as exc:
+        return unknown(f"unsupported: not proved: {exc}")
+    try:
+        encoding = pq.encode_program(spec, program)
+        query = pq.counterexample(spec, program, encoding)
+    except Unsupported as exc:
+        return unknown(f"unsupported: not proved: {exc}")
+    result = solvers.prove_unsat(query, timeout=timeout)
+    answers = tuple(a.to_json() | {"query": query.name, "claim": "program"} for a in result.answers)
+    if result.status == "unsat":
+        return make(Outcome.ACCEPTED, f"proved for every input of the bound: {bound_text(spec)} "
+                    f"({reasons.unsat_on([a.solver for a in result.answers])})", solvers=answers)
+    if result.status != "sat":
+        return make(Outcome.UNKNOWN, f"{result.reason}: could not prove the program for the bound "
+                    f"({bound_text(spec)})", solvers=answers)
+    found = _replayed(spec, program.code, entry, query, result.model or {}, runner=runner)
+    if isinstance(found, str):
+        return make(Outcome.UNKNOWN, found, solvers=answers)
+    found = _shorten(spec, program, encoding, found, timeout=timeout, runner=runner)
+    return make(Outcome.REFUTED, f"counterexample: {_describe(spec, found)}", violations=found.violations,
+                witness=found.to_json(), solvers=answers)
+
+
+def bound_text(spec: ProgramSpec) -> str:
+    """The bound in words: each input and its domain, and the precondition if there is one."""
+    parts = ", ".join(f"{p.name} a {p.domain.describe()}" for p in spec.inputs) or "no inputs"
+    if spec.requires_fn is not None:
+        parts += f", meeting {spec.requires_fn.__name__}"
+    return parts
+
+
+def _replayed(spec: ProgramSpec, code: str, entry: str, query: Any, model: Mapping[str, Any], *, runner: Runner
+              ) -> Counterexample | str:
+    """The solvers' candidate, confirmed on the real function; or why it is no counterexample."""
+    try:
+        inputs = query.witness(model)
+    except DecodeError as exc:
+        return f"solver-model-rejected: the solvers' input is no input of the spec: {exc}"
+    return confirm(spec, code, entry, inputs, runner)
+
+
+def confirm(spec: ProgramSpec, code: str, entry: str, inputs: dict[str, Any], runner: Runner) -> Counterexample | str:
+    """Run the real function on ``inputs`` (JSON) in the sandbox; a Counterexample when it fails its spec there.
+
+    A string says why not: the input is outside the bound or the
+    precondition, the function meets the spec on it, or the sandbox hit a
+    limit (time, memory), which is no evidence either way.
+    """
+    try:
+        decoded = {p.name: p.domain.decode(inputs[p.name], f"inputs.{p.name}") for p in spec.inputs}
+    except (DecodeError, KeyError) as exc:
+        return f"solver-model-rejected: the solvers' input is no input of the spec: {exc}"
+    outside = [t for p in spec.inputs for t in p.domain.out_of_bounds(decoded[p.name], p.name)]
+    if outside:
+        return f"solver-model-rejected: the solvers' input is outside the bound: {outside[0]}"
+    if spec.requires_fn is not None and not _requires(spec, decoded):
+        return "solver-model-rejected: the solvers' input does not meet the precondition"
+    args = [inputs[p.name] for p in spec.inputs]
+    call = f"{entry}({', '.join(f'{p.name}={show_value(inputs[p.name])}' for p in spec.inputs)})"
+    (ran,) = runner(code, entry, [args])
+    if ran.status == "raised":
+        return Counterexample(inputs, None, ran.error,
+                              (Violation(spec.output.name, spec.output.loc.line, f"{call} raises {ran.error}"),))
+    if ran.status != "returned":
+        return (f"solver-model-rejected: the real function did not finish on {call} in the sandbox "
+                f"({ran.status}: {ran.error}); the solvers' input is no counterexample until it does")
+    out_domain: Domain = spec.output.domain
+    try:
+        out = out_domain.decode(ran.value, spec.output.name)
+    except DecodeError as exc:
+        return Counterexample(inputs, ran.value, None, (Violation(
+            spec.output.name, spec.output.loc.line,
+            f"{call} returns {show_value(ran.value)}, which is not a {out_domain.describe()}: {exc.why}"),))
+    outside = list(out_domain.out_of_bounds(out, spec.output.name))
+    env = {**decoded, spec.output.name: out}
+    if not outside and spec.holds(env):
+        return (f"solver-model-rejected: the real function meets the spec on the solvers' input {call} "
+                f"(it returns {show_value(ran.value)})")
+    violations = tuple(Violation(spec.output.name, spec.output.loc.line, t) for t in outside) or tuple(
+        Violation(c.text, c.loc.line, explain_clause(c, env)) for c in spec.violated_clauses(env))
+    return Counterexample(inputs, ran.value, None, violations)
+
+
+def _requires(spec: ProgramSpec, decoded: dict[str, Any]) -> bool:
+    fn = spec.requires_fn
+    assert fn is not None
+    code = getattr(fn, "__code__", None)
+    names = code.co_varnames[: code.co_argcount] if code is not None else ()
+
+    def run() -> bool:
+        try:
+            return fn(*(decoded[n] for n in names)) is True
+        except (MemoryError, RecursionError):
+            raise
+        except Exception:
+            return False
+    return limited(f"running the precondition {fn.__name__}", run)
+
+
+def _shorten(spec: ProgramSpec, program: Any, encoding: Any, found: Counterexample, *, timeout: float, runner: Runner
+             ) -> Counterexample:
+    """A counterexample with fewer items and characters, then smaller ints, as far as the solvers find one."""
+    from assay.specs import program_queries as pq
+    from assay.specs.terms import Unsupported
+
+    for phase in ("size", "magnitude"):
+        for _ in range(SHORTENING_ROUNDS):
+            size, magnitude = found.size()
+            if (size if phase == "size" else magnitude) == 0:
+                break
+            try:
+                query = pq.smaller_counterexample(spec, program, encoding, size=size - (phase == "size"),
+                                                  magnitude=None if phase == "size" else magnitude - 1)
+            except Unsupported:
+                return found
+            result = solvers.prove_unsat(query, timeout=timeout)
+            if result.status != "sat":
+                break
+            smaller = _replayed(spec, program.code, program.entry, query, result.model or {}, runner=runner)
+            if isinstance(smaller, str) or smaller.size() >= found.size():
+                break
+            found = smaller
+    return found
+
+
+def _describe(spec: ProgramSpec, c: Counterexample) -> str:
+    call = f"{spec.program}({', '.join(f'{k}={show_value(v)}' for k, v in c.inputs.items())})"
+    if c.raised is not None:
+        return f"{call} raises {c.raised}"
+    what = f"{call} returns {show_value(c.output)}"
+    shown = "; ".join(f"line {v.line}: {v.detail}" for v in c.violations[:2])
+    return f"{what}; {shown}" if shown else what
+
+
+def _size(values: list[Any]) -> tuple[int, int]:
+    items = magnitude = 0
+    stack = list(values)
+    while stack:
+        v = stack.pop()
+        if isinstance(v, bool) or v is None:
+            continue
+        if isinstance(v, int):
+            magnitude += abs(v)
+        elif isinstance(v, str):
+            items += len(v)
+        elif isinstance(v, list | tuple):
+            items += len(v)
+            stack.extend(v)
+        elif isinstance(v, dict):
+            stack.extend(v.values())
+    return items, magnitude

@@ -1,0 +1,893 @@
+"""The program subset: a model's Python function, parsed with :mod:`ast` and compiled to the IR.
+
+The text is never executed here (nor imported, nor evaluated): it is parsed,
+checked against the subset, and compiled to an :class:`~.ir.Function`, whose
+meaning the symbolic encoder gives (:mod:`.execute`).  Running the real
+function is the sandbox's work, in a process of its own.
+
+Three outcomes of :func:`parse_program`:
+
+* a :class:`Program`: the entry function and the helpers it calls, compiled;
+* :class:`ProgramMalformed`: no code, a syntax error, no entry function, or
+  Python meant to escape (``__import__``, ``open``, ``eval``, dunder
+  attributes, ``import os``...).  Such a text is never run anywhere;
+* :class:`OutsideSubset`: a construct the kernel cannot give an exact meaning
+  to (a float, ``try``, a ``dict``, recursion, aliasing of a list that is
+  mutated...).  No proof is attempted; the sandbox may still refute.
+
+The subset: the entry function and helper functions defined at the top level;
+assignments, augmented assignments, tuple unpacking; ``if``/``elif``/``else``;
+``for`` over ``range``, lists, tuples, strings, ``enumerate``, ``zip``;
+``while`` (unrolled up to a bound by the encoder); ``break``, ``continue``,
+``return``, ``raise Kind(...)``, ``assert``; list ``append``, ``insert``,
+``pop``, ``extend`` and item assignment on lists no other name refers to; and
+every expression of the spec language.  Conditions (``if``, ``while``,
+``not``, a comprehension's ``if``) take Python's truth of ints, strings and
+lists as well as bools.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import typing
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from . import ir
+from .errors import AssayError, InvalidSpec
+from .frontend import _Frontend, _Scope, _Source
+
+__all__ = ["OutsideSubset", "Program", "ProgramMalformed", "compile_module_function", "extract_code",
+           "parse_program"]
+
+
+class ProgramMalformed(AssayError, ValueError):
+    """The text holds no program to check, or one meant to escape: it is never run.
+
+    ``line`` and ``column`` (1-based; 0 when there is no position) point into the text.
+    """
+
+    def __init__(self, why: str, line: int = 0, column: int = 0) -> None:
+        where = f"line {line}, column {column}: " if line else ""
+        super().__init__(f"{where}{why}")
+        self.why = why
+        self.line = line
+        self.column = column
+
+
+class OutsideSubset(AssayError, NotImplementedError):
+    """The program uses a construct the kernel gives no exact meaning: no proof is attempted."""
+
+    def __init__(self, why: str, *, line: int, column: int, construct: str, hint: str = "") -> None:
+        super().__init__(f"line {line}, column {column}: {why}" + (f" (hint: {hint})" if hint else ""))
+        self.why = why
+        self.line = line
+        self.column = column
+        self.construct = construct
+        self.hint = hint
+
+
+@dataclass(frozen=True)
+class Program:
+    """A parsed, compiled program: its code as it will run, the entry's name and its IR."""
+
+    code: str
+    entry: str
+    function: ir.Function
+
+
+# Names and modules whose only use in a program is to reach outside it.
+_ESCAPE_NAMES: typing.Final = frozenset({
+    "__import__", "open", "exec", "eval", "compile", "globals", "locals", "vars", "getattr", "setattr",
+    "delattr", "breakpoint", "input", "help", "exit", "quit", "memoryview", "__builtins__", "__loader__",
+    "__spec__", "__build_class__"})
+_ESCAPE_MODULES: typing.Final = frozenset({
+    "os", "sys", "subprocess", "socket", "shutil", "ctypes", "importlib", "pathlib", "io", "builtins",
+    "multiprocessing", "threading", "signal", "pickle", "marshal", "tempfile", "glob", "http", "urllib",
+    "asyncio", "select", "resource", "pty", "fcntl", "mmap", "gc", "inspect", "code", "codeop", "runpy", "site",
+    "shelve", "dbm", "sqlite3", "ssl", "ftplib", "smtplib", "telnetlib", "webbrowser", "posix", "nt", "_thread",
+    "faulthandler", "tracemalloc", "platform", "sysconfig", "zipimport", "pkgutil", "requests"})
+_FENCE: typing.Final = re.compile(r"```[ \t]*([A-Za-z0-9_+-]*)[^\n]*\n(.*?)```", re.S)
+
+UNKNOWN: typing.Final = ir.Scalar("?")  # the item type of an empty list literal, until its use says
+
+
+def extract_code(text: str) -> str:
+    """The program in a model's answer: its last ```python block (or last block), else the whole text."""
+    blocks: list[tuple[str, str]] = [(str(lang).lower(), str(body)) for lang, body in _FENCE.findall(text)]
+    python = [body for lang, body in blocks if lang in ("python", "py", "python3")]
+    if python:
+        return python[-1]
+    if blocks:
+        return blocks[-1][1]
+    return text
+
+
+def parse_program(text: str, entry: str, params: Sequence[ir.Type], returns: ir.Type) -> Program:
+    """Parse and compile ``text``'s function ``entry`` taking ``params`` and returning ``returns``.
+
+    Raises :class:`ProgramMalformed` or :class:`OutsideSubset`.
+    """
+    code = extract_code(text)
+    if not code.strip():
+        raise ProgramMalformed("no program in the text")
+    try:
+        module = ast.parse(code)
+    except SyntaxError as exc:
+        raise ProgramMalformed(f"the program does not parse: {exc.msg}", exc.lineno or 0, exc.offset or 0) from None
+    except (ValueError, RecursionError, MemoryError) as exc:  # NUL bytes, nesting too deep
+        raise ProgramMalformed(f"the program does not parse: {exc}") from None
+    _refuse_escapes(module)
+    functions: dict[str, ast.FunctionDef] = {}
+    constants: dict[str, ast.expr] = {}
+    for stmt in module.body:
+        _top_level(stmt, functions, constants)
+    if entry not in functions:
+        defined = ", ".join(sorted(functions)) or "no function"
+        raise ProgramMalformed(f"the program defines no function {entry!r} (it defines {defined})")
+    compiler = _Compiler(code, functions, constants)
+    return Program(code, entry, compiler.function(entry, tuple(params), returns, entry=True))
+
+
+def compile_module_function(fn: typing.Any, params: Sequence[ir.Type]) -> ir.Function:
+    """A spec module's helper written with statements, compiled as a program function (trusted code: the
+    spec's own, read from its file; the spec's CPython evaluator runs it, the encoder reads this IR).
+
+    Raises :class:`OutsideSubset` for a construct outside the program subset.
+    """
+    import inspect
+
+    file = inspect.getsourcefile(fn) or "<unknown>"
+    try:
+        text = inspect.getsource(inspect.getmodule(fn))  # type: ignore[arg-type]
+    except (OSError, TypeError) as exc:
+        raise OutsideSubset(f"cannot read the source of {fn.__qualname__}: {exc}", line=0, column=0,
+                            construct=fn.__name__) from None
+    module = ast.parse(text)
+    functions = {s.name: s for s in module.body if isinstance(s, ast.FunctionDef)}
+    constants = {s.targets[0].id: s.value for s in module.body if isinstance(s, ast.Assign)
+                 and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name) and _is_literal(s.value)}
+    return _Compiler(text, functions, constants, file=file).function(fn.__name__, tuple(params), None)
+
+
+# --- what a program may not do -----------------------------------------------------------
+
+
+def _refuse_escapes(module: ast.Module) -> None:
+    for node in ast.walk(module):
+        where = (getattr(node, "lineno", 0), getattr(node, "col_offset", -1) + 1)
+        if isinstance(node, ast.Name) and node.id in _ESCAPE_NAMES:
+            raise ProgramMalformed(f"the program names {node.id!r}, which reaches outside it", *where)
+        if isinstance(node, ast.Attribute) and node.attr.startswith("__") and node.attr.endswith("__"):
+            raise ProgramMalformed(f"the program reaches for the attribute {node.attr!r}", *where)
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+            for name in names:
+                if name.split(".")[0] in _ESCAPE_MODULES:
+                    raise ProgramMalformed(f"the program imports {name!r}, which reaches outside it", *where)
+
+
+def _top_level(stmt: ast.stmt, functions: dict[str, ast.FunctionDef], constants: dict[str, ast.expr]) -> None:
+    """Collect a top-level statement, or refuse it: only definitions run when a program loads here."""
+    if isinstance(stmt, ast.FunctionDef):
+        functions[stmt.name] = stmt
+    elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str):
+        pass  # a docstring
+    elif isinstance(stmt, ast.ImportFrom) and stmt.module == "typing":
+        pass  # annotations only
+    elif isinstance(stmt, ast.If) and _is_main_guard(stmt.test):
+        pass  # runs only as a script, never when the program is loaded to be called
+    elif isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name) \
+            and _is_literal(stmt.value):
+        constants[stmt.targets[0].id] = stmt.value
+    else:
+        raise OutsideSubset(f"`{_clip(ast.unparse(stmt))}` runs when the program loads; only function "
+                            "definitions, typing imports and constants may stand at the top level",
+                            line=stmt.lineno, column=stmt.col_offset + 1, construct=type(stmt).__name__)
+
+
+def _is_main_guard(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Compare) and isinstance(test.left, ast.Name) and test.left.id == "__name__"
+            and len(test.comparators) == 1 and isinstance(test.comparators[0], ast.Constant)
+            and test.comparators[0].value == "__main__" and isinstance(test.ops[0], ast.Eq))
+
+
+def _is_literal(node: ast.expr) -> bool:
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, int | str | bool) and not isinstance(node.value, float)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+        return _is_literal(node.operand)
+    if isinstance(node, ast.Tuple):
+        return all(_is_literal(e) for e in node.elts)
+    return False
+
+
+def _clip(text: str, n: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 3] + "..."
+
+
+# --- the compiler --------------------------------------------------------------------------
+
+
+_MUTATORS: typing.Final = frozenset({"append", "insert", "pop", "extend"})
+_AUG: typing.Final = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.FloorDiv: "//", ast.Mod: "%"}
+
+
+class _Compiler(_Frontend):
+    """Compiles a program's functions, reusing the spec front end for every expression.
+
+    Each function is compiled twice: a first pass infers the type of every
+    local (an empty list's item type from what is later put in it), the
+    second builds the IR with those types.
+    """
+
+    def __init__(self, code: str, functions: dict[str, ast.FunctionDef], constants: dict[str, ast.expr], *,
+                 file: str = "program") -> None:
+        self.owner = None  # type: ignore[assignment]  # a program has no spec object: _refuse below needs none
+        self.fresh_counter = 0
+        self.used_names: set[str] = set()
+        self.inline_stack: list[str] = []
+        self.pending: dict[str, int] = {}
+        self.pending_fn = ""
+        self.code = code
+        self.file = file
+        self.lines = code.splitlines(keepends=True)
+        self.functions = functions
+        self.constants = constants
+        self.compiled: dict[tuple[str, tuple[ir.Type, ...]], ir.Function] = {}
+        self.stack: list[str] = []
+        self.inferring = False
+        self.local_types: dict[str, ir.Type] = {}
+        self.expected: ir.Type | None = None  # the type an empty list literal here must have
+        self.returns: ir.Type = ir.NONE
+        self.mutated: set[str] = set()
+
+    # -- errors: a construct outside the subset is OutsideSubset, not an invalid spec ------------
+
+    def _refuse(self, node: ast.AST, construct: str, why: str, hint: str = "") -> typing.NoReturn:
+        raise OutsideSubset(why, line=getattr(node, "lineno", 0), column=getattr(node, "col_offset", -1) + 1,
+                            construct=construct, hint=hint)
+
+    def _unsupported(self, node: ast.AST) -> typing.NoReturn:
+        kind = type(node).__name__
+        text = ast.unparse(node) if isinstance(node, ast.expr | ast.stmt) else kind
+        self._refuse(node, kind, f"`{_clip(text)}` ({kind}) is outside the program subset")
+
+    # -- functions ----------------------------------------------------------------------------
+
+    def function(self, name: str, params: tuple[ir.Type, ...], returns: ir.Type | None, *,
+                 entry: bool = False) -> ir.Function:
+        """The IR of the program's function ``name`` called with arguments of types ``params``."""
+        key = (name, params)
+        if key in self.compiled:
+            return self.compiled[key]
+        fdef = self.functions[name]
+        if name in self.stack:
+            self._refuse(fdef, name, f"{name}() calls itself; recursion is outside the program subset",
+                         "write it with a loop")
+        shape = fdef.args
+        if shape.vararg or shape.kwarg or shape.kwonlyargs or shape.posonlyargs:
+            self._refuse(fdef, name, f"{name} takes *args, **kwargs or keyword-only parameters")
+        if len(shape.args) != len(params):
+            self._refuse(fdef, name, f"{name} takes {len(shape.args)} arguments, called with {len(params)}")
+        saved = (getattr(self, "current", None), self.local_types, self.returns, self.mutated, self.expected)
+        self.current = _Source(self.file, fdef, self.code, {}, self.lines, 1)
+        self.stack.append(name)
+        try:
+            local_types = self._infer(fdef, params, returns)
+            param_types = {a.arg: t for a, t in zip(shape.args, params, strict=True)}
+            self.mutated = _mutated_names(fdef, {**local_types, **param_types})
+            _refuse_aliasing(fdef, self.mutated, {a.arg for a in shape.args} if not entry else set(), self)
+            self.local_types = local_types
+            scope = _Scope()
+            ir_params = []
+            for a, t in zip(shape.args, params, strict=True):
+                ir_name = self._fresh(a.arg)
+                scope.names[a.arg] = (ir_name, t)
+                ir_params.append((ir_name, t))
+            for local, t in local_types.items():
+                if local not in scope.names:
+                    scope.names[local] = (self._fresh(local), t)
+            self.returns = returns if returns is not None else local_types.get("#return", ir.NONE)
+            body = self._block(fdef.body, scope)
+            compiled = ir.Function(name, tuple(ir_params), body, self.returns, loc=self._loc(fdef))
+        finally:
+            self.stack.pop()
+            current, self.local_types, self.returns, self.mutated, self.expected = saved
+            if current is not None:
+                self.current = current
+        self.compiled[key] = compiled
+        return compiled
+
+    def _infer(self, fdef: ast.FunctionDef, params: tuple[ir.Type, ...], returns: ir.Type | None
+               ) -> dict[str, ir.Type]:
+        """The type of every local of ``fdef`` (and ``#return``), by compiling its body until they settle."""
+        types: dict[str, ir.Type] = {}
+        if returns is not None:
+            types["#return"] = returns
+        self.inferring = True
+        try:
+            for _ in range(4):
+                before = dict(types)
+                self.local_types = types
+                scope = _Scope()
+                for a, t in zip(fdef.args.args, params, strict=True):
+                    scope.names[a.arg] = (a.arg, t)
+                for local, t in types.items():
+                    scope.names.setdefault(local, (local, t))
+                self.returns = types.get("#return", UNKNOWN)
+                self._block(fdef.body, scope)
+                if types == before:
+                    break
+        finally:
+            self.inferring = False
+        for local, t in types.items():
+            if _has_unknown(t):
+                types[local] = _settle(t)
+        return types
+
+    def _note(self, node: ast.AST, name: str, t: ir.Type, scope: _Scope) -> None:
+        """In the inference pass, the local ``name`` takes a value of type ``t`` here (and has it from now)."""
+        if not self.inferring:
+            return
+        old = self.local_types.get(name)
+        merged = t if old is None else _unify(old, t)
+        if merged is None:
+            self._refuse(node, name, f"{name!r} holds a {old} and a {t}: a local of one type only is in the subset",
+                         "give each value its own name")
+        self.local_types[name] = merged
+        if not name.startswith("#"):
+            scope.names[name] = (self._local(name, scope), merged)
+
+    # -- blocks and statements --------------------------------------------------------------------
+
+    def _block(self, stmts: Sequence[ast.stmt], scope: _Scope) -> tuple[ir.Stmt, ...]:
+        out: list[ir.Stmt] = []
+        for stmt in stmts:
+            out += self._stmt(stmt, scope)
+        return tuple(out)
+
+    def _stmt(self, node: ast.stmt, scope: _Scope) -> Iterator[ir.Stmt]:
+        loc = self._loc(node)
+        match node:
+            case ast.Expr(value=ast.Constant(value=str())):
+                return  # a docstring or a bare string
+            case ast.Pass():
+                return
+            case ast.Assign(targets=[target], value=value):
+                yield from self._assign(node, target, value, scope)
+            case ast.Assign():
+                self._refuse(node, "Assign", "chained assignment `a = b = ...` is outside the program subset",
+                             "assign each name on its own line")
+            case ast.AnnAssign(target=target, value=value) if value is not None:
+                yield from self._assign(node, target, value, scope)
+            case ast.AugAssign(target=target, op=op, value=value):
+                yield from self._augassign(node, target, op, value, scope)
+            case ast.If(test=test, body=body, orelse=orelse):
+                yield ir.If(self._condition(test, scope), self._block(body, scope), self._block(orelse, scope), loc=loc)
+            case ast.For(target=target, iter=it, body=body, orelse=orelse):
+                if orelse:
+                    self._refuse(node, "for-else", "`for ... else` is outside the program subset")
+                iterable = self._loop_iterable(it, scope)
+                names = self._targets(target, _elem_type(iterable.type), scope, node)
+                yield ir.For(names, iterable, self._block(body, scope), loc=loc)
+            case ast.While(test=test, body=body, orelse=orelse):
+                if orelse:
+                    self._refuse(node, "while-else", "`while ... else` is outside the program subset")
+                yield ir.While(self._condition(test, scope), self._block(body, scope), loc=loc)
+            case ast.Break():
+                yield ir.Break(loc=loc)
+            case ast.Continue():
+                yield ir.Continue(loc=loc)
+            case ast.Return(value=value):
+                yield ir.Return(None if value is None else self._returned(value, scope), loc=loc)
+            case ast.Raise(exc=exc, cause=None) if exc is not None:
+                yield ir.Raise(self._raised_kind(exc), loc=loc)
+            case ast.Assert(test=test):
+                yield ir.If(ir.UnOp("not", self._condition(test, scope), type=ir.BOOL, loc=loc),
+                            (ir.Raise("AssertionError", loc=loc),), (), loc=loc)
+            case ast.Expr(value=ast.Call() as call):
+                yield from self._call_statement(call, scope)
+            case _:
+                self._unsupported(node)
+
+    def _assign(self, node: ast.stmt, target: ast.expr, value: ast.expr, scope: _Scope) -> Iterator[ir.Stmt]:
+        loc = self._loc(node)
+        if isinstance(target, ast.Name):
+            popped = self._popped(value, scope)
+            if popped is not None:
+                lst, args, elem = popped
+                self._note(node, target.id, elem, scope)
+                yield ir.Mutate(lst, "pop", args, self._local(target.id, scope), loc=loc)
+                return
+            known = scope.names.get(target.id)
+            self.expected = known[1] if known is not None else None
+            e = self.expr(value, scope)
+            self.expected = None
+            self._note(node, target.id, e.type, scope)
+            yield ir.Assign((self._local(target.id, scope),), e, loc=loc)
+        elif isinstance(target, ast.Tuple) and all(isinstance(t, ast.Name) for t in target.elts):
+            e = self.expr(value, scope)
+            if not isinstance(e.type, ir.TupleT) or len(e.type.items) != len(target.elts):
+                self._refuse(node, "unpack", f"unpacking {e.type} into {len(target.elts)} names is outside the "
+                             "subset (a tuple of as many items is in it)")
+            for t, item in zip(target.elts, e.type.items, strict=True):
+                self._note(node, typing.cast(ast.Name, t).id, item, scope)
+            yield ir.Assign(tuple(self._local(typing.cast(ast.Name, t).id, scope) for t in target.elts), e, loc=loc)
+        elif isinstance(target, ast.Tuple) and all(_is_item(t) or isinstance(t, ast.Name) for t in target.elts):
+            # `a[i], a[j] = a[j], a[i]`: the right side first, whole, then each target from left to right.
+            e = self.expr(value, scope)
+            if not isinstance(e.type, ir.TupleT) or len(e.type.items) != len(target.elts):
+                self._refuse(node, "unpack", f"unpacking {e.type} into {len(target.elts)} targets is outside the "
+                             "subset (a tuple of as many items is in it)")
+            tmp = self._fresh("#unpacked")
+            yield ir.Assign((tmp,), e, loc=loc)
+            for k, (t, part_type) in enumerate(zip(target.elts, e.type.items, strict=True)):
+                part = ir.Index(ir.Var(tmp, type=e.type, loc=loc), ir.Const(k, type=ir.INT, loc=loc),
+                                type=part_type, loc=loc)
+                yield from self._store(node, t, part, scope)
+        elif _is_item(target):
+            yield from self._store(node, target, None, scope, value)
+        else:
+            self._refuse(node, "Assign", f"assigning to `{_clip(ast.unparse(target))}` is outside the program subset",
+                         "assign to a name, a tuple of names, or one item of a list variable")
+
+    def _store(self, node: ast.stmt, target: ast.expr, item: ir.Expr | None, scope: _Scope,
+               value: ast.expr | None = None) -> Iterator[ir.Stmt]:
+        """Assign ``item`` (or the expression ``value``) to a name or to one item of a list variable."""
+        loc = self._loc(node)
+        if isinstance(target, ast.Name):
+            assert item is not None
+            self._note(node, target.id, item.type, scope)
+            yield ir.Assign((self._local(target.id, scope),), item, loc=loc)
+            return
+        assert isinstance(target, ast.Subscript)
+        assert isinstance(target.value, ast.Name)
+        lst = self._list_name(target.value, scope, node)
+        index = self.expr(target.slice, scope)
+        self._need(index, ir.INT, target.slice, "an index")
+        if item is None:
+            assert value is not None
+            self.expected = _elem_type(scope.names[target.value.id][1])
+            item = self.expr(value, scope)
+            self.expected = None
+        self._note(node, target.value.id, ir.ListT(item.type), scope)
+        yield ir.SetItem(lst, index, item, loc=loc)
+
+    def _augassign(self, node: ast.AugAssign, target: ast.expr, op: ast.operator, value: ast.expr, scope: _Scope
+                   ) -> Iterator[ir.Stmt]:
+        loc = self._loc(node)
+        name = _AUG.get(type(op))
+        if name is None:
+            self._refuse(node, type(op).__name__, f"the operator in `{_clip(ast.unparse(node))}` is outside the subset")
+        if isinstance(target, ast.Name):
+            current = self._name(target, target.id, scope)
+            if isinstance(current.type, ir.ListT) and name == "+":
+                self.expected = current.type
+                other = self.expr(value, scope)
+                self.expected = None
+                self._note(node, target.id, other.type, scope)
+                yield ir.Mutate(self._local(target.id, scope), "extend", (other,), loc=loc)
+                return
+            combined = ast.copy_location(ast.BinOp(left=target, op=op, right=value), node)
+            e = self.expr(combined, scope)
+            self._note(node, target.id, e.type, scope)
+            yield ir.Assign((self._local(target.id, scope),), e, loc=loc)
+        elif isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name) \
+                and not isinstance(target.slice, ast.Slice):
+            lst = self._list_name(target.value, scope, node)
+            index = self.expr(target.slice, scope)
+            read = ast.copy_location(ast.Subscript(value=target.value, slice=target.slice, ctx=ast.Load()), node)
+            e = self.expr(ast.copy_location(ast.BinOp(left=read, op=op, right=value), node), scope)
+            yield ir.SetItem(lst, index, e, loc=loc)
+        else:
+            self._refuse(node, "AugAssign", f"`{_clip(ast.unparse(node))}` is outside the program subset")
+
+    def _call_statement(self, call: ast.Call, scope: _Scope) -> Iterator[ir.Stmt]:
+        """A call whose value is dropped: a list mutation, ``print``, or a call kept for its exceptions."""
+        loc = self._loc(call)
+        func = call.func
+        if isinstance(func, ast.Attribute) and func.attr in _MUTATORS and isinstance(func.value, ast.Name):
+            if call.keywords:
+                self._refuse(call, func.attr, f"{func.attr}() with keyword arguments is outside the subset")
+            lst = self._list_name(func.value, scope, call)
+            lst_type = scope.names[func.value.id][1]
+            elem = _elem_type(lst_type)
+            args: list[ir.Expr] = []
+            for i, a in enumerate(call.args):
+                is_value = (func.attr == "append") or (func.attr == "insert" and i == 1)
+                self.expected = lst_type if func.attr == "extend" else (elem if is_value else None)
+                e = self.expr(a, scope)
+                self.expected = None
+                if is_value:
+                    self._note(call, func.value.id, ir.ListT(e.type), scope)
+                elif func.attr == "extend":
+                    self._note(call, func.value.id, e.type, scope)
+                else:
+                    self._need(e, ir.INT, a, f"the index of {func.attr}")
+                args.append(e)
+            arity = {"append": (1,), "insert": (2,), "pop": (0, 1), "extend": (1,)}[func.attr]
+            if len(args) not in arity:
+                self._refuse(call, func.attr, f"{func.attr} takes {' or '.join(map(str, arity))} arguments")
+            yield ir.Mutate(lst, func.attr, tuple(args), loc=loc)
+            return
+        if isinstance(func, ast.Name) and func.id == "print" and func.id not in scope.names:
+            for a in call.args:
+                yield ir.Evaluate(self.expr(a, scope), loc=loc)
+            return
+        yield ir.Evaluate(self.expr(call, scope), loc=loc)
+
+    def _popped(self, value: ast.expr, scope: _Scope) -> tuple[str, tuple[ir.Expr, ...], ir.Type] | None:
+        """``(list, args, item type)`` when ``value`` is ``name.pop(...)``; else None."""
+        if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr == "pop"
+                and isinstance(value.func.value, ast.Name) and not value.keywords):
+            return None
+        lst = self._list_name(value.func.value, scope, value)
+        args = tuple(self.expr(a, scope) for a in value.args)
+        if len(args) > 1:
+            self._refuse(value, "pop", "pop takes 0 or 1 arguments")
+        return lst, args, _elem_type(scope.names[value.func.value.id][1])
+
+    def _list_name(self, node: ast.Name, scope: _Scope, where: ast.AST) -> str:
+        """The IR name of the list variable ``node`` names, which the program mutates."""
+        known = scope.names.get(node.id)
+        if known is None:
+            self._refuse(where, node.id, f"{node.id!r} is not a local list of the function")
+        if not isinstance(known[1], ir.ListT):
+            self._refuse(where, node.id, f"{node.id!r} is a {known[1]}, not a list that can be changed")
+        if isinstance(_elem_type(known[1]), ir.ListT):
+            self._refuse(where, node.id, f"changing {node.id!r}, a list of lists, is outside the program subset")
+        return known[0]
+
+    def _local(self, name: str, scope: _Scope) -> str:
+        return scope.names[name][0] if name in scope.names else name
+
+    def _targets(self, target: ast.expr, elem: ir.Type, scope: _Scope, node: ast.AST) -> tuple[str, ...]:
+        if isinstance(target, ast.Name):
+            self._note(node, target.id, elem, scope)
+            return (self._local(target.id, scope),)
+        if isinstance(target, ast.Tuple) and all(isinstance(t, ast.Name) for t in target.elts):
+            if not isinstance(elem, ir.TupleT) or len(elem.items) != len(target.elts):
+                self._refuse(target, "unpack", f"cannot unpack {elem} into {len(target.elts)} names")
+            names = []
+            for t, item in zip(target.elts, elem.items, strict=True):
+                self._note(node, typing.cast(ast.Name, t).id, item, scope)
+                names.append(self._local(typing.cast(ast.Name, t).id, scope))
+            return tuple(names)
+        self._refuse(target, "target", "a loop target must be a name or a tuple of names")
+
+    def _loop_iterable(self, node: ast.expr, scope: _Scope) -> ir.Expr:
+        return self._iterable(node, scope)
+
+    def _returned(self, value: ast.expr, scope: _Scope) -> ir.Expr:
+        self.expected = self.returns if self.returns not in (UNKNOWN, ir.NONE) else None
+        e = self.expr(value, scope)
+        self.expected = None
+        if self.inferring:
+            self._note(value, "#return", e.type, scope)
+        elif not _fits(self.returns, e.type):
+            self._refuse(value, "return", f"the function returns a {e.type} here, and a {self.returns} elsewhere")
+        return e
+
+    def _raised_kind(self, exc: ast.expr) -> str:
+        node = exc.func if isinstance(exc, ast.Call) else exc
+        if isinstance(node, ast.Name) and node.id.endswith(("Error", "Exception")):
+            return node.id
+        self._refuse(exc, "raise", f"`raise {_clip(ast.unparse(exc))}` is outside the subset",
+                     "raise a builtin exception class, like raise ValueError('...')")
+
+    def _condition(self, node: ast.expr, scope: _Scope) -> ir.Expr:
+        """A condition with Python's truth: ints, strings and lists as well as bools."""
+        return _truth(self.expr(node, scope))
+
+    # -- expressions: the spec front end's, with a program's names, calls and truth -----------------
+
+    def expr(self, node: ast.expr, scope: _Scope) -> ir.Expr:
+        loc = self._loc(node)
+        if isinstance(node, ast.List) and not node.elts:
+            t = self.expected
+            if t is None or not isinstance(t, ir.ListT):
+                if self.inferring:
+                    return ir.ListLit((), type=ir.ListT(UNKNOWN), loc=loc)
+                self._refuse(node, "List", "an empty list whose item type nothing here says",
+                             "assign it to a name first, or compare with len(xs) == 0")
+            return ir.ListLit((), type=t, loc=loc)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            return ir.UnOp("not", _truth(self.expr(node.operand, scope)), type=ir.BOOL, loc=loc)
+        if isinstance(node, ast.BoolOp):
+            values = [self.expr(v, scope) for v in node.values]
+            if any(v.type != ir.BOOL for v in values):
+                self._refuse(node, "BoolOp", "`and`/`or` between values that are not bools (their value is one "
+                             "of the operands) is outside the subset", "compare explicitly, e.g. `x != 0`")
+            return ir.BoolOp("and" if isinstance(node.op, ast.And) else "or", tuple(values), type=ir.BOOL, loc=loc)
+        if isinstance(node, ast.IfExp):
+            cond = _truth(self.expr(node.test, scope))
+            a, b = self.expr(node.body, scope), self.expr(node.orelse, scope)
+            merged = _unify(a.type, b.type) if self.inferring else (a.type if a.type == b.type else None)
+            if merged is None:
+                self._refuse(node, "IfExp", f"the branches have different types ({a.type} and {b.type})")
+            return ir.IfExp(cond, a, b, type=merged, loc=loc)
+        return super().expr(node, scope)
+
+    def _need(self, e: ir.Expr, t: ir.Type, node: ast.AST, what: str) -> None:
+        if self.inferring and _fits(e.type, t):
+            return
+        super()._need(e, t, node, what)
+
+    def _check_compare(self, node: ast.AST, op: str, a: ir.Expr, b: ir.Expr) -> None:
+        if self.inferring and (_has_unknown(a.type) or _has_unknown(b.type)):
+            return
+        super()._check_compare(node, op, a, b)
+
+    def _name(self, node: ast.AST, name: str, scope: _Scope) -> ir.Expr:
+        loc = self._loc(node)
+        if name in scope.names:
+            ir_name, t = scope.names[name]
+            return ir.Var(ir_name, type=t, loc=loc)
+        if name in self.constants:
+            return self.expr(self.constants[name], scope)
+        if self.inferring and name in self._assigned_here():
+            # Assigned further down: its type is not known yet in this pass.
+            return ir.Var(name, type=self.local_types.get(name, UNKNOWN), loc=loc)
+        if name in ("True", "False", "None"):
+            self._unsupported(node)
+        self._refuse(node, name, f"the name {name!r} is not defined in the program")
+
+    def _assigned_here(self) -> set[str]:
+        return _local_names(self.current.tree)
+
+    def _call(self, node: ast.Call, scope: _Scope) -> ir.Expr:
+        func = node.func
+        if isinstance(func, ast.Name) and func.id not in scope.names and func.id in self.functions:
+            if node.keywords:
+                self._refuse(node, func.id, "keyword arguments are outside the subset")
+            args = tuple(self.expr(a, scope) for a in node.args)
+            callee = self.function(func.id, tuple(a.type for a in args), None)
+            return ir.Invoke(callee, args, type=callee.returns, loc=self._loc(node))
+        if isinstance(func, ast.Name) and func.id in ("implies", "distinct"):
+            self._refuse(node, func.id, f"{func.id} is assay's, not Python's: a program cannot call it")
+        if isinstance(func, ast.Attribute) and func.attr in _MUTATORS:
+            self._refuse(node, func.attr, f"{func.attr}() inside an expression is outside the subset",
+                         "call it on its own line (or `x = xs.pop()`)")
+        if isinstance(func, ast.Name) and func.id in ("sorted", "reversed", "list") and func.id not in scope.names:
+            return self._sequence_builtin(node, func.id, scope)
+        return self._builtin_call(node, scope)
+
+    def _sequence_builtin(self, node: ast.Call, fname: str, scope: _Scope) -> ir.Expr:
+        """``sorted(xs)`` (``reverse=True`` too), ``reversed(xs)``, ``list(xs)``: a new list."""
+        loc = self._loc(node)
+        descending = False
+        for kw in node.keywords:
+            if fname == "sorted" and kw.arg == "reverse" and isinstance(kw.value, ast.Constant) \
+                    and isinstance(kw.value.value, bool):
+                descending = kw.value.value
+            else:
+                self._refuse(node, fname, f"{fname}() with `{kw.arg}=` is outside the subset")
+        if len(node.args) != 1:
+            self._refuse(node, fname, f"{fname} takes one iterable here")
+        if fname == "reversed" and node is not getattr(self, "iterated", None):
+            self._refuse(node, fname, "reversed(...) is an iterator, not a list: in the subset it is only iterated",
+                         "write list(reversed(xs)) or xs[::-1] for a list")
+        it = self._iterable(node.args[0], scope)
+        elem = _elem_type(it.type)
+        if fname == "sorted" and elem not in (ir.INT, ir.STR, UNKNOWN):
+            self._refuse(node, fname, f"sorted() of {elem} items is outside the subset (ints and strs are in it)")
+        args: tuple[ir.Expr, ...] = (it, ir.Const(True, type=ir.BOOL, loc=loc)) if descending else (it,)
+        return ir.Call(fname, args, type=ir.ListT(elem), loc=loc)
+
+    def _index(self, node: ast.Subscript, value: ast.expr, index: ast.expr, scope: _Scope) -> ir.Expr:
+        if not isinstance(index, ast.Slice):
+            return super()._index(node, value, index, scope)
+        loc = self._loc(node)
+        obj = self.expr(value, scope)
+        if not (isinstance(obj.type, ir.ListT) or obj.type == ir.STR):
+            self._refuse(node, "slice", f"slicing a {obj.type} is outside the subset (lists and strs are in it)")
+        step = 1
+        if index.step is not None:
+            folded = _constant_int(index.step)
+            if folded is None or folded == 0:
+                self._refuse(index.step, "slice", "a slice's step must be a non-zero constant")
+            step = folded
+        bounds: list[ir.Expr | None] = []
+        for b in (index.lower, index.upper):
+            if b is None:
+                bounds.append(None)
+                continue
+            e = self.expr(b, scope)
+            self._need(e, ir.INT, b, "a slice bound")
+            bounds.append(e)
+        return ir.SliceOf(obj, bounds[0], bounds[1], step, type=obj.type, loc=loc)
+
+    def _builtin_call(self, node: ast.Call, scope: _Scope) -> ir.Expr:
+        # A program's globals are empty (its functions are compiled above), so the spec front end resolves
+        # every other name to Python's builtins, and refuses those outside the subset.
+        try:
+            return super()._call(node, scope)
+        except InvalidSpec as exc:  # raised by helpers that do not go through _refuse
+            raise OutsideSubset(exc.why, line=getattr(node, "lineno", 0), column=getattr(node, "col_offset", 0) + 1,
+                                construct=exc.construct, hint=exc.hint) from None
+
+    def _iterable(self, node: ast.expr, scope: _Scope) -> ir.Expr:
+        # A string is iterable in a program: its characters, one by one.  reversed(...) is iterated here.
+        self.iterated = node
+        if not isinstance(node, ast.GeneratorExp) and not (
+                isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                and node.func.id in ("range", "enumerate", "zip") and node.func.id not in scope.names):
+            e = self.expr(node, scope)
+            if e.type == ir.STR:
+                return ir.Call("chars", (e,), type=ir.ListT(ir.STR), loc=self._loc(node))
+        return super()._iterable(node, scope)
+
+    def _attr(self, node: ast.Attribute, value: ast.expr, attr: str, scope: _Scope) -> ir.Expr:
+        self._refuse(node, attr, f"the attribute `.{attr}` is outside the program subset")
+
+
+def _fresh_list(node: ast.expr) -> bool:
+    """Whether ``node`` builds a new list that no other name holds."""
+    if isinstance(node, ast.List | ast.ListComp | ast.BinOp):
+        return True
+    if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Slice):
+        return True
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("list", "sorted")
+
+
+def _is_item(node: ast.expr) -> bool:
+    """``name[index]``: one item of a list variable (not a slice)."""
+    return (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name)
+            and not isinstance(node.slice, ast.Slice))
+
+
+def _constant_int(node: ast.expr) -> int | None:
+    if isinstance(node, ast.Constant) and type(node.value) is int:
+        return node.value
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+        inner = _constant_int(node.operand)
+        return None if inner is None else (-inner if isinstance(node.op, ast.USub) else inner)
+    return None
+
+
+def _elem_type(t: ir.Type) -> ir.Type:
+    if isinstance(t, ir.ListT):
+        return t.elem
+    if isinstance(t, ir.TupleT) and t.items:
+        return t.items[0]
+    return UNKNOWN
+
+
+def _has_unknown(t: ir.Type) -> bool:
+    if t == UNKNOWN:
+        return True
+    if isinstance(t, ir.ListT):
+        return _has_unknown(t.elem)
+    if isinstance(t, ir.TupleT):
+        return any(_has_unknown(i) for i in t.items)
+    return False
+
+
+def _fits(a: ir.Type, b: ir.Type) -> bool:
+    return _unify(a, b) is not None
+
+
+def _unify(a: ir.Type, b: ir.Type) -> ir.Type | None:
+    """The type both ``a`` and ``b`` are, with UNKNOWN filled in from the other; None if they differ."""
+    if a == UNKNOWN:
+        return b
+    if b == UNKNOWN:
+        return a
+    if isinstance(a, ir.ListT) and isinstance(b, ir.ListT):
+        elem = _unify(a.elem, b.elem)
+        return None if elem is None else ir.ListT(elem)
+    if isinstance(a, ir.TupleT) and isinstance(b, ir.TupleT) and len(a.items) == len(b.items):
+        items = [_unify(x, y) for x, y in zip(a.items, b.items, strict=True)]
+        return None if any(i is None for i in items) else ir.TupleT(tuple(typing.cast(list[ir.Type], items)))
+    return a if a == b else None
+
+
+def _settle(t: ir.Type) -> ir.Type:
+    """A type with what nothing said filled in: an empty list that never holds anything holds ints."""
+    if t == UNKNOWN:
+        return ir.INT
+    if isinstance(t, ir.ListT):
+        return ir.ListT(_settle(t.elem))
+    if isinstance(t, ir.TupleT):
+        return ir.TupleT(tuple(_settle(i) for i in t.items))
+    return t
+
+
+def _truth(e: ir.Expr) -> ir.Expr:
+    """``e`` as Python's ``bool(e)``: a bool as it is, an int ``!= 0``, a str or list non-empty."""
+    loc = e.loc
+    if e.type == ir.BOOL:
+        return e
+    if e.type == ir.INT:
+        return ir.Compare(("!=",), (e, ir.Const(0, type=ir.INT, loc=loc)), type=ir.BOOL, loc=loc)
+    if e.type == ir.STR or isinstance(e.type, ir.ListT | ir.TupleT):
+        length = ir.Call("len", (e,), type=ir.INT, loc=loc)
+        return ir.Compare(("!=",), (length, ir.Const(0, type=ir.INT, loc=loc)), type=ir.BOOL, loc=loc)
+    if e.type == UNKNOWN:
+        return ir.Const(True, type=ir.BOOL, loc=loc)
+    raise OutsideSubset(f"the truth of a {e.type} is outside the subset", line=loc.line, column=loc.col + 1,
+                        construct="truth")
+
+
+def _local_names(fdef: ast.FunctionDef) -> set[str]:
+    """The names a function binds in its own scope (assignments and loop targets, not comprehensions)."""
+    out: set[str] = set()
+
+    def visit(stmts: Sequence[ast.stmt]) -> None:
+        for s in stmts:
+            targets: list[ast.expr] = []
+            if isinstance(s, ast.Assign):
+                targets = list(s.targets)
+            elif isinstance(s, ast.AugAssign | ast.AnnAssign | ast.For):
+                targets = [s.target]
+            for t in targets:
+                out.update(n.id for n in ast.walk(t) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store))
+            for block in ("body", "orelse"):
+                visit(getattr(s, block, []))
+
+    visit(fdef.body)
+    return out
+
+
+def _mutated_names(fdef: ast.FunctionDef, types: dict[str, ir.Type]) -> set[str]:
+    """The list variables the function changes in place: mutating methods, item assignment, ``+=`` on a list."""
+    out: set[str] = set()
+    for n in ast.walk(fdef):
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _MUTATORS \
+                and isinstance(n.func.value, ast.Name):
+            out.add(n.func.value.id)
+        elif isinstance(n, ast.Assign | ast.AugAssign):
+            for t in n.targets if isinstance(n, ast.Assign) else [n.target]:
+                if isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name):
+                    out.add(t.value.id)
+        if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name) and isinstance(n.op, ast.Add) \
+                and isinstance(types.get(n.target.id), ir.ListT):
+            out.add(n.target.id)  # a list's += extends it in place (an int's or a str's makes a new value)
+    return out
+
+
+def _refuse_aliasing(fdef: ast.FunctionDef, mutated: set[str], params: set[str], compiler: _Compiler) -> None:
+    """Refuse a list that the function changes and another name could also see.
+
+    A changed list may be read (indexed, iterated, measured, compared, passed
+    to a builtin, returned at the end) but not given a second name: not
+    assigned to or from another name, not put inside another list or tuple,
+    not passed to a program function.  A helper may not change its own list
+    parameters (the caller's list would change).
+    """
+    for name in sorted(mutated & params):
+        compiler._refuse(fdef, name, f"{fdef.name} changes its parameter {name!r}, which is its caller's list too",
+                         "build a new list in the helper instead")
+    for n in ast.walk(fdef):
+        if isinstance(n, ast.Assign | ast.AnnAssign) and n.value is not None:
+            targets = n.targets if isinstance(n, ast.Assign) else [n.target]
+            for t in targets:
+                if isinstance(t, ast.Name) and t.id in mutated and not _fresh_list(n.value):
+                    compiler._refuse(n, t.id, f"the list {t.id!r} is changed in place, and here it is given a value "
+                                     "another name may hold too (aliasing is outside the subset)",
+                                     f"make it a new list: {t.id} = list(...)")
+        if isinstance(n, ast.For):
+            hit = [x.id for x in ast.walk(n.target) if isinstance(x, ast.Name) and x.id in mutated]
+            if hit:
+                compiler._refuse(n, hit[0], f"the loop variable {hit[0]!r} is changed in place: it is an item of "
+                                 "another list (aliasing is outside the subset)")
+    parents: dict[int, ast.AST] = {}
+    for n in ast.walk(fdef):
+        for child in ast.iter_child_nodes(n):
+            parents[id(child)] = n
+    for n in ast.walk(fdef):
+        if not (isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id in mutated):
+            continue
+        parent = parents.get(id(n))
+        if (isinstance(parent, ast.Assign | ast.AnnAssign) and parent.value is n) \
+                or isinstance(parent, ast.List | ast.Tuple | ast.Set) \
+                or (isinstance(parent, ast.Call) and n in parent.args and isinstance(parent.func, ast.Name)
+                    and parent.func.id in compiler.functions) \
+                or (isinstance(parent, ast.Call) and n in parent.args and isinstance(parent.func, ast.Attribute)
+                    and parent.func.attr in ("append", "insert")):
+            compiler._refuse(n, n.id, f"the list {n.id!r} is changed in place and also given another name here, "
+                             "so a change through one name would show through the other (aliasing is outside the "
+                             "subset)", "build a new list instead")

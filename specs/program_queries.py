@@ -1,0 +1,131 @@
+"""The solver questions about a program: is there an input of the bound on which it fails its spec?
+
+:func:`counterexample` states "some input of the declared domains, meeting
+the precondition, makes the program raise, return None, run a ``while``
+loop past its bound, or return a value the postcondition refutes".  UNSAT
+on both solvers proves the program meets its spec for every input of the
+bound; a model is a candidate counterexample, which the kernel replays on the
+real function before it refutes anything.  :func:`smaller_counterexample`
+asks the same within a size bound, to shorten a counterexample.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from . import terms as T
+from .domains import Domain, ListDomain, StrDomain, TupleDomain
+from .program import Program
+from .program_spec import ProgramSpec
+from .queries import Query, _query
+from .symbolic import RecordVal, SymList, Value, _Encoder, _model_json, _ProposalBuilder, list_len
+from .terms import Sort, Term
+
+__all__ = ["ProgramEncoding", "counterexample", "encode_program", "smaller_counterexample"]
+
+
+@dataclass(frozen=True)
+class ProgramEncoding:
+    """A program spec over a program, its inputs symbolic.
+
+    ``failing`` holds when the program, on the inputs, raises, returns None,
+    runs past a loop bound or returns what the postcondition refutes;
+    ``requires`` when the inputs meet the precondition (without it raising).
+    """
+
+    variables: Mapping[str, Sort]
+    inputs: tuple[tuple[str, Value, Domain], ...]
+    domain: Term
+    requires: Term
+    raised: Term
+    returned_none: Term
+    exceeded: Term
+    post: Term
+    failing: Term
+    size: Term  # the number of items and characters in all the inputs
+    magnitude: Term  # the sum of the absolute values of the inputs' ints
+
+    def decode(self, model: Mapping[str, Any]) -> dict[str, Any]:
+        """Each input's JSON value under ``model`` (decoded as inputs are: DecodeError if it is none)."""
+        return {name: d.encode(d.decode(_model_json(v, d, model), f"witness.{name}")) for name, v, d in self.inputs}
+
+
+def encode_program(spec: ProgramSpec, program: Program) -> ProgramEncoding:
+    """Encode ``program`` against the program spec ``spec`` with every input symbolic.
+
+    Raises :class:`~.terms.Unsupported` when something cannot be encoded exactly.
+    """
+    from .execute import call
+
+    builder = _ProposalBuilder()
+    values = [builder.build(p.name, p.domain) for p in spec.inputs]
+    enc = _Encoder(builder.bounds)
+    out = call(program.function, values, enc)
+    env: dict[str, Value] = {p.name: v for p, v in zip(spec.inputs, values, strict=True)}
+    env[spec.output.name] = out.value
+    requires = T.TRUE
+    if spec.ir.requires is not None:
+        rv, rerr = enc.expr(spec.ir.requires, env)
+        assert isinstance(rv, Term)
+        requires = T.and_(T.not_(rerr), rv)  # a precondition that raises is not met (CPython: not True)
+    clauses = []
+    for clause in spec.ir.clauses:
+        cv, cerr = enc.expr(clause.expr, env)
+        assert isinstance(cv, Term)
+        clauses.append(T.and_(T.not_(cerr), cv))
+    post = T.and_(*clauses)
+    failing = T.or_(out.raised, out.returned_none, out.exceeded, T.not_(post))
+    size, magnitude = _measures(values, [p.domain for p in spec.inputs])
+    return ProgramEncoding(dict(builder.variables), tuple((p.name, v, p.domain) for p, v in zip(
+        spec.inputs, values, strict=True)), T.and_(*builder.constraints), requires, out.raised, out.returned_none,
+        out.exceeded, post, failing, size, magnitude)
+
+
+def counterexample(spec: ProgramSpec, program: Program, encoding: ProgramEncoding | None = None) -> Query:
+    """Is there an input of the bound, meeting the precondition, on which the program fails its spec?"""
+    enc = encode_program(spec, program) if encoding is None else encoding
+    return _query("program-counterexample", (enc.domain, enc.requires, enc.failing), enc, _inputs_domain(spec))
+
+
+def smaller_counterexample(spec: ProgramSpec, program: Program, encoding: ProgramEncoding, *, size: int,
+                           magnitude: int | None = None) -> Query:
+    """A counterexample with at most ``size`` items and characters (and ints of total size ``magnitude``)."""
+    bounds = [T.le(encoding.size, T.int_const(size))]
+    if magnitude is not None:
+        bounds.append(T.le(encoding.magnitude, T.int_const(magnitude)))
+    return _query("smaller-counterexample", (encoding.domain, encoding.requires, encoding.failing, *bounds),
+                  encoding, _inputs_domain(spec))
+
+
+def _inputs_domain(spec: ProgramSpec) -> Domain:
+    return TupleDomain(tuple(p.domain for p in spec.inputs))
+
+
+def _measures(values: list[Value], domains: list[Domain]) -> tuple[Term, Term]:
+    sizes: list[Term] = []
+    magnitudes: list[Term] = []
+
+    def walk(v: Value, d: Domain, present: Term) -> None:
+        if isinstance(v, SymList):
+            assert isinstance(d, ListDomain)
+            sizes.append(T.ite(present, list_len(v), T.int_const(0)))
+            for g, x in v.slots:
+                walk(x, d.elem, T.and_(present, g))
+        elif isinstance(v, tuple):
+            assert isinstance(d, TupleDomain)
+            for x, item in zip(v, d.items, strict=True):
+                walk(x, item, present)
+        elif isinstance(v, RecordVal):
+            for (_, x), (_, fd) in zip(v.fields, getattr(d, "fields", ()), strict=True):
+                walk(x, fd, present)
+        elif isinstance(d, StrDomain):
+            sizes.append(T.ite(present, T.str_len(v), T.int_const(0)))
+        elif v.sort is Sort.INT and type(d).__name__ == "IntDomain":
+            magnitudes.append(T.ite(present, T.abs_(v), T.int_const(0)))
+
+    for v, d in zip(values, domains, strict=True):
+        walk(v, d, T.TRUE)
+    zero = T.int_const(0)
+    return (T.add(*sizes) if sizes else zero), (T.add(*magnitudes) if magnitudes else zero)

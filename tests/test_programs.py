@@ -1,0 +1,158 @@
+"""check_program: a model's function proved for every input of the bound, or refuted by one the real function fails.
+
+Counterexamples are replayed on the real function in the sandbox
+(assay.kernel.sandbox) before anything is refuted; these tests go through it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from assay.kernel import Outcome
+from assay.kernel.programs import check_program
+from assay.specs import load
+
+DEFS = Path(__file__).parent / "specdefs" / "programs.py"
+
+
+def _spec(name: str) -> Any:
+    return load(f"{DEFS}:{name}")
+
+
+SUM = "def sum_list(xs):\n    t = 0\n    for x in xs:\n        t += x\n    return t\n"
+
+
+@pytest.mark.parametrize(("spec_name", "program"), [
+    ("sums", SUM),
+    ("sums", "```python\nfrom typing import List\n\ndef sum_list(xs: List[int]) -> int:\n"
+             "    \"\"\"Add them up.\"\"\"\n    return sum(xs)\n```\nThis adds the numbers."),
+    ("sums_of_nonneg", "def sum_list(xs):\n    t = 0\n    for x in xs:\n        if x < 0:\n"
+                       "            continue\n        t += x\n    return t\n"),
+    ("largest", "def largest(xs):\n    m = xs[0]\n    for x in xs[1:]:\n        if x > m:\n            m = x\n"
+                "    return m\n"),
+    ("largest", "def largest(xs):\n    return sorted(xs, reverse=True)[0]\n"),
+    ("largest", "def largest(xs):\n    i = 0\n    m = xs[0]\n    while i < len(xs):\n        if xs[i] > m:\n"
+                "            m = xs[i]\n        i += 1\n    return m\n"),
+    ("sorts", "def sort_list(xs):\n    ys = list(xs)\n    n = len(ys)\n    for i in range(n):\n"
+              "        for j in range(n - 1 - i):\n            if ys[j] > ys[j + 1]:\n"
+              "                ys[j], ys[j + 1] = ys[j + 1], ys[j]\n    return ys\n"),
+    ("palindromes", "def is_palindrome(s):\n    i = 0\n    j = len(s) - 1\n    while i < j:\n"
+                    "        if s[i] != s[j]:\n            return False\n        i += 1\n        j -= 1\n"
+                    "    return True\n"),
+    ("digit_counts", "def digits(n):\n    count = 1\n    while n >= 10:\n        n //= 10\n        count += 1\n"
+                     "    return count\n"),
+])
+def test_a_right_program_is_proved_for_the_bound(spec_name: str, program: str) -> None:
+    v = check_program(_spec(spec_name), program)
+    assert v.outcome is Outcome.ACCEPTED, v.reason
+    assert v.reason.startswith("proved for every input of the bound: ")
+    assert v.reason.endswith("(UNSAT on z3 and cvc5)")
+
+
+def test_the_verdict_states_the_bound() -> None:
+    assert check_program(_spec("sums_of_nonneg"), SUM).reason == (
+        "proved for every input of the bound: xs a list of at most 5 -20..20, meeting nonneg (UNSAT on z3 and cvc5)")
+
+
+@pytest.mark.parametrize(("spec_name", "program", "inputs", "reason"), [
+    ("sums", "def sum_list(xs):\n    t = 0\n    for x in xs:\n        if x < 0:\n            continue\n"
+             "        t += x\n    return t\n",
+     {"xs": [-1]}, "counterexample: sum_list(xs=[-1]) returns 0; line 22: `out == total(xs)` is false: "
+                   "`out` is 0, `total(xs)` is -1"),
+    ("largest", "def largest(xs):\n    m = 0\n    for x in xs:\n        if x > m:\n            m = x\n    return m\n",
+     {"xs": [-1]}, "counterexample: largest(xs=[-1]) returns 0; line 40: `out in xs` is false: `out` is 0, "
+                   "`xs` is [-1]"),
+    ("largest", "def largest(xs):\n    return xs[1]\n",
+     {"xs": [0]}, "counterexample: largest(xs=[0]) raises IndexError: list index out of range"),
+    ("palindromes", "def is_palindrome(s):\n    return s[0] == s[-1]\n",
+     {"s": ""}, "counterexample: is_palindrome(s='') raises IndexError: string index out of range"),
+    ("digit_counts", "def digits(n):\n    count = 0\n    while n > 0:\n        n //= 10\n        count += 1\n"
+                     "    return count\n",
+     {"n": 0}, "counterexample: digits(n=0) returns 0; line 59: `out == (1 if n < 10 else (2 if n < 100 else 3))` "
+               "is false: `out` is 0, `1 if n < 10 else (2 if n < 100 else 3)` is 1"),
+])
+def test_a_wrong_program_is_refuted_by_a_short_counterexample_it_reproduces(
+        spec_name: str, program: str, inputs: dict[str, Any], reason: str) -> None:
+    v = check_program(_spec(spec_name), program)
+    assert v.outcome is Outcome.REFUTED, v.reason
+    assert v.witness["inputs"] == inputs
+    assert v.reason == reason
+
+
+def test_a_counterexample_meets_the_precondition() -> None:
+    # Skipping negatives is wrong for all lists, right for those the precondition allows.
+    skip = "def sum_list(xs):\n    return sum(x for x in xs if x >= 0)\n"
+    assert check_program(_spec("sums"), skip).outcome is Outcome.REFUTED
+    assert check_program(_spec("sums_of_nonneg"), skip).outcome is Outcome.ACCEPTED
+
+
+def test_a_bubble_sort_that_stops_after_one_pass_is_refuted() -> None:
+    one_pass = ("def sort_list(xs):\n    ys = list(xs)\n    for i in range(len(ys) - 1):\n"
+                "        if ys[i] > ys[i + 1]:\n            ys[i], ys[i + 1] = ys[i + 1], ys[i]\n    return ys\n")
+    v = check_program(_spec("sorts"), one_pass)
+    assert v.outcome is Outcome.REFUTED, v.reason
+    xs = v.witness["inputs"]["xs"]
+    assert sorted(xs) != v.witness["output"] and len(xs) == 3  # the shortest list one pass cannot sort
+
+
+@pytest.mark.parametrize(("program", "why"), [
+    ("", "no program in the text"),
+    ("def sum_list(xs):\n    return sum(xs\n", "line 2, column 15: the program does not parse: '(' was never closed"),
+    ("def add(xs):\n    return 0\n", "the program defines no function 'sum_list' (it defines add)"),
+    ("import os\ndef sum_list(xs):\n    return 0\n", "line 1, column 1: the program imports 'os', which reaches "
+                                                      "outside it"),
+    ("def sum_list(xs):\n    open('/tmp/x', 'w')\n    return 0\n", "line 2, column 5: the program names 'open', "
+                                                                    "which reaches outside it"),
+    ("def sum_list(xs):\n    return ().__class__.__bases__\n", "line 2, column 12: the program reaches for the "
+                                                               "attribute '__bases__'"),
+])
+def test_a_malformed_or_escaping_program_never_runs(program: str, why: str) -> None:
+    v = check_program(_spec("sums"), program)
+    assert v.outcome is Outcome.MALFORMED
+    assert v.reason == f"the program is malformed: {why}"
+
+
+def test_an_escaping_program_creates_no_marker(tmp_path: Path) -> None:
+    marker = tmp_path / "marker"
+    program = (f"import subprocess\ndef sum_list(xs):\n    subprocess.run(['touch', {str(marker)!r}])\n"
+               f"    return 0\nsubprocess.run(['touch', {str(marker)!r}])\n")
+    assert check_program(_spec("sums"), program).outcome is Outcome.MALFORMED
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize(("program", "construct"), [
+    ("def sum_list(xs):\n    try:\n        return sum(xs)\n    except ValueError:\n        return 0\n", "Try"),
+    ("def sum_list(xs):\n    d = {}\n    return len(d)\n", "Dict"),
+    ("def sum_list(xs):\n    if not xs:\n        return 0\n    return xs[0] + sum_list(xs[1:])\n", "sum_list"),
+    ("def sum_list(xs):\n    ys = xs\n    ys.append(0)\n    return sum(ys)\n", "xs"),
+    ("def sum_list(xs):\n    return int(sum(xs) * 1.0)\n", "Constant"),
+])
+def test_a_construct_outside_the_subset_is_not_proved(program: str, construct: str) -> None:
+    v = check_program(_spec("sums"), program)
+    assert v.outcome is Outcome.UNKNOWN
+    assert v.reason.startswith("unsupported: not proved: line ")
+
+
+def test_a_loop_past_its_bound_is_never_proved() -> None:
+    # Runs for ever on n = 0: the encoding sees a while loop past its bound, the sandbox a timeout.
+    spin = "def digits(n):\n    count = 1\n    while n >= 0:\n        n //= 10\n        count += 1\n    return count\n"
+    v = check_program(_spec("digit_counts"), spin)
+    assert v.outcome is Outcome.UNKNOWN, v.reason
+    assert "did not finish" in v.reason and "timeout" in v.reason
+
+
+def test_a_counterexample_the_real_function_does_not_reproduce_is_no_refutation() -> None:
+    from assay.kernel.sandbox import run_calls
+
+    right = "def largest(xs):\n    return max(xs)\n"
+
+    def runs_another_program(code: str, entry: str, calls: Any) -> Any:
+        # What a sandbox that ran something else than the program checked would answer: the right function.
+        return run_calls(right, entry, calls)
+
+    v = check_program(_spec("largest"), "def largest(xs):\n    return 0\n", runner=runs_another_program)
+    assert v.outcome is Outcome.UNKNOWN, v.reason
+    assert v.reason.startswith("solver-model-rejected: the real function meets the spec on the solvers' input "
+                               "largest(xs=")
