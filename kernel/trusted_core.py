@@ -61,6 +61,7 @@ CLAIMS = (
     "kernel/claims.py",
     "kernel/entail.py",
     "kernel/repair.py",  # solve_outright decides VACUOUS from its own queries
+    "kernel/programs.py",  # check_program: a program proved for the bound, or a replayed counterexample
     "kernel/sandbox.py",  # runs a program's real function: a counterexample is REFUTED only if it reproduces
     "kernel/sandbox_worker.py",  # the worker that runs it, and the value encoding both sides decode
 )
