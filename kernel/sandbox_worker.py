@@ -2,8 +2,9 @@
 
 Run as a script (``python -s -P -S -B sandbox_worker.py CONFIG``) by :func:`.sandbox.run_calls`, with
 ``PYTHONHASHSEED=0`` its only environment variable (cleared before the program runs), its cwd a fresh
-temporary folder, stdin and stdout pipes to the parent and stderr an unlinked scratch file.  Before it reads the program it closes itself in, each layer on its own so that
-one that is missing on a machine leaves the others standing (:func:`isolate` says which ran):
+temporary folder, stdin and stdout pipes to the parent and stderr an unlinked scratch file.  Before it
+reads the program it closes itself in, each layer on its own so that one that is missing on a machine
+leaves the others standing (:func:`isolate` says which ran):
 
 1. it dies with its parent (``PR_SET_PDEATHSIG``); the protocol moves off fds 0 and 1, which become
    ``/dev/null``, so the program cannot write into the replies by printing;
