@@ -41,6 +41,8 @@ __all__ = ["Counterexample", "Runner", "check_program"]
 
 #: How many times a counterexample is shortened at most (each: one query on both solvers, one replay).
 SHORTENING_ROUNDS: Final = 8
+#: Each shortening query's time at most: a shorter counterexample is a courtesy, not worth the full timeout.
+SHORTENING_SECONDS: Final = 2.0
 
 # run(source, entry, calls) -> one result per call, with .status, .value, .error (kernel.sandbox.run_calls)
 Runner = Callable[[str, str, Sequence[Sequence[Any]]], Sequence[Any]]
@@ -119,6 +121,13 @@ def _judge(spec: ProgramSpec, text: str, *, timeout: float, runner: Runner) -> V
     result = solvers.prove_unsat(query, timeout=timeout)
     answers = tuple(a.to_json() | {"query": query.name, "claim": "program"} for a in result.answers)
     if result.status == "unsat":
+        vacuous = _no_input(spec, program, encoding, timeout=timeout)
+        if vacuous is not None:
+            return make(Outcome.VACUOUS if vacuous.status == "unsat" else Outcome.UNKNOWN,
+                        ("no input of the bound meets the precondition (UNSAT on z3 and cvc5), so the proof says "
+                         f"nothing: {bound_text(spec)}") if vacuous.status == "unsat" else
+                        f"{vacuous.reason}: could not show that some input of the bound meets the precondition",
+                        solvers=answers)
         return make(Outcome.ACCEPTED, f"proved for every input of the bound: {bound_text(spec)} "
                     f"({reasons.unsat_on([a.solver for a in result.answers])})", solvers=answers)
     if result.status != "sat":
@@ -130,6 +139,21 @@ def _judge(spec: ProgramSpec, text: str, *, timeout: float, runner: Runner) -> V
     found = _shorten(spec, program, encoding, found, timeout=timeout, runner=runner)
     return make(Outcome.REFUTED, f"counterexample: {_describe(spec, found)}", violations=found.violations,
                 witness=found.to_json(), solvers=answers)
+
+
+def _no_input(spec: ProgramSpec, program: Any, encoding: Any, *, timeout: float) -> Any:
+    """With a precondition: the solvers' answer to "does some input of the bound meet it?" unless it is yes.
+
+    A program "proved" over no input at all is proved of nothing: the verdict
+    says so (VACUOUS) instead of ACCEPTED, and anything but a model found is
+    not a yes.
+    """
+    from assay.specs import program_queries as pq
+
+    if spec.requires_fn is None:
+        return None
+    found = solvers.prove_unsat(pq.some_input(spec, encoding), timeout=timeout, want_model=False)
+    return None if found.status == "sat" else found
 
 
 def bound_text(spec: ProgramSpec) -> str:
@@ -224,7 +248,7 @@ def _shorten(spec: ProgramSpec, program: Any, encoding: Any, found: Counterexamp
                                                   magnitude=None if phase == "size" else magnitude - 1)
             except Unsupported:
                 return found
-            result = solvers.prove_unsat(query, timeout=timeout)
+            result = solvers.prove_unsat(query, timeout=min(timeout, SHORTENING_SECONDS))
             if result.status != "sat":
                 break
             smaller = _replayed(spec, program.code, program.entry, query, result.model or {}, runner=runner)

@@ -46,6 +46,7 @@ CLAIMS = (
     "specs/program.py",  # a program's text, parsed and compiled to the IR (never run)
     "specs/program_spec.py",  # program specs: inputs, output, precondition
     "specs/execute.py",  # the symbolic execution of statements
+    "specs/strings.py",  # string methods and conversions, character by character over a finite universe
     "specs/program_queries.py",  # the counterexample query of a program
     "specs/evaluate.py",  # the IR interpreter: objective values and witnesses checked by it
     "specs/symbolic.py",

@@ -99,7 +99,10 @@ def evaluate(e: ir.Expr, env: Env) -> Any:
         case ir.Method(name=name, obj=obj, args=args):
             o = evaluate(obj, env)
             vals = [evaluate(a, env) for a in args]
-            return getattr(o, name)(*vals)
+            try:
+                return getattr(o, name)(*vals)
+            except (ValueError, TypeError) as exc:  # list.index or str.index of what is not there
+                raise Undefined(type(exc).__name__, str(exc), e.loc) from None
         case ir.Index(obj=obj, index=index):
             o = evaluate(obj, env)
             i = evaluate(index, env)
@@ -204,6 +207,15 @@ def _call(e: ir.Expr, fn: str, args: tuple[ir.Expr, ...], env: Env) -> Any:
         return list(iterate(e, env))
     if fn == "sorted":
         return sorted(iterate(args[0], env), reverse=_reverse(e))
+    if fn in ("str", "bin", "int_of_str", "ord", "chr", "pow"):
+        vals = [evaluate(a, env) for a in args]
+        conversions: dict[str, Callable[..., Any]] = {"str": str, "bin": bin, "int_of_str": int, "ord": ord,
+                                                      "chr": chr, "pow": operator.pow}
+        conversion = conversions[fn]
+        try:
+            return conversion(*vals)
+        except (ValueError, TypeError, OverflowError) as exc:
+            raise Undefined(type(exc).__name__, str(exc), e.loc) from None
     if fn == "reversed":
         return list(iterate(args[0], env))[::-1]
     if fn == "list":
@@ -286,6 +298,8 @@ def _stmt(s: ir.Stmt, env: dict[str, Any]) -> None:
             vals = [evaluate(a, _Reading(env, s.loc)) for a in margs]
             if method == "append":
                 xs.append(vals[0])
+            elif method == "sort":
+                xs.sort(reverse=bool(vals))
             elif method == "extend":
                 xs.extend(vals[0])
             elif method == "insert":

@@ -299,6 +299,10 @@ class _Runner:
                 slots.append((T.lt(T.int_const(k), T.add(n, one)),
                               _ite(T.lt(kk, pos), before, _ite(T.eq(kk, pos), v, after))))
             new = SymList(tuple(slots), True, T.add(n, one))
+        elif m.method == "sort":
+            from .symbolic import _sorted
+
+            new = _sorted(xs, descending=bool(m.args))
         elif m.method == "pop":
             items = [x for _, x in xs.slots]
             if m.args:

@@ -175,6 +175,37 @@ def _clause_functions(src: _Source, lets: list[tuple[str, ir.Expr, ast.AST]], pa
     return tuple(types.FunctionType(codes[f"_clause_{i}"], src.globals) for i in range(len(parts)))
 
 
+UNKNOWN: typing.Final = ir.Scalar("?")  # the item type of an empty list literal, until its use says
+
+# str methods of the program subset: name -> (argument types, result type); specs/strings.py encodes them.
+_STR_METHODS: typing.Final[dict[str, tuple[tuple[ir.Type, ...], ir.Type]]] = {
+    **dict.fromkeys(("isdigit", "isalpha", "isalnum", "isspace", "isdecimal", "isnumeric", "isupper", "islower"),
+                    ((), ir.BOOL)),
+    **dict.fromkeys(("lower", "upper", "swapcase"), ((), ir.STR)),
+    "strip": ((ir.STR,), ir.STR), "lstrip": ((ir.STR,), ir.STR), "rstrip": ((ir.STR,), ir.STR),
+    "replace": ((ir.STR, ir.STR), ir.STR), "count": ((ir.STR,), ir.INT), "find": ((ir.STR,), ir.INT),
+    "index": ((ir.STR,), ir.INT), "split": ((ir.STR,), ir.ListT(ir.STR)), "join": ((ir.ListT(ir.STR),), ir.STR),
+    "startswith": ((ir.STR,), ir.BOOL), "endswith": ((ir.STR,), ir.BOOL),
+}
+
+
+def _constant_int(node: ast.expr) -> int | None:
+    if isinstance(node, ast.Constant) and type(node.value) is int:
+        return node.value
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+        inner = _constant_int(node.operand)
+        return None if inner is None else (-inner if isinstance(node.op, ast.USub) else inner)
+    return None
+
+
+def _elem_type(t: ir.Type) -> ir.Type:
+    if isinstance(t, ir.ListT):
+        return t.elem
+    if isinstance(t, ir.TupleT) and t.items:
+        return t.items[0]
+    return UNKNOWN
+
+
 class _Frontend:
     def __init__(self, owner: Spec) -> None:
         self.owner = owner
@@ -187,6 +218,10 @@ class _Frontend:
         # CPython makes them local to the whole function, so a use before the assignment raises.
         self.pending: dict[str, int] = {}
         self.pending_fn = ""
+        # A program spec's own expressions may use the program subset's builtins and methods too.
+        self.programs = getattr(owner, "program", None) is not None
+        self.inferring = False  # the program compiler's first pass (types still being found)
+        self.iterated: ast.expr | None = None  # the iterable being translated (reversed(...) only as one)
 
     # -- entry ------------------------------------------------------------------
 
@@ -631,6 +666,10 @@ class _Frontend:
 
     def _binop(self, node: ast.BinOp, op: ast.operator, l_node: ast.expr, r_node: ast.expr,
                scope: _Scope) -> ir.Expr:
+        if self.programs:
+            handled = self._program_binop(node, op, l_node, r_node, scope)
+            if handled is not None:
+                return handled
         loc = self._loc(node)
         name = _ARITH.get(type(op))
         if name is None:
@@ -659,6 +698,11 @@ class _Frontend:
 
     def _iterable(self, node: ast.expr, scope: _Scope) -> ir.Expr:
         """An iterable: range(...), enumerate(xs), zip(xs, ys), or any list/tuple expression."""
+        self.iterated = node
+        if self.programs:
+            chars = self._program_iterable(node, scope)
+            if chars is not None:
+                return chars
         loc = self._loc(node)
         if isinstance(node, ast.GeneratorExp):
             return self._comprehension(node, "gen", scope)
@@ -726,6 +770,13 @@ class _Frontend:
 
     def _call(self, node: ast.Call, scope: _Scope) -> ir.Expr:
         loc = self._loc(node)
+        if self.programs and isinstance(node.func, ast.Name) and node.func.id not in scope.names:
+            if node.func.id in ("sorted", "reversed", "list"):
+                return self._sequence_builtin(node, node.func.id, scope)
+            if node.func.id in ("str", "bin", "ord", "chr", "int"):
+                converted = self._conversion(node, node.func.id, scope)
+                if converted is not None:
+                    return converted
         if node.keywords:
             kw = node.keywords[0]
             self._refuse(node, "keyword", f"keyword argument `{kw.arg}=` is not supported",
@@ -850,6 +901,10 @@ class _Frontend:
         raise AssertionError(fname)
 
     def _method(self, node: ast.Call, scope: _Scope) -> ir.Expr:
+        if self.programs:
+            handled = self._program_method(node, scope)
+            if handled is not None:
+                return handled
         loc = self._loc(node)
         func = typing.cast(ast.Attribute, node.func)
         obj = self.expr(func.value, scope)
@@ -866,9 +921,131 @@ class _Frontend:
         self._refuse(node, func.attr, f"the method {func.attr}() on {obj.type} is not supported",
                      "str supports startswith and endswith; lists support count")
 
+    # -- the program subset's builtins and methods (programs, and program specs' own expressions) --------
+
+    def _conversion(self, node: ast.Call, fname: str, scope: _Scope) -> ir.Expr | None:
+        """``str(n)``, ``bin(n)``, ``int(s)``, ``ord(c)``, ``chr(i)``; None to leave ``int(...)`` of a bool or int to
+        the spec front end."""
+        loc = self._loc(node)
+        if node.keywords or len(node.args) != 1:
+            self._refuse(node, fname, f"{fname}() takes one argument here")
+        arg = self.expr(node.args[0], scope)
+        want = {"str": (ir.INT, ir.BOOL, ir.STR), "bin": (ir.INT,), "ord": (ir.STR,), "chr": (ir.INT,),
+                "int": (ir.STR,)}[fname]
+        if fname == "int" and arg.type != ir.STR:
+            return None
+        if arg.type not in want and not (self.inferring and arg.type == UNKNOWN):
+            self._refuse(node, fname, f"{fname}() of a {arg.type} is outside the subset")
+        result = {"str": ir.STR, "bin": ir.STR, "ord": ir.INT, "chr": ir.STR, "int": ir.INT}[fname]
+        return ir.Call("int_of_str" if fname == "int" else fname, (arg,), type=result, loc=loc)
+
+    def _sequence_builtin(self, node: ast.Call, fname: str, scope: _Scope) -> ir.Expr:
+        """``sorted(xs)`` (``reverse=True`` too), ``reversed(xs)``, ``list(xs)``: a new list."""
+        loc = self._loc(node)
+        descending = False
+        for kw in node.keywords:
+            if fname == "sorted" and kw.arg == "reverse" and isinstance(kw.value, ast.Constant) \
+                    and isinstance(kw.value.value, bool):
+                descending = kw.value.value
+            else:
+                self._refuse(node, fname, f"{fname}() with `{kw.arg}=` is outside the subset")
+        if len(node.args) != 1:
+            self._refuse(node, fname, f"{fname} takes one iterable here")
+        if fname == "reversed" and node is not getattr(self, "iterated", None):
+            self._refuse(node, fname, "reversed(...) is an iterator, not a list: in the subset it is only iterated",
+                         "write list(reversed(xs)) or xs[::-1] for a list")
+        it = self._iterable(node.args[0], scope)
+        elem = _elem_type(it.type)
+        if fname == "sorted" and elem not in (ir.INT, ir.STR, UNKNOWN):
+            self._refuse(node, fname, f"sorted() of {elem} items is outside the subset (ints and strs are in it)")
+        args: tuple[ir.Expr, ...] = (it, ir.Const(True, type=ir.BOOL, loc=loc)) if descending else (it,)
+        return ir.Call(fname, args, type=ir.ListT(elem), loc=loc)
+
+    def _program_method(self, node: ast.Call, scope: _Scope) -> ir.Expr | None:
+        """A str method or list.index of the program subset; None when it is not one."""
+        func = typing.cast(ast.Attribute, node.func)
+        obj = self.expr(func.value, scope)
+        if obj.type == ir.STR and func.attr in _STR_METHODS:
+            loc = self._loc(node)
+            params, result = _STR_METHODS[func.attr]
+            if node.keywords:
+                self._refuse(node, func.attr, f"str.{func.attr}() with keyword arguments is outside the subset")
+            optional = func.attr in ("strip", "lstrip", "rstrip", "split")
+            if len(node.args) != len(params) and not (optional and not node.args):
+                self._refuse(node, func.attr, f"str.{func.attr}() takes {len(params)} arguments here")
+            if func.attr == "join":  # any iterable of strs: a list, a generator, a str's characters
+                joined = self._iterable(node.args[0], scope)
+                items = joined if isinstance(joined.type, ir.ListT) else ir.Call(
+                    "list", (joined,), type=ir.ListT(_elem_type(joined.type)), loc=loc)
+                if _elem_type(items.type) not in (ir.STR, UNKNOWN):
+                    self._refuse(node.args[0], "join", f"str.join() of {_elem_type(items.type)} items")
+                return ir.Method("join", obj, (items,), type=ir.STR, loc=loc)
+            args = tuple(self.expr(a, scope) for a in node.args)
+            for a, want, n in zip(args, params, node.args, strict=False):
+                self._need(a, want, n, f"an argument of str.{func.attr}()")
+            return ir.Method(func.attr, obj, args, type=result, loc=loc)
+        if isinstance(obj.type, ir.ListT) and func.attr == "index":
+            args = tuple(self.expr(a, scope) for a in node.args)
+            if len(args) != 1:
+                self._refuse(node, "index", "list.index takes one argument here")
+            self._equality_ok(node, "index()", obj.type.elem)
+            return ir.Method("index", obj, args, type=ir.INT, loc=self._loc(node))
+        return None
+
+    def _program_binop(self, node: ast.BinOp, op: ast.operator, l_node: ast.expr, r_node: ast.expr,
+                       scope: _Scope) -> ir.Expr | None:
+        """``b ** e`` with a computed exponent (the program subset); None when the spec language's rules apply."""
+        if isinstance(op, ast.Pow) and _constant_int(r_node) is None:
+            # b ** e with an exponent the program computes: encoded over the exponent's bounds.
+            left, right = self.expr(l_node, scope), self.expr(r_node, scope)
+            self._need(left, ir.INT, l_node, "the base of **")
+            self._need(right, ir.INT, r_node, "the exponent of **")
+            return ir.Call("pow", (left, right), type=ir.INT, loc=self._loc(node))
+        if isinstance(op, ast.Mult):
+            left = self.expr(l_node, scope)
+            if isinstance(left.type, ir.ListT) or left.type == ir.STR:
+                self._refuse(node, "*", f"`{_clip(ast.unparse(node))}`: repeating a {left.type} is outside the "
+                             "subset", "build it with a comprehension")
+        return None
+
+    def _program_slice(self, node: ast.Subscript, value: ast.expr, index: ast.Slice, scope: _Scope) -> ir.Expr:
+        """``obj[start:stop:step]`` of a list or a str (the program subset)."""
+        loc = self._loc(node)
+        obj = self.expr(value, scope)
+        if not (isinstance(obj.type, ir.ListT) or obj.type == ir.STR):
+            self._refuse(node, "slice", f"slicing a {obj.type} is outside the subset (lists and strs are in it)")
+        step = 1
+        if index.step is not None:
+            folded = _constant_int(index.step)
+            if folded is None or folded == 0:
+                self._refuse(index.step, "slice", "a slice's step must be a non-zero constant")
+            step = folded
+        bounds: list[ir.Expr | None] = []
+        for b in (index.lower, index.upper):
+            if b is None:
+                bounds.append(None)
+                continue
+            e = self.expr(b, scope)
+            self._need(e, ir.INT, b, "a slice bound")
+            bounds.append(e)
+        return ir.SliceOf(obj, bounds[0], bounds[1], step, type=obj.type, loc=loc)
+
+    def _program_iterable(self, node: ast.expr, scope: _Scope) -> ir.Expr | None:
+        """A string as an iterable (its characters, one by one), in the program subset; None otherwise."""
+        if not isinstance(node, ast.GeneratorExp) and not (
+                isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                and node.func.id in ("range", "enumerate", "zip") and node.func.id not in scope.names):
+            e = self.expr(node, scope)
+            if e.type == ir.STR:
+                return ir.Call("chars", (e,), type=ir.ListT(ir.STR), loc=self._loc(node))
+        return None
+
+
     def _index(self, node: ast.Subscript, value: ast.expr, index: ast.expr, scope: _Scope) -> ir.Expr:
         loc = self._loc(node)
         if isinstance(index, ast.Slice):
+            if self.programs:
+                return self._program_slice(node, value, index, scope)
             self._unsupported(index)
         obj = self.expr(value, scope)
         idx = self.expr(index, scope)

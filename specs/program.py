@@ -36,7 +36,7 @@ from dataclasses import dataclass
 
 from . import ir
 from .errors import AssayError, InvalidSpec
-from .frontend import _Frontend, _Scope, _Source
+from .frontend import UNKNOWN, _elem_type, _Frontend, _Scope, _Source
 
 __all__ = ["OutsideSubset", "Program", "ProgramMalformed", "compile_module_function", "extract_code",
            "parse_program"]
@@ -90,7 +90,6 @@ _ESCAPE_MODULES: typing.Final = frozenset({
     "faulthandler", "tracemalloc", "platform", "sysconfig", "zipimport", "pkgutil", "requests"})
 _FENCE: typing.Final = re.compile(r"```[ \t]*([A-Za-z0-9_+-]*)[^\n]*\n(.*?)```", re.S)
 
-UNKNOWN: typing.Final = ir.Scalar("?")  # the item type of an empty list literal, until its use says
 
 
 def extract_code(text: str) -> str:
@@ -211,7 +210,7 @@ def _clip(text: str, n: int = 60) -> str:
 # --- the compiler --------------------------------------------------------------------------
 
 
-_MUTATORS: typing.Final = frozenset({"append", "insert", "pop", "extend"})
+_MUTATORS: typing.Final = frozenset({"append", "insert", "pop", "extend", "sort"})
 _AUG: typing.Final = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.FloorDiv: "//", ast.Mod: "%"}
 
 
@@ -243,6 +242,8 @@ class _Compiler(_Frontend):
         self.expected: ir.Type | None = None  # the type an empty list literal here must have
         self.returns: ir.Type = ir.NONE
         self.mutated: set[str] = set()
+        self.programs = True
+        self.iterated: ast.expr | None = None
 
     # -- errors: a construct outside the subset is OutsideSubset, not an invalid spec ------------
 
@@ -489,6 +490,18 @@ class _Compiler(_Frontend):
         """A call whose value is dropped: a list mutation, ``print``, or a call kept for its exceptions."""
         loc = self._loc(call)
         func = call.func
+        if isinstance(func, ast.Attribute) and func.attr == "sort" and isinstance(func.value, ast.Name):
+            lst = self._list_name(func.value, scope, call)
+            elem = _elem_type(scope.names[func.value.id][1])
+            reverse = [kw for kw in call.keywords if kw.arg == "reverse"]
+            if call.args or len(reverse) != len(call.keywords) or (reverse and not (
+                    isinstance(reverse[0].value, ast.Constant) and isinstance(reverse[0].value.value, bool))):
+                self._refuse(call, "sort", "sort() takes only reverse=True or reverse=False here (no key=)")
+            if elem not in (ir.INT, ir.STR, UNKNOWN):
+                self._refuse(call, "sort", f"sorting {elem} items is outside the subset (ints and strs are in it)")
+            descending = bool(reverse and typing.cast(ast.Constant, reverse[0].value).value)
+            yield ir.Mutate(lst, "sort", (ir.Const(True, type=ir.BOOL, loc=loc),) if descending else (), loc=loc)
+            return
         if isinstance(func, ast.Attribute) and func.attr in _MUTATORS and isinstance(func.value, ast.Name):
             if call.keywords:
                 self._refuse(call, func.attr, f"{func.attr}() with keyword arguments is outside the subset")
@@ -651,54 +664,7 @@ class _Compiler(_Frontend):
         if isinstance(func, ast.Attribute) and func.attr in _MUTATORS:
             self._refuse(node, func.attr, f"{func.attr}() inside an expression is outside the subset",
                          "call it on its own line (or `x = xs.pop()`)")
-        if isinstance(func, ast.Name) and func.id in ("sorted", "reversed", "list") and func.id not in scope.names:
-            return self._sequence_builtin(node, func.id, scope)
         return self._builtin_call(node, scope)
-
-    def _sequence_builtin(self, node: ast.Call, fname: str, scope: _Scope) -> ir.Expr:
-        """``sorted(xs)`` (``reverse=True`` too), ``reversed(xs)``, ``list(xs)``: a new list."""
-        loc = self._loc(node)
-        descending = False
-        for kw in node.keywords:
-            if fname == "sorted" and kw.arg == "reverse" and isinstance(kw.value, ast.Constant) \
-                    and isinstance(kw.value.value, bool):
-                descending = kw.value.value
-            else:
-                self._refuse(node, fname, f"{fname}() with `{kw.arg}=` is outside the subset")
-        if len(node.args) != 1:
-            self._refuse(node, fname, f"{fname} takes one iterable here")
-        if fname == "reversed" and node is not getattr(self, "iterated", None):
-            self._refuse(node, fname, "reversed(...) is an iterator, not a list: in the subset it is only iterated",
-                         "write list(reversed(xs)) or xs[::-1] for a list")
-        it = self._iterable(node.args[0], scope)
-        elem = _elem_type(it.type)
-        if fname == "sorted" and elem not in (ir.INT, ir.STR, UNKNOWN):
-            self._refuse(node, fname, f"sorted() of {elem} items is outside the subset (ints and strs are in it)")
-        args: tuple[ir.Expr, ...] = (it, ir.Const(True, type=ir.BOOL, loc=loc)) if descending else (it,)
-        return ir.Call(fname, args, type=ir.ListT(elem), loc=loc)
-
-    def _index(self, node: ast.Subscript, value: ast.expr, index: ast.expr, scope: _Scope) -> ir.Expr:
-        if not isinstance(index, ast.Slice):
-            return super()._index(node, value, index, scope)
-        loc = self._loc(node)
-        obj = self.expr(value, scope)
-        if not (isinstance(obj.type, ir.ListT) or obj.type == ir.STR):
-            self._refuse(node, "slice", f"slicing a {obj.type} is outside the subset (lists and strs are in it)")
-        step = 1
-        if index.step is not None:
-            folded = _constant_int(index.step)
-            if folded is None or folded == 0:
-                self._refuse(index.step, "slice", "a slice's step must be a non-zero constant")
-            step = folded
-        bounds: list[ir.Expr | None] = []
-        for b in (index.lower, index.upper):
-            if b is None:
-                bounds.append(None)
-                continue
-            e = self.expr(b, scope)
-            self._need(e, ir.INT, b, "a slice bound")
-            bounds.append(e)
-        return ir.SliceOf(obj, bounds[0], bounds[1], step, type=obj.type, loc=loc)
 
     def _builtin_call(self, node: ast.Call, scope: _Scope) -> ir.Expr:
         # A program's globals are empty (its functions are compiled above), so the spec front end resolves
@@ -708,17 +674,6 @@ class _Compiler(_Frontend):
         except InvalidSpec as exc:  # raised by helpers that do not go through _refuse
             raise OutsideSubset(exc.why, line=getattr(node, "lineno", 0), column=getattr(node, "col_offset", 0) + 1,
                                 construct=exc.construct, hint=exc.hint) from None
-
-    def _iterable(self, node: ast.expr, scope: _Scope) -> ir.Expr:
-        # A string is iterable in a program: its characters, one by one.  reversed(...) is iterated here.
-        self.iterated = node
-        if not isinstance(node, ast.GeneratorExp) and not (
-                isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-                and node.func.id in ("range", "enumerate", "zip") and node.func.id not in scope.names):
-            e = self.expr(node, scope)
-            if e.type == ir.STR:
-                return ir.Call("chars", (e,), type=ir.ListT(ir.STR), loc=self._loc(node))
-        return super()._iterable(node, scope)
 
     def _attr(self, node: ast.Attribute, value: ast.expr, attr: str, scope: _Scope) -> ir.Expr:
         self._refuse(node, attr, f"the attribute `.{attr}` is outside the program subset")
@@ -737,23 +692,6 @@ def _is_item(node: ast.expr) -> bool:
     """``name[index]``: one item of a list variable (not a slice)."""
     return (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name)
             and not isinstance(node.slice, ast.Slice))
-
-
-def _constant_int(node: ast.expr) -> int | None:
-    if isinstance(node, ast.Constant) and type(node.value) is int:
-        return node.value
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
-        inner = _constant_int(node.operand)
-        return None if inner is None else (-inner if isinstance(node.op, ast.USub) else inner)
-    return None
-
-
-def _elem_type(t: ir.Type) -> ir.Type:
-    if isinstance(t, ir.ListT):
-        return t.elem
-    if isinstance(t, ir.TupleT) and t.items:
-        return t.items[0]
-    return UNKNOWN
 
 
 def _has_unknown(t: ir.Type) -> bool:

@@ -23,7 +23,7 @@ from .queries import Query, _query
 from .symbolic import RecordVal, SymList, Value, _Encoder, _model_json, _ProposalBuilder, list_len
 from .terms import Sort, Term
 
-__all__ = ["ProgramEncoding", "counterexample", "encode_program", "smaller_counterexample"]
+__all__ = ["ProgramEncoding", "counterexample", "encode_program", "smaller_counterexample", "some_input", "universe"]
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ def encode_program(spec: ProgramSpec, program: Program) -> ProgramEncoding:
 
     builder = _ProposalBuilder()
     values = [builder.build(p.name, p.domain) for p in spec.inputs]
-    enc = _Encoder(builder.bounds)
+    enc = _Encoder(builder.bounds, universe(spec, program), programs=True)
     out = call(program.function, values, enc)
     env: dict[str, Value] = {p.name: v for p, v in zip(spec.inputs, values, strict=True)}
     env[spec.output.name] = out.value
@@ -83,10 +83,69 @@ def encode_program(spec: ProgramSpec, program: Program) -> ProgramEncoding:
         out.exceeded, post, failing, size, magnitude)
 
 
+def universe(spec: ProgramSpec, program: Program) -> str | None:
+    """The characters every string of the program and its spec is made of (see :mod:`.strings`).
+
+    The declared alphabets of the string inputs, the characters of every
+    string constant in the program and the spec, and what ``str()`` of an int
+    or a bool and ``bin()`` write; None when a string input declares no
+    alphabet (then the character-level encodings are Unsupported).
+    """
+    chars: set[str] = set("0123456789-bTrueFals")
+    for p in spec.inputs:
+        for d in _string_domains(p.domain):
+            if d.alphabet is None:
+                return None
+            chars |= set(d.alphabet)
+    roots: list[object] = [program.function, *(c.expr for c in spec.ir.clauses)]
+    if spec.ir.requires is not None:
+        roots.append(spec.ir.requires)
+    for value in _constants(roots):
+        if isinstance(value, str):
+            chars |= set(value)
+    return "".join(sorted(chars))
+
+
+def _string_domains(d: Domain) -> list[StrDomain]:
+    if isinstance(d, StrDomain):
+        return [d]
+    if isinstance(d, ListDomain):
+        return _string_domains(d.elem)
+    if isinstance(d, TupleDomain):
+        return [s for item in d.items for s in _string_domains(item)]
+    return []
+
+
+def _constants(roots: list[object]) -> list[object]:
+    """Every constant's value in the IR below ``roots`` (functions' bodies and the functions they call included)."""
+    from . import ir
+
+    out: list[object] = []
+    seen: set[int] = set()
+    stack = list(roots)
+    while stack:
+        n = stack.pop()
+        if id(n) in seen or isinstance(n, ir.Type):
+            continue
+        seen.add(id(n))
+        if isinstance(n, ir.Const):
+            out.append(n.value)
+        if isinstance(n, tuple):
+            stack.extend(n)
+        elif hasattr(n, "__dataclass_fields__"):
+            stack.extend(getattr(n, f) for f in n.__dataclass_fields__ if f not in ("type", "loc"))
+    return out
+
+
 def counterexample(spec: ProgramSpec, program: Program, encoding: ProgramEncoding | None = None) -> Query:
     """Is there an input of the bound, meeting the precondition, on which the program fails its spec?"""
     enc = encode_program(spec, program) if encoding is None else encoding
     return _query("program-counterexample", (enc.domain, enc.requires, enc.failing), enc, _inputs_domain(spec))
+
+
+def some_input(spec: ProgramSpec, encoding: ProgramEncoding) -> Query:
+    """Does some input of the bound meet the precondition?  UNSAT: a proof for the bound is a proof of nothing."""
+    return _query("some-input", (encoding.domain, encoding.requires), encoding, _inputs_domain(spec))
 
 
 def smaller_counterexample(spec: ProgramSpec, program: Program, encoding: ProgramEncoding, *, size: int,

@@ -29,7 +29,7 @@ import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import TYPE_CHECKING, Any, Union
 
 from . import ir
 from . import terms as T
@@ -48,6 +48,9 @@ from .equality import compared_fields
 from .show import show_int
 from .spec import Spec
 from .terms import Sort, Term, Unsupported
+
+if TYPE_CHECKING:
+    from .strings import StringOps
 
 __all__ = [
     "MAX_UNROLL",
@@ -594,8 +597,15 @@ Env = Mapping[str, Value]
 
 
 class _Encoder:
-    def __init__(self, bounds: Mapping[str, tuple[int | None, int | None]]) -> None:
+    def __init__(self, bounds: Mapping[str, tuple[int | None, int | None]], universe: str | None = None,
+                 *, programs: bool = False) -> None:
         self.bounds = bounds
+        # The string methods and conversions of the program subset (None: outside a program's encoding).
+        self.strings: StringOps | None = None
+        if programs:
+            from .strings import StringOps
+
+            self.strings = StringOps(universe, lambda t: _str_bound(t, self.bounds))
         self.unrolled = 0  # comprehension steps built so far, against MAX_UNROLL_TOTAL
 
     # -- expressions ---------------------------------------------------------------
@@ -628,15 +638,23 @@ class _Encoder:
                 ov, oe = self.expr(obj, env)
                 avs = [self.expr(a, env) for a in args]
                 err = T.or_(oe, *(ae for _, ae in avs))
-                x = avs[0][0]
+                x = avs[0][0] if avs else T.FALSE
                 if name == "startswith":
                     return T.str_prefixof(_term(x), _term(ov)), err
                 if name == "endswith":
                     return T.str_suffixof(_term(x), _term(ov)), err
-                if name == "count":
-                    assert isinstance(ov, SymList)
+                if name == "count" and isinstance(ov, SymList):
                     return T.add(*(T.ite(T.and_(g, equals(v, x)), T.int_const(1), T.int_const(0))
                                    for g, v in ov.slots)), err
+                if name == "index" and isinstance(ov, SymList):
+                    xs = _compact(ov)
+                    where = T.int_const(-1)
+                    for k in reversed(range(len(xs.slots))):
+                        g, v = xs.slots[k]
+                        where = T.ite(T.and_(g, equals(v, x)), T.int_const(k), where)
+                    return where, T.or_(err, T.eq(where, T.int_const(-1)))
+                if isinstance(ov, Term) and self.strings is not None:
+                    return self._string_method(e, name, ov, [a for a, _ in avs], args=args, err=err)
                 raise Unsupported(f"line {e.loc.line}: the method {name}() has no encoding")
             case ir.Index(obj=obj, index=index):
                 return self._index(e, obj, index, env)
@@ -708,6 +726,74 @@ class _Encoder:
             return T.str_concat(*(T.ite(g, _term(v), empty) for g, v in slots)) if slots else empty, err
         length = T.add(*(T.ite(g, one, zero) for g, _ in slots)) if slots else zero
         return SymList(tuple(slots), True, length), err
+
+    def _string_method(self, e: ir.Expr, name: str, s: Term, vals: list[Value], *, args: Sequence[ir.Expr],
+                       err: Term) -> tuple[Value, Term]:
+        """A string method of the program subset (:mod:`.strings`); constant arguments where one is needed."""
+        ops = self.strings
+        assert ops is not None
+        consts = [a.value if isinstance(a, ir.Const) and isinstance(a.value, str) else None for a in args]
+        if name in ("isdigit", "isalpha", "isalnum", "isspace", "isdecimal", "isnumeric"):
+            return ops.every(s, name), err
+        if name in ("isupper", "islower"):
+            return ops.cased(s, name), err
+        if name in ("lower", "upper", "swapcase"):
+            return ops.mapped(s, name), err
+        if name in ("strip", "lstrip", "rstrip") and (not args or consts[0] is not None):
+            return ops.strip(s, name, consts[0] if args else None), err
+        if name == "replace" and len(args) == 2 and consts[0] is not None and len(consts[0]) == 1 \
+                and consts[1] is not None:
+            return ops.replace_char(s, consts[0], consts[1]), err
+        if name == "count" and consts and consts[0] is not None:
+            return ops.count_char(s, consts[0]), err
+        if name in ("find", "index") and consts and consts[0] is not None:
+            where = ops.find(s, consts[0])
+            return where, (T.or_(err, T.eq(where, T.int_const(-1))) if name == "index" else err)
+        if name == "split" and (not args or consts[0] is not None):
+            slots, count = ops.split(s, consts[0] if args else None)
+            return SymList(tuple(slots), True, count), err
+        if name == "join":
+            xs = _compact(_as_list(vals[0]))
+            return ops.join(s, [(g, _term(v)) for g, v in xs.slots]), err
+        raise Unsupported(f"line {e.loc.line}: the str method {name}() with these arguments has no encoding "
+                          "(a constant argument is needed where one is encoded)")
+
+    def _conversion(self, e: ir.Expr, fn: str, args: Sequence[ir.Expr], env: Env) -> tuple[Value, Term]:
+        """``str(n)``, ``bin(n)``, ``int(s)``, ``ord(c)``, ``chr(i)`` and ``b ** e`` of a program."""
+        ops = self.strings
+        assert ops is not None
+        vals = [self.expr(a, env) for a in args]
+        err = T.or_(*(x for _, x in vals))
+        x = _term(vals[0][0])
+        if fn == "str":
+            if x.sort is Sort.STRING:
+                return x, err
+            if x.sort is Sort.BOOL:
+                return T.ite(x, T.str_const("True"), T.str_const("False")), err
+            lo, hi = T.int_bounds(x, self.bounds)
+            return ops.str_of_int(x, lo, hi), err
+        if fn == "bin":
+            lo, hi = T.int_bounds(x, self.bounds)
+            return ops.str_of_int(x, lo, hi, base=2), err
+        if fn == "int_of_str":
+            v, verr = ops.int_of_str(x)
+            return v, T.or_(err, verr)
+        if fn == "ord":
+            v, verr = ops.ord_of(x)
+            return v, T.or_(err, verr)
+        if fn == "chr":
+            lo, hi = T.int_bounds(x, self.bounds)
+            v, verr = ops.chr_of(x, lo, hi)
+            return v, T.or_(err, verr)
+        base, exponent = x, _term(vals[1][0])
+        lo, hi = T.int_bounds(exponent, self.bounds)
+        if lo is None or hi is None or lo < 0 or hi > 64:
+            raise Unsupported(f"line {e.loc.line}: `**` with an exponent that may be negative or over 64 "
+                              "(a float, or too large) is not encoded")
+        out = T.int_const(1)
+        for k in range(hi, lo - 1, -1):
+            out = T.ite(T.eq(exponent, T.int_const(k)), T.mul(*([base] * k)) if k else T.int_const(1), out)
+        return out, err
 
     def _invoke(self, function: ir.Function, args: Sequence[ir.Expr], env: Env) -> tuple[Value, Term]:
         """A call of a function with statements: its value, raising where it raises.
@@ -907,6 +993,8 @@ class _Encoder:
             return T.implies(_term(av), _term(bv)), T.or_(ae, be)
         if fn in ("enumerate", "zip", "chars", "list"):
             return self._materialize(self.stream(e, env))
+        if fn in ("str", "bin", "int_of_str", "ord", "chr", "pow") and self.strings is not None:
+            return self._conversion(e, fn, args, env)
         if fn in ("sorted", "reversed"):
             xs, err = self._materialize(self.stream(args[0], env))
             ys = _compact(xs)
@@ -1083,6 +1171,11 @@ def _known_length(e: ir.Expr) -> int:
     if isinstance(e, ir.RangeIter) and isinstance(e.start, ir.Const) and isinstance(e.stop, ir.Const):
         return _range_length(int(e.start.value), int(e.stop.value), e.step)
     return 1
+
+
+def _as_list(v: Value) -> SymList:
+    assert isinstance(v, SymList)
+    return v
 
 
 def _sorted(xs: SymList, *, descending: bool) -> SymList:

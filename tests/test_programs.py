@@ -156,3 +156,57 @@ def test_a_counterexample_the_real_function_does_not_reproduce_is_no_refutation(
     assert v.outcome is Outcome.UNKNOWN, v.reason
     assert v.reason.startswith("solver-model-rejected: the real function meets the spec on the solvers' input "
                                "largest(xs=")
+
+
+# --- strings, conversions, in-place sorting ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("spec_name", "program"), [
+    ("upper_counts", "def count_upper(s):\n    return sum(1 for c in s if c.isupper())\n"),
+    ("upper_counts", "def count_upper(s):\n    return sum(1 for c in s if c != c.lower())\n"),
+    ("word_counts", "def words(s):\n    return len(s.strip().split())\n"),
+    ("shouts", "def shout(s):\n    return ''.join(c.upper() for c in s)\n"),
+    ("digit_sums", "def digit_sum(n):\n    return sum(int(d) for d in str(n))\n"),
+    ("sorts_in_place", "def sort_in_place(xs):\n    ys = list(xs)\n    ys.sort()\n    return ys\n"),
+])
+def test_string_methods_and_conversions_are_proved(spec_name: str, program: str) -> None:
+    v = check_program(_spec(spec_name), program)
+    assert v.outcome is Outcome.ACCEPTED, v.reason
+
+
+@pytest.mark.parametrize(("spec_name", "program", "inputs"), [
+    ("upper_counts", "def count_upper(s):\n    return sum(1 for c in s if c.isalpha())\n", {"s": "a"}),
+    ("word_counts", "def words(s):\n    return len(s.split(' '))\n", {"s": ""}),
+    ("shouts", "def shout(s):\n    return s.replace('B', 'b')\n", None),
+    ("sorts_in_place", "def sort_in_place(xs):\n    ys = list(xs)\n    ys.sort(reverse=True)\n    return ys\n",
+     None),
+])
+def test_string_programs_are_refuted(spec_name: str, program: str, inputs: dict[str, Any] | None) -> None:
+    v = check_program(_spec(spec_name), program)
+    assert v.outcome is Outcome.REFUTED, v.reason
+    if inputs is not None:
+        assert v.witness["inputs"] == inputs
+    elif spec_name == "shouts":  # one character: 'a' (not upper-cased) or 'B' (lower-cased)
+        assert v.witness["inputs"]["s"] in ("a", "B")
+    else:  # a two-item list out of order either way round
+        xs = v.witness["inputs"]["xs"]
+        assert len(xs) == 2 and v.witness["output"] != sorted(xs)
+
+
+def test_a_replace_that_is_upper_over_the_alphabet_is_proved() -> None:
+    # Over ' 1Ba', upper() changes only 'a': replacing it is the same function there.
+    assert check_program(_spec("shouts"), "def shout(s):\n    return s.replace('a', 'A')\n").outcome \
+        is Outcome.ACCEPTED
+
+
+def test_an_int_of_a_sign_alone_raises_as_in_cpython() -> None:
+    v = check_program(_spec("digit_sums"), "def digit_sum(n):\n    return sum(int(d) for d in str(n - 100))\n")
+    assert v.outcome is Outcome.REFUTED, v.reason
+    assert v.witness["raised"].startswith("ValueError: invalid literal for int()")
+
+
+def test_a_proof_over_no_input_at_all_is_vacuous() -> None:
+    # No list of at most 5 items has more than 5: any program would be "proved"; the verdict says so.
+    v = check_program(_spec("sums_of_nothing"), "def sum_list(xs):\n    return 1\n")
+    assert v.outcome is Outcome.VACUOUS
+    assert v.reason.startswith("no input of the bound meets the precondition (UNSAT on z3 and cvc5)")

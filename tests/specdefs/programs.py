@@ -45,7 +45,7 @@ def ordered(ys: list[int]) -> bool:
 
 
 @spec(program="sort_list")
-def sorts(xs: Input[Ints], out: Output[list[int]]) -> bool:
+def sorts(xs: Input[Annotated[list[Small], MaxLen(4)]], out: Output[list[int]]) -> bool:
     return ordered(out) and len(out) == len(xs) and all(out.count(x) == xs.count(x) for x in xs)
 
 
@@ -57,3 +57,51 @@ def palindromes(s: Input[Word], out: Output[bool]) -> bool:
 @spec(program="digits")
 def digit_counts(n: Input[Annotated[int, Between(0, 999)]], out: Output[int]) -> bool:
     return out == (1 if n < 10 else (2 if n < 100 else 3))
+
+
+# --- strings: methods and conversions over declared alphabets ---------------------------------------------
+
+Text = Annotated[str, MaxLen(4), Alphabet("aB1 ")]
+
+
+def uppers(s: str) -> int:
+    n = 0
+    for c in s:
+        if c.isupper():
+            n += 1
+    return n
+
+
+@spec(program="count_upper")
+def upper_counts(s: Input[Text], out: Output[int]) -> bool:
+    return out == uppers(s)
+
+
+@spec(program="words")
+def word_counts(s: Input[Text], out: Output[int]) -> bool:
+    return out == len(s.split())
+
+
+@spec(program="shout")
+def shouts(s: Input[Text], out: Output[str]) -> bool:
+    return out == s.upper()
+
+
+@spec(program="digit_sum")
+def digit_sums(n: Input[Annotated[int, Between(0, 99)]], out: Output[int]) -> bool:
+    return out == n // 10 + n % 10
+
+
+@spec(program="sort_in_place")
+def sorts_in_place(xs: Input[Annotated[list[Annotated[int, Between(-3, 3)]], MaxLen(3)]],
+                   out: Output[list[int]]) -> bool:
+    return out == sorted(xs)
+
+
+def impossible(xs: list[int]) -> bool:
+    return len(xs) > 5
+
+
+@spec(program="sum_list", requires=impossible)
+def sums_of_nothing(xs: Input[Ints], out: Output[int]) -> bool:
+    return out == 0
