@@ -587,7 +587,7 @@ def main(argv: list[str]) -> None:  # pragma: no cover - runs in the worker proc
     namespace: dict[str, Any] = {"__name__": "__program__", "__builtins__": builtins}
 
     def load() -> None:
-        exec(compile(source, "<program>", "exec"), namespace)  # in this worker, closed in, and nowhere else
+        exec(compile(source, "<program>", "exec"), namespace)  # safe: the sandbox worker, closed in; nowhere else
 
     loaded, _ = run(load)
     send({"module": loaded})
