@@ -64,28 +64,40 @@ from assay.kernel import Location, Outcome, Verdict, malformed
 from assay.kernel.check import unknown
 from assay.report import clip, printable
 
-__all__ = ["NOT_YET", "ProgramResult", "TaskIndex", "judge", "judge_line", "run"]
+__all__ = ["ProgramResult", "TaskIndex", "contract_text", "judge", "judge_line", "run"]
 
-NOT_YET: Final = "not yet: the program front end is not built"
 _OURS: Final = ("task_id", "verdict", "reason", "counterexample", "bound", "seconds", "where")
 
 
 def judge(spec: TaskSpec, program: str, *, timeout: float) -> Verdict:
     """The kernel's verdict on one ``program`` (the whole text, as EvalPlus assembles it) for one task.
 
-    This is the seam where the kernel plugs in: ``spec`` holds the entry
-    point, the parameters and their domains (``spec.parameters``), the
-    result's domain, the precondition (an ``ast.expr`` over the parameter
-    names, with helper ``def``\\ s; None for none) and the reference program
-    text (``spec.reference``); ``timeout`` is the seconds the kernel may
-    spend.  It is to return ``check_program(program_spec_from_parts(...),
-    program, ...)``: ACCEPTED for every input of the bound (the reason states
-    it), REFUTED with ``witness`` = ``{"inputs": {name: value}, "output":
-    value, "raised": "ExcType: message" or None}`` (the counterexample the
-    sandbox reproduced), UNKNOWN with the reason, or MALFORMED.  Until the
-    program front end is built, every program is UNKNOWN.
+    The program must agree with the task's reference (``prompt +
+    canonical_solution``) on every input of the bound that the contract
+    accepts: :func:`assay.kernel.programs.check_against_reference`, which
+    compiles all three texts to the IR (never running them here) and runs them
+    only in the sandbox to confirm a counterexample.  ACCEPTED for every input
+    of the bound (the reason states it), REFUTED with the counterexample the
+    sandbox reproduced, UNKNOWN with the reason, or MALFORMED.
     """
-    return unknown(NOT_YET)
+    from assay.kernel.programs import check_against_reference
+
+    return check_against_reference(spec.entry_point, spec.parameters, spec.result, program,
+                                   reference=spec.reference, contract=contract_text(spec), timeout=timeout)
+
+
+def contract_text(spec: TaskSpec) -> str | None:
+    """The contract as a program text defining ``__contract__(<the arguments>)`` (None: every input counts)."""
+    from assay.kernel.programs import CONTRACT_ENTRY
+
+    pre = spec.precondition
+    if pre is None:
+        return None
+    import ast
+
+    names = ", ".join(name for name, _ in spec.parameters)
+    helpers = "".join(ast.unparse(h) + "\n\n" for h in pre.helpers)
+    return f"{helpers}def {CONTRACT_ENTRY}({names}):\n    return {ast.unparse(pre.expr)}\n"
 
 
 @dataclass(frozen=True)

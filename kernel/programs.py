@@ -37,7 +37,7 @@ from . import solvers
 from .check import DEFAULT_EVAL_MEMORY_MB, DEFAULT_EVAL_TIMEOUT, malformed, unknown
 from .verdicts import Location, Outcome, Verdict, Violation, make
 
-__all__ = ["Counterexample", "Runner", "check_program"]
+__all__ = ["CONTRACT_ENTRY", "Counterexample", "Runner", "check_against_reference", "check_program"]
 
 #: How many times a counterexample is shortened at most (each: one query on both solvers, one replay).
 SHORTENING_ROUNDS: Final = 8
@@ -87,22 +87,15 @@ def check_program(spec: Spec, text: str, *, timeout: float = 10.0, runner: Runne
         return done(unknown(f"usage: {spec.name} is not a program spec (it has no program=...)"))
     try:
         with evaluation_budget(eval_timeout, eval_memory_mb):
-            return done(_judge(spec, text, timeout=timeout, runner=runner or _sandbox()))
+            return done(_check_spec(spec, text, timeout=timeout, runner=runner or _sandbox()))
     except EvaluationLimit as exc:
         return done(unknown(f"{exc.word}: {exc}"))
 
 
-def _sandbox() -> Runner:
-    from .sandbox import run_calls
-
-    return run_calls
-
-
-def _judge(spec: ProgramSpec, text: str, *, timeout: float, runner: Runner) -> Verdict:
+def _check_spec(spec: ProgramSpec, text: str, *, timeout: float, runner: Runner) -> Verdict:
     from assay.specs import program_queries as pq
     from assay.specs.frontend import _type_of_domain
     from assay.specs.program import OutsideSubset, ProgramMalformed, parse_program
-    from assay.specs.terms import Unsupported
 
     entry = spec.program
     assert entry is not None
@@ -113,35 +106,71 @@ def _judge(spec: ProgramSpec, text: str, *, timeout: float, runner: Runner) -> V
         return malformed(f"the program is malformed: {exc}", Location(exc.line, exc.column))
     except OutsideSubset as exc:
         return unknown(f"unsupported: not proved: {exc}")
+    return _judge(_SpecTask(spec, program.code, runner), lambda: pq.encode_program(spec, program), timeout=timeout)
+
+
+def _sandbox() -> Runner:
+    from .sandbox import run_calls
+
+    return run_calls
+
+
+class _Task:
+    """What one check is about: the inputs and their bound, how it encodes, and how a candidate is confirmed."""
+
+    entry: str
+    inputs: tuple[tuple[str, Domain], ...]
+    has_precondition: bool
+
+    def bound(self) -> str:
+        raise NotImplementedError
+
+    def confirm(self, inputs: dict[str, Any]) -> Counterexample | str:
+        raise NotImplementedError
+
+    def inputs_domain(self) -> Domain:
+        from assay.specs.domains import TupleDomain
+
+        return TupleDomain(tuple(d for _, d in self.inputs))
+
+    def call_text(self, inputs: dict[str, Any]) -> str:
+        return f"{self.entry}({', '.join(f'{n}={show_value(inputs[n])}' for n, _ in self.inputs)})"
+
+
+def _judge(task: _Task, encode: Callable[[], Any], *, timeout: float) -> Verdict:
+    """Prove the task for the bound, or find, confirm and shorten a counterexample."""
+    from assay.specs import program_queries as pq
+    from assay.specs.terms import Unsupported
+
     try:
-        encoding = pq.encode_program(spec, program)
-        query = pq.counterexample(spec, program, encoding)
+        encoding = encode()
+        query = pq.counterexample_of(encoding, task.inputs_domain())
     except Unsupported as exc:
         return unknown(f"unsupported: not proved: {exc}")
     result = solvers.prove_unsat(query, timeout=timeout)
     answers = tuple(a.to_json() | {"query": query.name, "claim": "program"} for a in result.answers)
     if result.status == "unsat":
-        vacuous = _no_input(spec, program, encoding, timeout=timeout)
+        vacuous = _no_input(task, encoding, timeout=timeout)
         if vacuous is not None:
             return make(Outcome.VACUOUS if vacuous.status == "unsat" else Outcome.UNKNOWN,
                         ("no input of the bound meets the precondition (UNSAT on z3 and cvc5), so the proof says "
-                         f"nothing: {bound_text(spec)}") if vacuous.status == "unsat" else
+                         f"nothing: {task.bound()}") if vacuous.status == "unsat" else
                         f"{vacuous.reason}: could not show that some input of the bound meets the precondition",
                         solvers=answers)
-        return make(Outcome.ACCEPTED, f"proved for every input of the bound: {bound_text(spec)} "
+        return make(Outcome.ACCEPTED, f"proved for every input of the bound: {task.bound()} "
                     f"({reasons.unsat_on([a.solver for a in result.answers])})", solvers=answers)
     if result.status != "sat":
         return make(Outcome.UNKNOWN, f"{result.reason}: could not prove the program for the bound "
-                    f"({bound_text(spec)})", solvers=answers)
-    found = _replayed(spec, program.code, entry, query, result.model or {}, runner=runner)
+                    f"({task.bound()})", solvers=answers)
+    found = _replayed(task, query, result.model or {})
     if isinstance(found, str):
         return make(Outcome.UNKNOWN, found, solvers=answers)
-    found = _shorten(spec, program, encoding, found, timeout=timeout, runner=runner)
-    return make(Outcome.REFUTED, f"counterexample: {_describe(spec, found)}", violations=found.violations,
+    found = _shorten(task, encoding, found, timeout=timeout)
+    return make(Outcome.REFUTED, f"counterexample: {_describe(task, found)}", violations=found.violations,
                 witness=found.to_json(), solvers=answers)
 
 
-def _no_input(spec: ProgramSpec, program: Any, encoding: Any, *, timeout: float) -> Any:
+def _no_input(task: _Task, encoding: Any, *, timeout: float) -> Any:
     """With a precondition: the solvers' answer to "does some input of the bound meet it?" unless it is yes.
 
     A program "proved" over no input at all is proved of nothing: the verdict
@@ -150,10 +179,47 @@ def _no_input(spec: ProgramSpec, program: Any, encoding: Any, *, timeout: float)
     """
     from assay.specs import program_queries as pq
 
-    if spec.requires_fn is None:
+    if not task.has_precondition:
         return None
-    found = solvers.prove_unsat(pq.some_input(spec, encoding), timeout=timeout, want_model=False)
+    found = solvers.prove_unsat(pq.some_input_of(encoding, task.inputs_domain()), timeout=timeout, want_model=False)
     return None if found.status == "sat" else found
+
+
+def _replayed(task: _Task, query: Any, model: Mapping[str, Any]) -> Counterexample | str:
+    """The solvers' candidate, confirmed on the real function; or why it is no counterexample."""
+    try:
+        inputs = query.witness(model)
+    except DecodeError as exc:
+        return f"solver-model-rejected: the solvers' input is no input of the spec: {exc}"
+    return task.confirm(inputs)
+
+
+def _decoded(task: _Task, inputs: dict[str, Any]) -> dict[str, Any] | str:
+    """The inputs decoded into their domains and within their bounds; or why not."""
+    try:
+        decoded = {n: d.decode(inputs[n], f"inputs.{n}") for n, d in task.inputs}
+    except (DecodeError, KeyError) as exc:
+        return f"solver-model-rejected: the solvers' input is no input of the spec: {exc}"
+    outside = [t for n, d in task.inputs for t in d.out_of_bounds(decoded[n], n)]
+    if outside:
+        return f"solver-model-rejected: the solvers' input is outside the bound: {outside[0]}"
+    return decoded
+
+
+class _SpecTask(_Task):
+    """A program against a program spec (a user's module: its own code is trusted, CPython runs it here)."""
+
+    def __init__(self, spec: ProgramSpec, code: str, runner: Runner) -> None:
+        assert spec.program is not None
+        self.spec, self.code, self.runner, self.entry = spec, code, runner, spec.program
+        self.inputs = tuple((p.name, p.domain) for p in spec.inputs)
+        self.has_precondition = spec.requires_fn is not None
+
+    def bound(self) -> str:
+        return bound_text(self.spec)
+
+    def confirm(self, inputs: dict[str, Any]) -> Counterexample | str:
+        return confirm(self.spec, self.code, self.entry, inputs, self.runner)
 
 
 def bound_text(spec: ProgramSpec) -> str:
@@ -164,16 +230,6 @@ def bound_text(spec: ProgramSpec) -> str:
     return parts
 
 
-def _replayed(spec: ProgramSpec, code: str, entry: str, query: Any, model: Mapping[str, Any], *, runner: Runner
-              ) -> Counterexample | str:
-    """The solvers' candidate, confirmed on the real function; or why it is no counterexample."""
-    try:
-        inputs = query.witness(model)
-    except DecodeError as exc:
-        return f"solver-model-rejected: the solvers' input is no input of the spec: {exc}"
-    return confirm(spec, code, entry, inputs, runner)
-
-
 def confirm(spec: ProgramSpec, code: str, entry: str, inputs: dict[str, Any], runner: Runner) -> Counterexample | str:
     """Run the real function on ``inputs`` (JSON) in the sandbox; a Counterexample when it fails its spec there.
 
@@ -181,24 +237,19 @@ def confirm(spec: ProgramSpec, code: str, entry: str, inputs: dict[str, Any], ru
     precondition, the function meets the spec on it, or the sandbox hit a
     limit (time, memory), which is no evidence either way.
     """
-    try:
-        decoded = {p.name: p.domain.decode(inputs[p.name], f"inputs.{p.name}") for p in spec.inputs}
-    except (DecodeError, KeyError) as exc:
-        return f"solver-model-rejected: the solvers' input is no input of the spec: {exc}"
-    outside = [t for p in spec.inputs for t in p.domain.out_of_bounds(decoded[p.name], p.name)]
-    if outside:
-        return f"solver-model-rejected: the solvers' input is outside the bound: {outside[0]}"
+    task = _SpecTask(spec, code, runner)
+    decoded = _decoded(task, inputs)
+    if isinstance(decoded, str):
+        return decoded
     if spec.requires_fn is not None and not _requires(spec, decoded):
         return "solver-model-rejected: the solvers' input does not meet the precondition"
-    args = [inputs[p.name] for p in spec.inputs]
-    call = f"{entry}({', '.join(f'{p.name}={show_value(inputs[p.name])}' for p in spec.inputs)})"
-    (ran,) = runner(code, entry, [args])
+    call = task.call_text(inputs)
+    (ran,) = runner(code, entry, [[inputs[n] for n, _ in task.inputs]])
     if ran.status == "raised":
         return Counterexample(inputs, None, ran.error,
                               (Violation(spec.output.name, spec.output.loc.line, f"{call} raises {ran.error}"),))
     if ran.status != "returned":
-        return (f"solver-model-rejected: the real function did not finish on {call} in the sandbox "
-                f"({ran.status}: {ran.error}); the solvers' input is no counterexample until it does")
+        return _unfinished(call, ran)
     out_domain: Domain = spec.output.domain
     try:
         out = out_domain.decode(ran.value, spec.output.name)
@@ -214,6 +265,11 @@ def confirm(spec: ProgramSpec, code: str, entry: str, inputs: dict[str, Any], ru
     violations = tuple(Violation(spec.output.name, spec.output.loc.line, t) for t in outside) or tuple(
         Violation(c.text, c.loc.line, explain_clause(c, env)) for c in spec.violated_clauses(env))
     return Counterexample(inputs, ran.value, None, violations)
+
+
+def _unfinished(call: str, ran: Any) -> str:
+    return (f"solver-model-rejected: the real function did not finish on {call} in the sandbox "
+            f"({ran.status}: {ran.error}); the solvers' input is no counterexample until it does")
 
 
 def _requires(spec: ProgramSpec, decoded: dict[str, Any]) -> bool:
@@ -232,8 +288,7 @@ def _requires(spec: ProgramSpec, decoded: dict[str, Any]) -> bool:
     return limited(f"running the precondition {fn.__name__}", run)
 
 
-def _shorten(spec: ProgramSpec, program: Any, encoding: Any, found: Counterexample, *, timeout: float, runner: Runner
-             ) -> Counterexample:
+def _shorten(task: _Task, encoding: Any, found: Counterexample, *, timeout: float) -> Counterexample:
     """A counterexample with fewer items and characters, then smaller ints, as far as the solvers find one."""
     from assay.specs import program_queries as pq
     from assay.specs.terms import Unsupported
@@ -244,22 +299,124 @@ def _shorten(spec: ProgramSpec, program: Any, encoding: Any, found: Counterexamp
             if (size if phase == "size" else magnitude) == 0:
                 break
             try:
-                query = pq.smaller_counterexample(spec, program, encoding, size=size - (phase == "size"),
-                                                  magnitude=None if phase == "size" else magnitude - 1)
+                query = pq.smaller_counterexample_of(encoding, task.inputs_domain(), size=size - (phase == "size"),
+                                                     magnitude=None if phase == "size" else magnitude - 1)
             except Unsupported:
                 return found
             result = solvers.prove_unsat(query, timeout=min(timeout, SHORTENING_SECONDS))
             if result.status != "sat":
                 break
-            smaller = _replayed(spec, program.code, program.entry, query, result.model or {}, runner=runner)
+            smaller = _replayed(task, query, result.model or {})
             if isinstance(smaller, str) or smaller.size() >= found.size():
                 break
             found = smaller
     return found
 
 
-def _describe(spec: ProgramSpec, c: Counterexample) -> str:
-    call = f"{spec.program}({', '.join(f'{k}={show_value(v)}' for k, v in c.inputs.items())})"
+# --- a program against a reference program (a benchmark's canonical solution: untrusted text) --------------
+
+
+class _ReferenceTask(_Task):
+    """A program judged by agreement with a reference program on every input of the bound meeting a contract.
+
+    The reference and the contract are text (a dataset's), like the program:
+    compiled to the IR for the proof, and run only in the sandbox.
+    """
+
+    def __init__(self, entry: str, inputs: tuple[tuple[str, Domain], ...], code: str, *, reference: str,
+                 contract: str | None, runner: Runner) -> None:
+        self.entry, self.inputs, self.code, self.reference, self.contract = entry, inputs, code, reference, contract
+        self.runner = runner
+        self.has_precondition = contract is not None
+
+    def bound(self) -> str:
+        parts = ", ".join(f"{n} a {d.describe()}" for n, d in self.inputs) or "no inputs"
+        return parts + (", meeting the contract" if self.contract is not None else "")
+
+    def confirm(self, inputs: dict[str, Any]) -> Counterexample | str:
+        decoded = _decoded(self, inputs)
+        if isinstance(decoded, str):
+            return decoded
+        args = [inputs[n] for n, _ in self.inputs]
+        call = self.call_text(inputs)
+        if self.contract is not None:
+            (met,) = self.runner(self.contract, CONTRACT_ENTRY, [args])
+            if met.status != "returned" or met.value is not True:
+                return f"solver-model-rejected: the solvers' input {call} does not meet the contract ({met.status})"
+        (expected,) = self.runner(self.reference, self.entry, [args])
+        if expected.status != "returned":
+            return (f"solver-model-rejected: the reference does not return on {call} ({expected.status}: "
+                    f"{expected.error}), so the input is none EvalPlus would use")
+        (ran,) = self.runner(self.code, self.entry, [args])
+        if ran.status == "raised":
+            return Counterexample(inputs, None, ran.error, (Violation("reference", 0, f"{call} raises {ran.error}, "
+                                  f"the reference returns {show_value(expected.value)}"),))
+        if ran.status != "returned":
+            return _unfinished(call, ran)
+        if ran.value == expected.value:
+            return (f"solver-model-rejected: the real function agrees with the reference on the solvers' input "
+                    f"{call} (both return {show_value(ran.value)})")
+        return Counterexample(inputs, ran.value, None, (Violation(
+            "reference", 0, f"{call} returns {show_value(ran.value)}, the reference {show_value(expected.value)}"),))
+
+
+#: The name of the function a contract's text defines (``def __contract__(<the arguments>): return ...``).
+CONTRACT_ENTRY: Final = "__contract__"
+
+
+def check_against_reference(entry: str, inputs: Sequence[tuple[str, Domain]], result: Domain, text: str, *,
+                            reference: str, contract: str | None = None, timeout: float = 10.0,
+                            runner: Runner | None = None) -> Verdict:
+    """Judge the program ``text`` by agreement with the program ``reference`` on every input of the bound.
+
+    ``inputs`` are the entry's arguments and their domains, ``result`` the
+    domain of what it returns; ``contract`` (None: every input) is a program
+    text defining ``__contract__(<the arguments>)``, true for the inputs that
+    count.  All three texts are untrusted: compiled to the IR for the proof
+    (never executed here) and run only in the sandbox to confirm a
+    counterexample, which must be an input the contract accepts, on which the
+    reference returns and the program raises or returns something else
+    (``!=`` as CPython compares them).  An input on which the reference raises
+    is none that counts.
+    """
+    from assay.specs import program_queries as pq
+    from assay.specs.frontend import _type_of_domain
+    from assay.specs.program import OutsideSubset, ProgramMalformed, parse_program
+
+    start = time.perf_counter()
+
+    def done(v: Verdict) -> Verdict:
+        from .verdicts import with_fields
+
+        return with_fields(v, seconds=time.perf_counter() - start)
+
+    types = [_type_of_domain(d) for _, d in inputs]
+    returns = _type_of_domain(result)
+    try:
+        program = parse_program(text, entry, types, returns)
+    except ProgramMalformed as exc:
+        return done(malformed(f"the program is malformed: {exc}", Location(exc.line, exc.column)))
+    except OutsideSubset as exc:
+        return done(unknown(f"unsupported: not proved: {exc}"))
+    try:
+        ref = parse_program(reference, entry, types, returns)
+        pre = None if contract is None else parse_program(contract, CONTRACT_ENTRY, types, ir_bool())
+    except (ProgramMalformed, OutsideSubset) as exc:
+        return done(unknown(f"unsupported: the reference or the contract is outside the program subset: {exc}"))
+    task = _ReferenceTask(entry, tuple(inputs), program.code, reference=ref.code,
+                          contract=None if pre is None else pre.code, runner=runner or _sandbox())
+    return done(_judge(task, lambda: pq.encode_against_reference(tuple(inputs), program, ref, pre),
+                       timeout=timeout))
+
+
+def ir_bool() -> Any:
+    from assay.specs import ir
+
+    return ir.BOOL
+
+
+def _describe(task: _Task, c: Counterexample) -> str:
+    call = task.call_text(c.inputs)
     if c.raised is not None:
         return f"{call} raises {c.raised}"
     what = f"{call} returns {show_value(c.output)}"

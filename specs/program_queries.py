@@ -23,7 +23,8 @@ from .queries import Query, _query
 from .symbolic import RecordVal, SymList, Value, _Encoder, _model_json, _ProposalBuilder, list_len
 from .terms import Sort, Term
 
-__all__ = ["ProgramEncoding", "counterexample", "encode_program", "smaller_counterexample", "some_input", "universe"]
+__all__ = ["ProgramEncoding", "counterexample", "counterexample_of", "encode_against_reference", "encode_program",
+           "smaller_counterexample_of", "some_input_of", "universe"]
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,14 @@ def encode_program(spec: ProgramSpec, program: Program) -> ProgramEncoding:
 
 
 def universe(spec: ProgramSpec, program: Program) -> str | None:
+    """The characters every string of the program and its spec is made of (see :func:`_universe_of`)."""
+    roots: list[object] = [program.function, *(c.expr for c in spec.ir.clauses)]
+    if spec.ir.requires is not None:
+        roots.append(spec.ir.requires)
+    return _universe_of(tuple((p.name, p.domain) for p in spec.inputs), roots)
+
+
+def _universe_of(inputs: tuple[tuple[str, Domain], ...], roots: list[object]) -> str | None:
     """The characters every string of the program and its spec is made of (see :mod:`.strings`).
 
     The declared alphabets of the string inputs, the characters of every
@@ -92,14 +101,11 @@ def universe(spec: ProgramSpec, program: Program) -> str | None:
     alphabet (then the character-level encodings are Unsupported).
     """
     chars: set[str] = set("0123456789-bTrueFals")
-    for p in spec.inputs:
-        for d in _string_domains(p.domain):
+    for _, domain in inputs:
+        for d in _string_domains(domain):
             if d.alphabet is None:
                 return None
             chars |= set(d.alphabet)
-    roots: list[object] = [program.function, *(c.expr for c in spec.ir.clauses)]
-    if spec.ir.requires is not None:
-        roots.append(spec.ir.requires)
     for value in _constants(roots):
         if isinstance(value, str):
             chars |= set(value)
@@ -137,25 +143,71 @@ def _constants(roots: list[object]) -> list[object]:
     return out
 
 
-def counterexample(spec: ProgramSpec, program: Program, encoding: ProgramEncoding | None = None) -> Query:
-    """Is there an input of the bound, meeting the precondition, on which the program fails its spec?"""
-    enc = encode_program(spec, program) if encoding is None else encoding
-    return _query("program-counterexample", (enc.domain, enc.requires, enc.failing), enc, _inputs_domain(spec))
+def counterexample_of(encoding: ProgramEncoding, inputs: Domain) -> Query:
+    """Is there an input of the bound, meeting the precondition, on which the program fails?
+
+    ``inputs`` is the domain of all the inputs (a tuple of theirs), for the
+    check that the solvers' strings can stand for every input's.
+    """
+    return _query("program-counterexample", (encoding.domain, encoding.requires, encoding.failing), encoding, inputs)
 
 
-def some_input(spec: ProgramSpec, encoding: ProgramEncoding) -> Query:
+def some_input_of(encoding: ProgramEncoding, inputs: Domain) -> Query:
     """Does some input of the bound meet the precondition?  UNSAT: a proof for the bound is a proof of nothing."""
-    return _query("some-input", (encoding.domain, encoding.requires), encoding, _inputs_domain(spec))
+    return _query("some-input", (encoding.domain, encoding.requires), encoding, inputs)
 
 
-def smaller_counterexample(spec: ProgramSpec, program: Program, encoding: ProgramEncoding, *, size: int,
-                           magnitude: int | None = None) -> Query:
+def smaller_counterexample_of(encoding: ProgramEncoding, inputs: Domain, *, size: int,
+                              magnitude: int | None = None) -> Query:
     """A counterexample with at most ``size`` items and characters (and ints of total size ``magnitude``)."""
     bounds = [T.le(encoding.size, T.int_const(size))]
     if magnitude is not None:
         bounds.append(T.le(encoding.magnitude, T.int_const(magnitude)))
     return _query("smaller-counterexample", (encoding.domain, encoding.requires, encoding.failing, *bounds),
-                  encoding, _inputs_domain(spec))
+                  encoding, inputs)
+
+
+def counterexample(spec: ProgramSpec, program: Program, encoding: ProgramEncoding | None = None) -> Query:
+    """:func:`counterexample_of` a program against a program spec."""
+    return counterexample_of(encode_program(spec, program) if encoding is None else encoding, _inputs_domain(spec))
+
+
+def encode_against_reference(inputs: tuple[tuple[str, Domain], ...], program: Program, reference: Program,
+                             contract: Program | None) -> ProgramEncoding:
+    """Encode "``program`` agrees with ``reference`` on every input of the bound that the contract accepts".
+
+    An input counts when the contract returns True without raising and the
+    reference returns without raising (EvalPlus runs only such inputs); the
+    program fails on it when it raises, returns None where the reference does
+    not (or a value where it returns None), runs past a loop bound, or returns
+    a different value (``==`` as CPython compares values of the result's type).
+    A reference that runs past a loop bound on an input is no proof either way:
+    that input counts as failing, for its replay to settle.
+    """
+    from .execute import call
+    from .symbolic import equals
+
+    builder = _ProposalBuilder()
+    values = [builder.build(name, d) for name, d in inputs]
+    texts: list[object] = [program.function, reference.function]
+    if contract is not None:
+        texts.append(contract.function)
+    enc = _Encoder(builder.bounds, _universe_of(inputs, texts), programs=True)
+    out = call(program.function, values, enc)
+    ref = call(reference.function, values, enc)
+    requires = T.not_(ref.raised)
+    if contract is not None:
+        met = call(contract.function, values, enc)
+        ok = met.value
+        assert isinstance(ok, Term)
+        requires = T.and_(requires, T.not_(T.or_(met.raised, met.exceeded, met.returned_none)), ok)
+    same = T.or_(T.and_(out.returned_none, ref.returned_none),
+                 T.and_(T.not_(out.returned_none), T.not_(ref.returned_none), equals(out.value, ref.value)))
+    failing = T.or_(ref.exceeded, out.raised, out.exceeded, T.not_(same))
+    size, magnitude = _measures(values, [d for _, d in inputs])
+    return ProgramEncoding(dict(builder.variables), tuple((n, v, d) for (n, d), v in zip(inputs, values, strict=True)),
+                           T.and_(*builder.constraints), requires, out.raised, out.returned_none, out.exceeded,
+                           same, failing, size, magnitude)
 
 
 def _inputs_domain(spec: ProgramSpec) -> Domain:

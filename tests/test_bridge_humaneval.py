@@ -35,7 +35,7 @@ from assay.kernel.verdicts import Outcome, make
 from assay.specs.domains import BoolDomain, Domain, IntDomain, ListDomain, StrDomain, TupleDomain
 
 from assay.cli import main
-from assay.humaneval import NOT_YET, counterexample
+from assay.humaneval import counterexample
 
 DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "datasets" / "programs"
 B = Bounds()
@@ -523,7 +523,8 @@ def test_every_program_line_gets_an_object_in_input_order(files: tuple[Path, Pat
     assert code == 1
     rows = [json.loads(line) for line in out.splitlines()]
     assert [(r["task_id"], r["verdict"], r["reason"]) for r in rows] == [
-        ("T/0", "unknown", NOT_YET),
+        ("T/0", "accepted", "proved for every input of the bound: x a 0..20, y a -20..20, meeting the contract "
+                            "(UNSAT on z3 and cvc5)"),
         ("T/1", "unknown", "the task is not solver-fit: type 'float': floats are outside what assay proves over "
                            "(never treated as reals)"),
         ("T/0", "malformed", "the completion does not parse: line 1, column 14: expected ':'"),
@@ -538,7 +539,7 @@ def test_every_program_line_gets_an_object_in_input_order(files: tuple[Path, Pat
     assert first["completion"] == "    return x + y\n" and first["seconds"] >= 0
     assert rows[2]["where"] == {"line": 1, "column": 14} and rows[2]["bound"] is None
     assert f"warning: {tasks}:3: not valid JSON" in err
-    assert "6 programs: 3 unknown, 3 malformed" in err
+    assert "6 programs: 1 accepted, 2 unknown, 3 malformed" in err
 
 
 def test_the_text_report_has_a_line_per_program_and_a_table_by_label(files: tuple[Path, Path],
@@ -547,12 +548,14 @@ def test_the_text_report_has_a_line_per_program_and_a_table_by_label(files: tupl
     code, out, _ = run(capsys, "humaneval", str(tasks), str(programs), "--limit", "3", "--bound", "int=0..5")
     assert code == 1
     got = out.splitlines()
-    assert got[0] == f"{programs}:1  T/0  UNKNOWN  {NOT_YET}"
+    assert got[0] == (f"{programs}:1  T/0  ACCEPTED  proved for every input of the bound: x a 0..5, y a 0..5, "
+                      "meeting the contract (UNSAT on z3 and cvc5)")
     assert got[3:] == [
-        "3 programs: 2 unknown, 1 malformed",
+        "3 programs: 1 accepted, 1 unknown, 1 malformed",
         f"bounds: int=0..5 list=5 str=6 alphabet={A!r}",
         "            correct     error     wrong",
-        "unknown           1         0         1",
+        "accepted          1         0         0",
+        "unknown           0         0         1",
         "malformed         0         1         0",
     ]
 
@@ -607,7 +610,10 @@ def test_a_hostile_record_is_never_run(tmp_path: Path, capsys: pytest.CaptureFix
     code, out, _ = run(capsys, "humaneval", str(tasks), str(programs), "--format", "json")
     assert code == 1
     rows = [json.loads(line) for line in out.splitlines()]
-    assert [r["reason"].split(":")[0] for r in rows] == ["the task is not solver-fit", "not yet",
-                                                         "the task is not solver-fit", "not yet"]
+    assert [r["reason"].split(":")[0] for r in rows] == ["the task is not solver-fit",
+                                                         "the program is malformed",
+                                                         "the task is not solver-fit",
+                                                         "the program is malformed"]
     assert "the contract calls open" in rows[2]["reason"]
+    assert all("open" in rows[i]["reason"] for i in (1, 3))
     assert not marker.exists()
