@@ -83,8 +83,11 @@ class CallResult:
     ``raised`` (``error`` is ``TypeName: message``, clipped; a type the program defined is named with
     its module), ``timeout``, ``memout``, ``crash`` (the worker died, or wrote a reply that does not
     decode), ``refused`` (the program did something the sandbox forbids, such as writing a file
-    outside its folder, even if it caught the refusal: what it then did is not what it would do
-    unconfined) and ``unrepresentable`` (it returned a value of another type; ``error`` names it).
+    outside its folder, reading stdin or starting a thread, even if it caught the refusal: what it
+    then did is not what it would do unconfined; or an ``OSError`` came out of the call, since I/O
+    fails here for the sandbox's reasons, not the arguments') and ``unrepresentable`` (it returned
+    a value of another type; ``error`` names it).  Only ``returned`` and ``raised`` are evidence of
+    what the function does on its arguments.
     When the program's top level does not get through, every call has its outcome, with ``error``
     saying so.  ``stdout_bytes`` counts what the call printed to ``sys.stdout`` and ``sys.stderr``
     (discarded); ``seconds`` is its CPU time.

@@ -21,7 +21,8 @@ leaves the others standing (:func:`isolate` says which ran):
    loading and signals to other processes fail with EPERM;
 8. an audit hook (``sys.addaudithook``, which cannot be removed) that refuses opening files outside
    its folder (reading, too, outside the Python library), changing files outside it, processes,
-   sockets, ctypes, rlimits and signals.  The hook is defence in depth: the layers above hold
+   sockets, ctypes, rlimits, signals, reading stdin and starting threads.  The hook is defence in depth:
+   the layers above hold
    without it.  It refuses effects on the world, not introspection: the standard library itself
    reads frames (``namedtuple``, ``typing``), and a program that reaches the worker's state can
    only misreport its own calls.
@@ -381,7 +382,8 @@ _REFUSED_EVENTS: Final = frozenset({
     "os.system", "os.exec", "os.posix_spawn", "os.fork", "os.forkpty", "subprocess.Popen", "pty.spawn",
     "os.kill", "os.killpg", "signal.pthread_kill", "resource.setrlimit", "resource.prlimit",
     "os.link", "os.symlink", "sys.addaudithook", "syslog.openlog", "syslog.syslog", "fcntl.ioctl",
-    "webbrowser.open", "sqlite3.connect",
+    "webbrowser.open", "sqlite3.connect", "builtins.input",
+    "assay.sandbox.stdin", "assay.sandbox.thread",  # raised by the worker's own stand-ins, below
 })
 _REFUSED_PREFIXES: Final = ("socket.", "ctypes.", "_winapi.", "winreg.")
 # Events on paths: how many leading arguments are paths, and which arguments are a dir_fd.  Those that
@@ -459,6 +461,40 @@ def isolate(folder: str, memory_mb: int, cpu_seconds: int) -> dict[str, str]:
 
 # --- the program's side of the worker ---------------------------------------------------------------
 
+class _NoInput:
+    """A program's sys.stdin: reading it is refused, since what a program reads is not its arguments."""
+
+    encoding = "utf-8"
+    closed = False
+
+    def _refused(self, *_args: Any) -> Any:
+        sys.audit("assay.sandbox.stdin")  # the hook refuses it
+
+    read = readline = readlines = __next__ = _refused
+
+    def __iter__(self) -> _NoInput:
+        return self
+
+    def isatty(self) -> bool:
+        return False
+
+    def readable(self) -> bool:
+        return True
+
+
+def _no_threads() -> None:
+    """Starting a thread is refused (seccomp would fail it anyway, with an error that looks like the program's)."""
+    import _thread
+
+    def refused(*_args: Any, **_kwargs: Any) -> Any:
+        sys.audit("assay.sandbox.thread")  # the hook refuses it
+
+    for name in ("start_new_thread", "start_new"):
+        setattr(_thread, name, refused)
+    if "threading" in sys.modules:  # it took its own reference when imported
+        setattr(sys.modules["threading"], "_start_new_thread", refused)  # noqa: B010 - private: not in the stubs
+
+
 class _Output:
     """A program's sys.stdout and sys.stderr: counts what it prints and keeps none of it."""
 
@@ -519,7 +555,6 @@ def _describe(exc: BaseException, builtin_types: dict[str, type]) -> str:
 def main(argv: list[str]) -> None:  # pragma: no cover - runs in the worker process
     """The worker's life: close itself in, run the program's module, then answer each batch of calls."""
     import builtins
-    import io
     import time
 
     config = json.loads(argv[1])
@@ -541,9 +576,9 @@ def main(argv: list[str]) -> None:  # pragma: no cover - runs in the worker proc
     output = _Output()
     for name in ("stdout", "stderr", "__stdout__", "__stderr__"):
         setattr(sys, name, output)
-    empty = io.StringIO("")  # input() meets the end of its input at once
     for name in ("stdin", "__stdin__"):
-        setattr(sys, name, empty)
+        setattr(sys, name, _NoInput())
+    _no_threads()
     reserve = [bytearray(1 << 20)]  # freed on MemoryError, so that the reply can still be written
 
     def send(message: dict[str, Any], value: str = "") -> None:
@@ -570,6 +605,8 @@ def main(argv: list[str]) -> None:  # pragma: no cover - runs in the worker proc
         except MemoryError:
             reserve.clear()
             reply, value = {"status": "memout", "error": "MemoryError: past the sandbox's address space"}, ""
+        except OSError as exc:  # the sandbox's limits, not the function: no evidence about it either way
+            reply, value = {"status": "refused", "error": _describe(exc, builtin_types) + " (I/O in the sandbox)"}, ""
         except BaseException as exc:  # SystemExit and KeyboardInterrupt are the program's too
             reply, value = {"status": "raised", "error": _describe(exc, builtin_types)}, ""
         if refusals:
