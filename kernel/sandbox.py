@@ -84,8 +84,9 @@ class CallResult:
     its module), ``timeout``, ``memout``, ``crash`` (the worker died, or wrote a reply that does not
     decode), ``refused`` (the program did something the sandbox forbids, such as writing a file
     outside its folder, reading stdin or starting a thread, even if it caught the refusal: what it
-    then did is not what it would do unconfined; or an ``OSError`` came out of the call, since I/O
-    fails here for the sandbox's reasons, not the arguments') and ``unrepresentable`` (it returned
+    then did is not what it would do unconfined; or an ``OSError`` or ``ImportError`` came out of the
+    call, since I/O fails here for the sandbox's reasons, not the arguments', and the sandbox has the
+    standard library only) and ``unrepresentable`` (it returned
     a value of another type; ``error`` names it).  Only ``returned`` and ``raised`` are evidence of
     what the function does on its arguments.
     When the program's top level does not get through, every call has its outcome, with ``error``

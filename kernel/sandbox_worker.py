@@ -607,6 +607,9 @@ def main(argv: list[str]) -> None:  # pragma: no cover - runs in the worker proc
             reply, value = {"status": "memout", "error": "MemoryError: past the sandbox's address space"}, ""
         except OSError as exc:  # the sandbox's limits, not the function: no evidence about it either way
             reply, value = {"status": "refused", "error": _describe(exc, builtin_types) + " (I/O in the sandbox)"}, ""
+        except ImportError as exc:  # the sandbox has the standard library only; where the program runs may not
+            reply, value = {"status": "refused",
+                            "error": _describe(exc, builtin_types) + " (the sandbox has the standard library only)"}, ""
         except BaseException as exc:  # SystemExit and KeyboardInterrupt are the program's too
             reply, value = {"status": "raised", "error": _describe(exc, builtin_types)}, ""
         if refusals:

@@ -226,6 +226,14 @@ def test_a_raising_call_says_its_exception_and_the_next_call_runs() -> None:
         ("raised", "__program__.IndexError: not the builtin one"), ("raised", "KeyError"), ("returned", "")]
 
 
+def test_a_module_the_sandbox_lacks_is_no_evidence() -> None:
+    [top] = run("import numpy\ndef f():\n    return 1\n")
+    assert (top.status, top.error) == ("refused", "ModuleNotFoundError: No module named 'numpy' (the sandbox has "
+                                                  "the standard library only) (at the program's top level)")
+    [late] = run("def f():\n    from assay import kernel\n")
+    assert late.status == "refused"
+
+
 def test_the_entry_is_looked_up_as_a_call_would() -> None:
     assert run("def g():\n    return 1\n")[0].error == "NameError: name 'f' is not defined"
     assert run("f = 3\n")[0].error == "TypeError: 'int' object is not callable"
