@@ -16,13 +16,20 @@ The order of work:
    reproduces is REFUTED; anything else is UNKNOWN(solver-model-rejected);
 4. a refuted program's counterexample is shortened (fewer items and
    characters, then smaller ints) by asking again within a size bound, each
-   smaller one replayed the same way.
+   smaller one replayed the same way;
+5. when the solvers cannot judge the program (a construct outside the
+   subset, a timeout, a model the real function does not reproduce), a
+   bounded search runs it in the sandbox on the inputs :mod:`.search`
+   chooses.  A failing input is replayed and confirmed like a solver's
+   model before it is REFUTED; a search that finds none is never a proof
+   (UNKNOWN, saying how many inputs it ran).
 """
 
 from __future__ import annotations
 
+import itertools
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -44,8 +51,9 @@ SHORTENING_ROUNDS: Final = 8
 #: Each shortening query's time at most: a shorter counterexample is a courtesy, not worth the full timeout.
 SHORTENING_SECONDS: Final = 2.0
 
-# run(source, entry, calls) -> one result per call, with .status, .value, .error (kernel.sandbox.run_calls)
-Runner = Callable[[str, str, Sequence[Sequence[Any]]], Sequence[Any]]
+# run(source, entry, calls, *, seconds_per_call=..., total_seconds=...) -> one result per call, with .status,
+# .value, .error (kernel.sandbox.run_calls; a search passes the two limits, a replay does not)
+Runner = Callable[..., Sequence[Any]]
 
 
 @dataclass(frozen=True)
@@ -95,7 +103,7 @@ def check_program(spec: Spec, text: str, *, timeout: float = 10.0, runner: Runne
 def _check_spec(spec: ProgramSpec, text: str, *, timeout: float, runner: Runner) -> Verdict:
     from assay.specs import program_queries as pq
     from assay.specs.frontend import _type_of_domain
-    from assay.specs.program import OutsideSubset, ProgramMalformed, parse_program
+    from assay.specs.program import OutsideSubset, ProgramMalformed, parse_program, screened
 
     entry = spec.program
     assert entry is not None
@@ -105,7 +113,7 @@ def _check_spec(spec: ProgramSpec, text: str, *, timeout: float, runner: Runner)
     except ProgramMalformed as exc:
         return malformed(f"the program is malformed: {exc}", Location(exc.line, exc.column))
     except OutsideSubset as exc:
-        return unknown(f"unsupported: not proved: {exc}")
+        return _searched(_SpecTask(spec, screened(text, entry), runner), f"unsupported: not proved: {exc}")
     return _judge(_SpecTask(spec, program.code, runner), lambda: pq.encode_program(spec, program), timeout=timeout)
 
 
@@ -121,12 +129,30 @@ class _Task:
     entry: str
     inputs: tuple[tuple[str, Domain], ...]
     has_precondition: bool
+    runner: Runner
+    code: str
 
     def bound(self) -> str:
         raise NotImplementedError
 
     def confirm(self, inputs: dict[str, Any]) -> Counterexample | str:
         raise NotImplementedError
+
+    def failing(self, batch: list[list[Any]], deadline: float) -> _Step:
+        """A search's step, run by the wall clock: the argument lists of ``batch`` on which the program fails
+        (as :meth:`confirm` judges a failure), how many of the batch count (meet the precondition, and the
+        program returned or raised on them) and on how many the program did not finish."""
+        raise NotImplementedError
+
+    def run(self, code: str, entry: str, calls: list[list[Any]], deadline: float) -> Sequence[Any]:
+        """A search's sandbox run: each call's CPU time and the whole run bounded by ``deadline``."""
+        from .sandbox import CallResult
+        from .search import SEARCH_CALL_SECONDS
+
+        left = deadline - time.monotonic()
+        if not calls or left <= 0:
+            return [CallResult("timeout", error="not run: the search's time is spent")] * len(calls)
+        return self.runner(code, entry, calls, seconds_per_call=SEARCH_CALL_SECONDS, total_seconds=left)
 
     def inputs_domain(self) -> Domain:
         from assay.specs.domains import TupleDomain
@@ -146,7 +172,7 @@ def _judge(task: _Task, encode: Callable[[], Any], *, timeout: float) -> Verdict
         encoding = encode()
         query = pq.counterexample_of(encoding, task.inputs_domain())
     except Unsupported as exc:
-        return unknown(f"unsupported: not proved: {exc}")
+        return _searched(task, f"unsupported: not proved: {exc}")
     result = solvers.prove_unsat(query, timeout=timeout)
     answers = tuple(a.to_json() | {"query": query.name, "claim": "program"} for a in result.answers)
     if result.status == "unsat":
@@ -160,11 +186,11 @@ def _judge(task: _Task, encode: Callable[[], Any], *, timeout: float) -> Verdict
         return make(Outcome.ACCEPTED, f"proved for every input of the bound: {task.bound()} "
                     f"({reasons.unsat_on([a.solver for a in result.answers])})", solvers=answers)
     if result.status != "sat":
-        return make(Outcome.UNKNOWN, f"{result.reason}: could not prove the program for the bound "
-                    f"({task.bound()})", solvers=answers)
+        return _searched(task, f"{result.reason}: could not prove the program for the bound ({task.bound()})",
+                         answers)
     found = _replayed(task, query, result.model or {})
     if isinstance(found, str):
-        return make(Outcome.UNKNOWN, found, solvers=answers)
+        return _searched(task, found, answers)
     found = _shorten(task, encoding, found, timeout=timeout)
     return make(Outcome.REFUTED, f"counterexample: {_describe(task, found)}", violations=found.violations,
                 witness=found.to_json(), solvers=answers)
@@ -221,6 +247,16 @@ class _SpecTask(_Task):
     def confirm(self, inputs: dict[str, Any]) -> Counterexample | str:
         return confirm(self.spec, self.code, self.entry, inputs, self.runner)
 
+    def failing(self, batch: list[list[Any]], deadline: float) -> _Step:
+        names = [n for n, _ in self.inputs]
+        kept = [args for args in batch
+                if self.spec.requires_fn is None or _requires(self.spec, dict(zip(names, args, strict=True)))]
+        ran = self.run(self.code, self.entry, kept, deadline)
+        return _Step([args for args, r in zip(kept, ran, strict=True)
+                      if r.status == "raised" or (r.status == "returned" and isinstance(
+                          _judged(self.spec, dict(zip(names, args, strict=True)), "", r), Counterexample))],
+                     sum(r.status in _FINISHED for r in ran), sum(r.status not in _FINISHED for r in ran))
+
 
 def bound_text(spec: ProgramSpec) -> str:
     """The bound in words: each input and its domain, and the precondition if there is one."""
@@ -243,8 +279,22 @@ def confirm(spec: ProgramSpec, code: str, entry: str, inputs: dict[str, Any], ru
         return decoded
     if spec.requires_fn is not None and not _requires(spec, decoded):
         return "solver-model-rejected: the solvers' input does not meet the precondition"
-    call = task.call_text(inputs)
-    (ran,) = runner(code, entry, [[inputs[n] for n, _ in task.inputs]])
+    (ran,) = runner(code, entry, [_arguments(task, inputs, decoded)])
+    return _judged(spec, decoded, task.call_text(inputs), ran, inputs)
+
+
+def _arguments(task: _Task, inputs: dict[str, Any], decoded: dict[str, Any]) -> list[Any]:
+    """The arguments as the sandbox carries them: the decoded values (a tuple stays a tuple) where they can
+    cross, else the JSON values."""
+    from .search import searchable
+
+    return [decoded[n] if searchable([d]) else inputs[n] for n, d in task.inputs]
+
+
+def _judged(spec: ProgramSpec, decoded: dict[str, Any], call: str, ran: Any,
+            inputs: dict[str, Any] | None = None) -> Counterexample | str:
+    """What the real function's outcome ``ran`` on ``decoded`` says: a Counterexample, or why it is none."""
+    inputs = decoded if inputs is None else inputs
     if ran.status == "raised":
         return Counterexample(inputs, None, ran.error,
                               (Violation(spec.output.name, spec.output.loc.line, f"{call} raises {ran.error}"),))
@@ -337,7 +387,7 @@ class _ReferenceTask(_Task):
         decoded = _decoded(self, inputs)
         if isinstance(decoded, str):
             return decoded
-        args = [inputs[n] for n, _ in self.inputs]
+        args = _arguments(self, inputs, decoded)
         call = self.call_text(inputs)
         if self.contract is not None:
             (met,) = self.runner(self.contract, CONTRACT_ENTRY, [args])
@@ -358,6 +408,17 @@ class _ReferenceTask(_Task):
                     f"{call} (both return {show_value(ran.value)})")
         return Counterexample(inputs, ran.value, None, (Violation(
             "reference", 0, f"{call} returns {show_value(ran.value)}, the reference {show_value(expected.value)}"),))
+
+    def failing(self, batch: list[list[Any]], deadline: float) -> _Step:
+        if self.contract is not None:
+            met = self.run(self.contract, CONTRACT_ENTRY, batch, deadline)
+            batch = [args for args, m in zip(batch, met, strict=True) if m.status == "returned" and m.value is True]
+        expected = self.run(self.reference, self.entry, batch, deadline)
+        kept = [(args, e) for args, e in zip(batch, expected, strict=True) if e.status == "returned"]
+        ran = self.run(self.code, self.entry, [args for args, _ in kept], deadline)
+        return _Step([args for (args, e), r in zip(kept, ran, strict=True)
+                      if r.status == "raised" or (r.status == "returned" and r.value != e.value)],
+                     sum(r.status in _FINISHED for r in ran), sum(r.status not in _FINISHED for r in ran))
 
 
 #: The name of the function a contract's text defines (``def __contract__(<the arguments>): return ...``).
@@ -381,7 +442,7 @@ def check_against_reference(entry: str, inputs: Sequence[tuple[str, Domain]], re
     """
     from assay.specs import program_queries as pq
     from assay.specs.frontend import _type_of_domain
-    from assay.specs.program import OutsideSubset, ProgramMalformed, parse_program
+    from assay.specs.program import OutsideSubset, ProgramMalformed, parse_program, screened
 
     start = time.perf_counter()
 
@@ -393,20 +454,112 @@ def check_against_reference(entry: str, inputs: Sequence[tuple[str, Domain]], re
     types = [_type_of_domain(d) for _, d in inputs]
     returns = _type_of_domain(result)
     try:
+        code = screened(text, entry)
+    except ProgramMalformed as exc:
+        return done(malformed(f"the program is malformed: {exc}", Location(exc.line, exc.column)))
+    try:  # the reference and the contract run in the sandbox too (a search, a replay): the same screening
+        ref_code = screened(reference, entry)
+        pre_code = None if contract is None else screened(contract, CONTRACT_ENTRY)
+    except ProgramMalformed as exc:
+        return done(unknown(f"unsupported: the reference or the contract is malformed: {exc}"))
+    task = _ReferenceTask(entry, tuple(inputs), code, reference=ref_code, contract=pre_code,
+                          runner=runner or _sandbox())
+    try:
         program = parse_program(text, entry, types, returns)
     except ProgramMalformed as exc:
         return done(malformed(f"the program is malformed: {exc}", Location(exc.line, exc.column)))
     except OutsideSubset as exc:
-        return done(unknown(f"unsupported: not proved: {exc}"))
+        return done(_searched(task, f"unsupported: not proved: {exc}"))
     try:
         ref = parse_program(reference, entry, types, returns)
         pre = None if contract is None else parse_program(contract, CONTRACT_ENTRY, types, ir_bool())
-    except (ProgramMalformed, OutsideSubset) as exc:
-        return done(unknown(f"unsupported: the reference or the contract is outside the program subset: {exc}"))
-    task = _ReferenceTask(entry, tuple(inputs), program.code, reference=ref.code,
-                          contract=None if pre is None else pre.code, runner=runner or _sandbox())
+    except OutsideSubset as exc:
+        return done(_searched(task, f"unsupported: the reference or the contract is outside the program "
+                                    f"subset: {exc}"))
     return done(_judge(task, lambda: pq.encode_against_reference(tuple(inputs), program, ref, pre),
                        timeout=timeout))
+
+
+# --- bounded search, when the solvers cannot judge the program ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Step:
+    """What one batch of a search found."""
+
+    failures: list[list[Any]]
+    finished: int  # calls the program returned or raised on (the others: timeout, memout, crash, refused)
+    unfinished: int
+
+
+# The sandbox's outcomes that describe the function; the others are no evidence about it.
+_FINISHED: Final = ("returned", "raised")
+# A search's batches run in chunks this large at most, the first ones smaller, so that a program that never
+# finishes costs a few calls' time: the search stops after _UNFINISHED calls did not finish.
+_CHUNKS: Final = (4, 16, 64, 256)
+_UNFINISHED: Final = 3
+# A search's failing inputs are replayed, smallest first, at most this many (a program that fails one way on
+# the search's run and another on the replay is not deterministic: UNKNOWN, after a few tries).
+_REPLAYS: Final = 3
+
+
+def _chunks(batch: list[list[Any]]) -> Iterator[list[list[Any]]]:
+    at = 0
+    for size in itertools.chain(_CHUNKS, itertools.repeat(_CHUNKS[-1])):
+        if at >= len(batch):
+            return
+        yield batch[at:at + size]
+        at += size
+
+
+def _searched(task: _Task, why: str, answers: tuple[dict[str, Any], ...] = ()) -> Verdict:
+    """Run the program in the sandbox on the inputs :mod:`.search` chooses; REFUTED only by a failing input
+    the replay (:meth:`_Task.confirm`) confirms, else UNKNOWN: ``why``, with how many inputs were searched.
+
+    A search never accepts, not even one that ran every input of the bound:
+    the proof is the solvers', and a search only looks for a refutation.
+    """
+    from . import search
+
+    domains = [d for _, d in task.inputs]
+    if not search.searchable(domains):
+        return make(Outcome.UNKNOWN, why, solvers=answers)
+    names = [n for n, _ in task.inputs]
+    deadline = time.monotonic() + search.SEARCH_SECONDS
+    tried = finished = unfinished = 0
+    every = True
+    stopped = ""
+    for batch, exhaustive in search.batches(domains, search.DEFAULT_INPUTS):
+        every = exhaustive
+        for chunk in _chunks(batch):
+            if time.monotonic() >= deadline:
+                stopped = f"until the search's {search.SEARCH_SECONDS:g} s were spent"
+                break
+            step = task.failing(chunk, deadline)
+            tried, finished, unfinished = tried + len(chunk), finished + step.finished, unfinished + step.unfinished
+            for args in sorted(step.failures, key=_size)[:_REPLAYS]:
+                found = task.confirm(dict(zip(names, args, strict=True)))
+                if isinstance(found, Counterexample):
+                    return make(Outcome.REFUTED, f"counterexample: {_describe(task, found)} (found by a bounded "
+                                f"search of {tried} inputs of the bound; the solvers did not judge the program: "
+                                f"{why})", violations=found.violations, witness=found.to_json(), solvers=answers)
+            if unfinished >= _UNFINISHED:
+                stopped = "stopped there"
+                break
+        if stopped:
+            break
+    outside = tried - finished - unfinished
+    searched = (f"searched {tried} input{'s' * (tried != 1)} of the bound"
+                + (", every one" if every and not stopped else "")
+                + (f" ({finished} met the precondition and the reference's domain)" if outside else "")
+                + ": none failed"
+                + (f"; the program did not finish on {unfinished} (a timeout, memout, crash or refusal is no "
+                   "evidence about the function)" if unfinished else "")
+                + ("; the search stopped there" if stopped == "stopped there" else f", {stopped}" if stopped else ""))
+    kind, sep, rest = why.partition(": not proved: ")
+    if sep:
+        return make(Outcome.UNKNOWN, f"{kind}: {searched}; not proved: {rest}", solvers=answers)
+    return make(Outcome.UNKNOWN, f"{why}; {searched}", solvers=answers)
 
 
 def ir_bool() -> Any:
@@ -424,7 +577,7 @@ def _describe(task: _Task, c: Counterexample) -> str:
     return f"{what}; {shown}" if shown else what
 
 
-def _size(values: list[Any]) -> tuple[int, int]:
+def _size(values: Iterable[Any]) -> tuple[int, int]:
     items = magnitude = 0
     stack = list(values)
     while stack:

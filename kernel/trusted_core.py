@@ -94,6 +94,9 @@ OUTSIDE_THE_CORE = {
                      "verdicts already decided; it never decides an outcome",
     "kernel/certify.py": "writes the certificate of a verdict already decided; recheck re-derives "
                          "everything it writes and trusts none of it",
+    "kernel/search.py": "chooses the inputs a bounded search runs a program on; it decides no outcome: a "
+                        "failing input is REFUTED only after kernel/programs.py replays it in the sandbox and "
+                        "checks its bounds and precondition, and no search ever ACCEPTS",
     "kernel/faults.py": "fault injection for tests: the worker runs it only for a job that carries a fault, "
                         "which only a test's FaultyPool sends (pool.Job has no field for one)",
 }

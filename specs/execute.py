@@ -267,7 +267,7 @@ class _Runner:
         self.s.env[name] = SymList(slots, True, xs.length)
 
     def _mutate(self, m: ir.Mutate, pc: Term) -> None:
-        from .symbolic import SymList, _ite, _normalize_index, _select, list_len
+        from .symbolic import SymList, _const_int, _ite, _normalize_index, _select, list_len
 
         xs, act = self._list(m.name, pc)
         args = [self.expr(a) for a in m.args]
@@ -275,7 +275,15 @@ class _Runner:
         n = list_len(xs)
         one = T.int_const(1)
         if m.method == "append":
-            new = SymList((*xs.slots, (T.TRUE, args[0][0])), True, T.add(n, one))
+            # The item goes to position len(xs), which is the slot past the last only when every slot is
+            # present: after a conditional append the slots outnumber the items.
+            v, grown = args[0][0], T.add(n, one)
+            if _const_int(n) == len(xs.slots):
+                new = SymList((*xs.slots, (T.TRUE, v)), True, grown)
+            else:
+                new = SymList((*((T.lt(T.int_const(k), grown), _ite(T.eq(n, T.int_const(k)), v, x))
+                                 for k, (_, x) in enumerate(xs.slots)),
+                               (T.lt(T.int_const(len(xs.slots)), grown), v)), True, grown)
         elif m.method == "extend":
             other = args[0][0]
             assert isinstance(other, SymList)

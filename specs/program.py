@@ -39,7 +39,7 @@ from .errors import AssayError, InvalidSpec
 from .frontend import UNKNOWN, _elem_type, _Frontend, _Scope, _Source
 
 __all__ = ["OutsideSubset", "Program", "ProgramMalformed", "compile_module_function", "extract_code",
-           "parse_program"]
+           "parse_program", "screened"]
 
 
 class ProgramMalformed(AssayError, ValueError):
@@ -108,6 +108,23 @@ def parse_program(text: str, entry: str, params: Sequence[ir.Type], returns: ir.
 
     Raises :class:`ProgramMalformed` or :class:`OutsideSubset`.
     """
+    code, module = _screened(text, entry)
+    functions: dict[str, ast.FunctionDef] = {}
+    constants: dict[str, ast.expr] = {}
+    for stmt in module.body:
+        _top_level(stmt, functions, constants)
+    compiler = _Compiler(code, functions, constants)
+    return Program(code, entry, compiler.function(entry, tuple(params), returns, entry=True))
+
+
+def screened(text: str, entry: str) -> str:
+    """The code of ``text`` that may run in the sandbox: it parses, defines ``entry`` at its top level and
+    reaches for nothing outside it.  Raises :class:`ProgramMalformed`; never :class:`OutsideSubset`
+    (a program outside the subset may still be run, to search for a counterexample)."""
+    return _screened(text, entry)[0]
+
+
+def _screened(text: str, entry: str) -> tuple[str, ast.Module]:
     code = extract_code(text)
     if not code.strip():
         raise ProgramMalformed("no program in the text")
@@ -118,15 +135,11 @@ def parse_program(text: str, entry: str, params: Sequence[ir.Type], returns: ir.
     except (ValueError, RecursionError, MemoryError) as exc:  # NUL bytes, nesting too deep
         raise ProgramMalformed(f"the program does not parse: {exc}") from None
     _refuse_escapes(module)
-    functions: dict[str, ast.FunctionDef] = {}
-    constants: dict[str, ast.expr] = {}
-    for stmt in module.body:
-        _top_level(stmt, functions, constants)
-    if entry not in functions:
-        defined = ", ".join(sorted(functions)) or "no function"
-        raise ProgramMalformed(f"the program defines no function {entry!r} (it defines {defined})")
-    compiler = _Compiler(code, functions, constants)
-    return Program(code, entry, compiler.function(entry, tuple(params), returns, entry=True))
+    defined = sorted({s.name for s in module.body if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef)})
+    if entry not in defined:
+        raise ProgramMalformed(f"the program defines no function {entry!r} (it defines "
+                               f"{', '.join(defined) or 'no function'})")
+    return code, module
 
 
 def compile_module_function(fn: typing.Any, params: Sequence[ir.Type]) -> ir.Function:

@@ -124,15 +124,64 @@ def test_an_escaping_program_creates_no_marker(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("program", "construct"), [
     ("def sum_list(xs):\n    try:\n        return sum(xs)\n    except ValueError:\n        return 0\n", "Try"),
-    ("def sum_list(xs):\n    d = {}\n    return len(d)\n", "Dict"),
-    ("def sum_list(xs):\n    if not xs:\n        return 0\n    return xs[0] + sum_list(xs[1:])\n", "sum_list"),
-    ("def sum_list(xs):\n    ys = xs\n    ys.append(0)\n    return sum(ys)\n", "xs"),
-    ("def sum_list(xs):\n    return int(sum(xs) * 1.0)\n", "Constant"),
+    ("def sum_list(xs):\n    if not xs:\n        return 0\n    return xs[0] + sum_list(xs[1:])\n", "calls itself"),
+    ("def sum_list(xs):\n    ys = xs\n    ys.append(0)\n    return sum(ys)\n", "aliasing"),
+    ("def sum_list(xs):\n    return int(sum(xs) * 1.0)\n", "float"),
 ])
-def test_a_construct_outside_the_subset_is_not_proved(program: str, construct: str) -> None:
+def test_a_right_program_outside_the_subset_is_searched_and_never_proved(program: str, construct: str) -> None:
     v = check_program(_spec("sums"), program)
-    assert v.outcome is Outcome.UNKNOWN
-    assert v.reason.startswith("unsupported: not proved: line ")
+    assert v.outcome is Outcome.UNKNOWN, v.reason
+    searched, _, why = v.reason.partition("; not proved: line ")
+    assert searched.startswith("unsupported: searched ") and searched.endswith(" inputs of the bound: none failed")
+    assert int(searched.split()[2]) >= 1000
+    assert construct in why
+
+
+@pytest.mark.parametrize(("program", "inputs"), [
+    ("def sum_list(xs):\n    d = {}\n    return len(d)\n", {"xs": [1]}),  # a dict: outside the subset
+    ("def sum_list(xs):\n    return sum(set(xs))\n", {"xs": [1, 1]}),  # set(): drops the repeated item
+    ("def sum_list(xs):\n    try:\n        return sum(xs) // (len(xs) - 3) * 0 + sum(xs)\n"
+     "    except ZeroDivisionError:\n        return 0\n", {"xs": [0, 0, 1]}),  # wrong on length 3 only
+])
+def test_a_wrong_program_outside_the_subset_is_refuted_by_the_search(program: str, inputs: dict[str, Any]) -> None:
+    v = check_program(_spec("sums"), program)
+    assert v.outcome is Outcome.REFUTED, v.reason
+    assert v.witness["inputs"] == inputs  # the smallest failing input: the search goes smallest first
+    assert "(found by a bounded search of " in v.reason
+    assert "the solvers did not judge the program: unsupported: not proved: line " in v.reason
+
+
+def test_a_search_that_tries_every_input_of_the_bound_still_does_not_accept() -> None:
+    # Words of at most 4 over 'ab': 31 inputs, all run, none fails; outside the subset it is still no proof.
+    v = check_program(_spec("palindromes"), "def is_palindrome(s):\n    try:\n        return s == s[::-1]\n"
+                      "    except IndexError:\n        return False\n")
+    assert v.outcome is Outcome.UNKNOWN, v.reason
+    assert v.reason.startswith("unsupported: searched 31 inputs of the bound, every one: none failed; not proved: ")
+
+
+def test_a_search_refutation_is_replayed_on_the_real_function() -> None:
+    # A runner that reports failures the real function does not have (as a sandbox running another program
+    # would): every search failure is replayed with confirm, which checks the output against the spec.
+    from assay.kernel.sandbox import CallResult
+
+    def lies(code: str, entry: str, calls: Any, **limits: Any) -> Any:
+        return [CallResult("returned", value=sum(c[0]) if not limits else 999) for c in calls]
+
+    program = "def sum_list(xs):\n    try:\n        return sum(xs)\n    except ValueError:\n        return 0\n"
+    v = check_program(_spec("sums"), program, runner=lies)
+    assert v.outcome is Outcome.UNKNOWN, v.reason
+    assert "none failed" in v.reason
+
+
+def test_a_hostile_program_outside_the_subset_ends_within_the_searchs_limits() -> None:
+    spin = ("def sum_list(xs):\n    try:\n        while True:\n            pass\n    except ValueError:\n"
+            "        return 0\n")
+    v = check_program(_spec("sums"), spin)
+    assert v.outcome is Outcome.UNKNOWN, v.reason  # a call past its time is no evidence about the function
+    assert v.reason == ("unsupported: searched 4 inputs of the bound: none failed; the program did not finish on 4 "
+                        "(a timeout, memout, crash or refusal is no evidence about the function); the search stopped "
+                        "there; not proved: line 2, column 5: `try: while True: pass except ValueError: return 0` "
+                        "(Try) is outside the program subset")
 
 
 def test_a_loop_past_its_bound_is_never_proved() -> None:
@@ -148,9 +197,9 @@ def test_a_counterexample_the_real_function_does_not_reproduce_is_no_refutation(
 
     right = "def largest(xs):\n    return max(xs)\n"
 
-    def runs_another_program(code: str, entry: str, calls: Any) -> Any:
+    def runs_another_program(code: str, entry: str, calls: Any, **limits: Any) -> Any:
         # What a sandbox that ran something else than the program checked would answer: the right function.
-        return run_calls(right, entry, calls)
+        return run_calls(right, entry, calls, **limits)
 
     v = check_program(_spec("largest"), "def largest(xs):\n    return 0\n", runner=runs_another_program)
     assert v.outcome is Outcome.UNKNOWN, v.reason
@@ -210,3 +259,29 @@ def test_a_proof_over_no_input_at_all_is_vacuous() -> None:
     v = check_program(_spec("sums_of_nothing"), "def sum_list(xs):\n    return 1\n")
     assert v.outcome is Outcome.VACUOUS
     assert v.reason.startswith("no input of the bound meets the precondition (UNSAT on z3 and cvc5)")
+
+
+def test_an_append_after_a_conditional_append_goes_after_the_items() -> None:
+    # After `if x > 0: out.append(x)` the list has a slot per step but fewer items; the next append
+    # goes at len(out), not after the last slot (the encoding put it there: the right program was
+    # refuted by the solvers on xs=[-1], whose real run disagreed, and it stayed UNKNOWN).
+    program = ("def positives_then_zero(xs):\n    out = []\n    for x in xs:\n        if x > 0:\n"
+               "            out.append(x)\n    out.append({})\n    return out\n")
+    v = check_program(_spec("positives_then_zero"), program.format(0))
+    assert v.outcome is Outcome.ACCEPTED, v.reason
+    v = check_program(_spec("positives_then_zero"), program.format(1))
+    assert v.outcome is Outcome.REFUTED, v.reason
+    assert v.witness["inputs"] == {"xs": []}
+
+
+def test_a_replay_passes_a_tuple_as_a_tuple() -> None:
+    # The solvers' model (and a certificate) holds a tuple as a JSON list; the replay must call the real
+    # function with the decoded tuple, or `t + (0,)` raises TypeError and a right program is "refuted".
+    from assay.kernel.programs import confirm
+    from assay.kernel.sandbox import run_calls
+
+    spec = _spec("firsts")
+    right = "def first(t):\n    return (t + (0,))[0]\n"
+    assert isinstance(confirm(spec, right, "first", {"t": [3, 4]}, run_calls), str)
+    wrong = confirm(spec, "def first(t):\n    return (t + (0,))[1]\n", "first", {"t": [3, 4]}, run_calls)
+    assert not isinstance(wrong, str) and wrong.output == 4

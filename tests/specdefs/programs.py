@@ -105,3 +105,13 @@ def impossible(xs: list[int]) -> bool:
 @spec(program="sum_list", requires=impossible)
 def sums_of_nothing(xs: Input[Ints], out: Output[int]) -> bool:
     return out == 0
+
+
+@spec(program="positives_then_zero")
+def positives_then_zero(xs: Input[Ints], out: Output[list[int]]) -> bool:
+    return out == [x for x in xs if x > 0] + [0]
+
+
+@spec(program="first")
+def firsts(t: Input[tuple[Small, Small]], out: Output[int]) -> bool:
+    return out == t[0]
