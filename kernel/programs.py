@@ -556,9 +556,9 @@ def _searched(task: _Task, why: str, answers: tuple[dict[str, Any], ...] = ()) -
                 + (f"; the program did not finish on {unfinished} (a timeout, memout, crash or refusal is no "
                    "evidence about the function)" if unfinished else "")
                 + ("; the search stopped there" if stopped == "stopped there" else f", {stopped}" if stopped else ""))
-    kind, sep, rest = why.partition(": not proved: ")
-    if sep:
-        return make(Outcome.UNKNOWN, f"{kind}: {searched}; not proved: {rest}", solvers=answers)
+    if why.startswith("unsupported: "):
+        rest = why.removeprefix("unsupported: ").removeprefix("not proved: ")
+        return make(Outcome.UNKNOWN, f"unsupported: {searched}; not proved: {rest}", solvers=answers)
     return make(Outcome.UNKNOWN, f"{why}; {searched}", solvers=answers)
 
 

@@ -14,9 +14,12 @@ naming the file, line and field, and the other lines are still read.
 from ``types`` within the bounds and narrowed by the contract, the
 precondition, the reference program ``prompt + canonical_solution``) or says
 why it is :class:`NotFit`: a type with no domain, a contract with no single
-meaning, or a reference that imports a module other than ``typing`` or
-computes with floats (a float literal, ``/``, ``float()``), which assay does
-not prove over.  :func:`~.assembly.assemble` makes each completion's program.
+meaning, or a reference that imports a module other than ``typing`` (the
+sandbox runs the standard library only, and the kernel runs no import).  A
+reference that computes with floats (a float literal, ``/``, ``float()``) is
+fit: the solvers do not prove over it (it is outside the program subset), but
+the kernel's bounded search runs it in the sandbox and can still refute a
+program that disagrees with it.  :func:`~.assembly.assemble` makes each completion's program.
 
 Everything read here is untrusted text: parsed (JSON, then :mod:`ast`), never
 run.  The reference and the programs run only in the kernel's sandbox.
@@ -254,18 +257,11 @@ def _parameters(fn: ast.FunctionDef) -> list[str] | None:
 
 
 def _reference_refusal(tree: ast.Module) -> str | None:
-    """What in the reference assay does not prove over: an import other than typing, or a float."""
+    """What keeps the reference from running at all: an import other than typing."""
     for node in ast.walk(tree):
-        line = getattr(node, "lineno", 0)
         if isinstance(node, ast.Import | ast.ImportFrom):
             names = [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
             outside = [n for n in names if n.split(".")[0] not in _ALLOWED_IMPORTS]
             if outside:
-                return f"imports {outside[0]} (line {line})"
-        elif isinstance(node, ast.Constant) and isinstance(node.value, float | complex):
-            return f"holds the float {node.value!r} (line {line})"
-        elif isinstance(node, ast.BinOp | ast.AugAssign) and isinstance(node.op, ast.Div):
-            return f"divides with / (line {line}), which makes a float"
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "float":
-            return f"calls float() (line {line})"
+                return f"imports {outside[0]} (line {getattr(node, 'lineno', 0)})"
     return None
