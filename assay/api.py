@@ -5,6 +5,9 @@ Both hand back only what the kernel accepted (or repaired and accepted):
 * :func:`solve` works one task with the offload loop and returns a
   :class:`Verified` (the value, the verdict, the certificate, the trace) or
   raises :class:`NotVerified` with the trace and the best honest verdict.
+  For a program spec (``@spec(program=...)``, no givens) the value is the
+  source of the function the kernel proved for every input of the bound;
+  each wrong program goes back to the model with its counterexample.
 * :func:`guaranteed` wraps a function that asks a model; its caller gets a
   checked value, or :class:`NotVerified`.  On a wrong answer the function is
   called again, with the evidence as the keyword argument ``feedback`` (a
@@ -43,12 +46,16 @@ class Verified:
     """A value the kernel accepted: ``value`` (the spec's Python type), ``json``, ``verdict``, ``certificate``,
     ``trace``.
 
-    Made only from an ACCEPTED or REPAIRED result of the offload loop.
+    Made only from an ACCEPTED or REPAIRED result of the offload loop.  For a
+    program spec, ``value`` (and ``json``) is the program's source (a str: the
+    code the kernel proved, the model's last ```python block), ``verdict``
+    says for which bound it was proved, and ``certificate`` is None: program
+    verdicts have no certificate format yet, so the verdict is the evidence.
     """
 
     def __init__(self, spec: Spec, result: TaskResult) -> None:
         self.json = result.answer
-        self.value = spec.decode_proposal(result.answer)
+        self.value = result.answer if spec.program is not None else spec.decode_proposal(result.answer)
         self.verdict: Verdict = result.verdict
         self.certificate: str | None = result.verdict.certificate
         self.trace: Trace = result.trace
@@ -77,7 +84,7 @@ def parse_answer(spec: Spec, text: str) -> ParsedAnswer | ParseFailure:
     return ParsedAnswer(found.value, Location(found.line, found.column) if found.line else None)
 
 
-def solve(spec: Spec | str, givens: Mapping[str, Any], model: ModelBackend | None = None, *,
+def solve(spec: Spec | str, givens: Mapping[str, Any] | None = None, model: ModelBackend | None = None, *,
           budget: Budget | None = None, strategy: str | Choice | None = None, store: str | Path | None = None,
           task_id: str = "", run_id: str = "") -> Verified:
     """An answer to ``spec`` for ``givens`` that the kernel accepted, or :class:`NotVerified`.
@@ -89,13 +96,38 @@ def solve(spec: Spec | str, givens: Mapping[str, Any], model: ModelBackend | Non
     ``model+repair``, ``reoffload``, ``race``, ``escalate``), a Choice, or None
     for the allocator's policy table.  ``store`` (a folder) keeps
     certificates and the ledger (``ledger.sqlite``); None keeps nothing.
+
+    A program spec takes no givens (``solve(spec, model=...)``): its inputs
+    are quantified over their bounds.  The model writes the program, each
+    wrong one goes back to it with the counterexample, and the result's
+    ``value`` is the source of the proved function.  Only a model writes
+    programs: ``solver``, ``model+repair``, ``race`` and ``escalate`` are
+    refused for a program spec (ValueError), and without a model the task
+    stops saying so (:class:`NotVerified`).  A value spec with givens needs
+    them (TypeError without).
     """
     the_spec = _spec(spec)
-    result = _run(the_spec, givens, model, budget=budget or Budget(), strategy=strategy, store=store,
-                  task_id=task_id, run_id=run_id, parser=parse_answer)
+    result = _run(the_spec, _givens_of(the_spec, givens), model, budget=budget or Budget(), strategy=strategy,
+                  store=store, task_id=task_id, run_id=run_id, parser=parse_answer)
     if not result.ok:
         raise NotVerified(result.verdict, result.trace)
     return Verified(the_spec, result)
+
+
+def _givens_of(spec: Spec, givens: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    """The task's givens: a program spec takes none; a value spec with givens must be given them."""
+    if spec.program is not None:
+        if givens:
+            raise TypeError(f"{spec.ref} is a program spec: it takes no givens (its inputs, "
+                            f"{', '.join(p.name for p in spec.params if p.role == 'input') or 'none'}, are "
+                            f"quantified over their bounds), got givens={dict(givens)!r}")
+        return {}
+    if givens is None:
+        if spec.givens:
+            raise TypeError(f"solve: the spec {spec.ref} takes givens {', '.join(p.name for p in spec.givens)}; "
+                            "pass givens={...}")
+        return {}
+    return givens
 
 
 def _spec(spec: Spec | str) -> Spec:
@@ -128,6 +160,7 @@ def _run(spec: Spec, givens: Mapping[str, Any], model: ModelBackend | None, *, b
             choice = PRESETS[strategy].because("asked for by the caller")
         else:
             raise ValueError(f"unknown strategy {strategy!r} (one of {', '.join(PRESETS)}, or a Choice)")
+        # run_task refuses, for a program spec, a choice that repairs or solves outright (ValueError).
         return run_task(task, choice, model=model, parser=parser, ledger=ledger, run_id=run_id, store=store)
     finally:
         if ledger is not None:

@@ -6,7 +6,10 @@ The table is data (:data:`POLICY`): each row names the capabilities it needs
 and the strategy it picks, first match wins.  Capabilities are what the
 caller declares or :func:`capabilities` finds: is there a model, can the spec
 be solved outright (its proposal domain is finite and the spec encodes for
-the solvers), does it carry claims (``unique``, ``optimal``), how many cores.
+the solvers), does it carry claims (``unique``, ``optimal``), how many cores,
+is it a program spec.  A program spec's proposals are programs, which the
+solvers do not write: only rows for programs match it, and they pick the
+model re-offloaded with each counterexample, never repair or the solvers.
 
 The ledger is the hook for the adaptive allocator of a later issue: this one
 reads :meth:`.ledger.Ledger.history` for the spec and, when history shows the
@@ -49,6 +52,7 @@ class Capabilities:
     solvable: bool  # the solvers can compute an answer from the spec (it encodes for these givens)
     has_claims: bool  # the spec claims uniqueness or optimality: the answer must be the one
     cores: int = 1
+    program: bool = False  # a program spec: the proposal is a program (no repair, no solving outright)
 
 
 @dataclass(frozen=True)
@@ -62,14 +66,20 @@ class Rule:
     why: str
     attempts: int | None = None
     min_cores: int = 1
+    program: bool = False  # the row is for program specs (and only they match it)
 
     def matches(self, caps: Capabilities) -> bool:
         return all(want is None or want == have for want, have in (
             (self.has_model, caps.has_model), (self.solvable, caps.solvable),
-            (self.has_claims, caps.has_claims))) and caps.cores >= self.min_cores
+            (self.has_claims, caps.has_claims))) and caps.cores >= self.min_cores and self.program == caps.program
 
 
 POLICY: tuple[Rule, ...] = (
+    Rule(True, None, None, "reoffload", "a program spec: the model writes the program, re-offloaded with each "
+                                        "counterexample (the solvers prove or refute programs, they do not write "
+                                        "them)", attempts=3, program=True),
+    Rule(False, None, None, "model", "a program spec and no model: only a model writes programs, so nothing "
+                                     "can be tried", program=True),
     Rule(False, True, None, "solver", "no model: the solvers compute the answer from the spec"),
     Rule(False, False, None, "solver", "no model and the spec does not encode: only the solvers could "
                                        "try, and they will say why they cannot"),
@@ -100,9 +110,10 @@ def solvable(spec: Spec, givens: Mapping[str, Any]) -> bool:
 
 def capabilities(task: Task, *, has_model: bool, cores: int | None = None) -> Capabilities:
     """The capabilities of a task, found from its spec and givens."""
-    return Capabilities(has_model=has_model, solvable=solvable(task.spec, task.givens),
+    program = task.spec.program is not None
+    return Capabilities(has_model=has_model, solvable=not program and solvable(task.spec, task.givens),
                         has_claims=bool(task.spec.unique or task.spec.sense is not None),
-                        cores=cores if cores is not None else (os.cpu_count() or 1))
+                        cores=cores if cores is not None else (os.cpu_count() or 1), program=program)
 
 
 def choose(task: Task, caps: Capabilities, ledger: Ledger | None = None,
@@ -114,13 +125,16 @@ def choose(task: Task, caps: Capabilities, ledger: Ledger | None = None,
     budget = task.budget
     note = ""
     if caps.has_model and (budget.model_calls < 1 or budget.model_tokens < 64):
-        caps = Capabilities(False, caps.solvable, caps.has_claims, caps.cores)
+        caps = Capabilities(False, caps.solvable, caps.has_claims, caps.cores, caps.program)
         note = " (the budget allows no model call)"
     elif caps.has_model and caps.solvable and budget.solver_seconds < MIN_SOLVER_BUDGET:
         # The solvers' expected cost does not fit: a repair or an outright solve needs seconds, not less.
-        caps = Capabilities(True, False, caps.has_claims, caps.cores)
+        caps = Capabilities(True, False, caps.has_claims, caps.cores, caps.program)
         note = f" (the budget's {budget.solver_seconds}s of solver time is too little to solve or repair)"
     rule = next((r for r in policy if r.matches(caps)), None)
+    if rule is None and caps.program:
+        return PRESETS["reoffload"].because(f"no rule of the policy matches {caps}; a program spec is the "
+                                            "model's, re-offloaded with each counterexample, by default")
     if rule is None:
         return PRESETS["solver"].because(f"no rule of the policy matches {caps}; the solvers by default")
     preset = PRESETS[rule.strategy]

@@ -23,6 +23,22 @@ budget runs out the loop returns the best honest verdict it has (VACUOUS,
 REFUTED with its evidence, UNKNOWN, MALFORMED, in that order), never a
 guess.  A backend that fails costs that attempt, and the loop goes on.
 
+A program task (its spec a program spec, ``@spec(program=...)``) goes the
+same way with a program for its proposal: the model's text is judged by
+:func:`.programs.check_program` (the program front end reads it; the text
+is never run here, only in the sandbox), a REFUTED program goes back with
+the counterexample call, what the function returned or raised there and the
+violated clause (:mod:`.prompts`), and every attempt is charged and
+recorded as a value task's is.  The solvers do not write programs: a choice
+with ``repair`` or a ``solver`` step is refused for a program spec
+(``ValueError``), and without a model the task stops saying why.  A
+program check's solver queries get a time limit such that the main query
+and the counterexample's shortening (:data:`.programs.SHORTENING_ROUNDS`
+queries of at most :data:`.programs.SHORTENING_SECONDS` in each of two
+phases) fit in what is left, and its sandbox runs end when what is left is
+spent; a check is not started (nor the model asked) with less than
+:data:`MIN_PROGRAM_SECONDS` left.
+
 The kernel never imports ``assay.bridges``: the model is a
 :class:`.backends.ModelBackend` and the text parser a callable, both passed in
 (:mod:`.steps`).  What a task is lives in :mod:`.tasks`, the strategies in
@@ -55,12 +71,15 @@ from .verdicts import Location, Outcome, Verdict, make, with_fields
 if TYPE_CHECKING:
     from .ledger import Ledger
 
-__all__ = ["MIN_COMPLETION_TOKENS", "MIN_SOLVER_SECONDS", "run_task", "solver_seconds"]
+__all__ = ["MIN_COMPLETION_TOKENS", "MIN_PROGRAM_SECONDS", "MIN_SOLVER_SECONDS", "program_timeout", "run_task",
+           "solver_seconds"]
 
 # Seconds below which a solver step is not started: it could not finish anything.
 MIN_SOLVER_SECONDS = 0.05
 # A model call is not started unless this many completion tokens still fit.
 MIN_COMPLETION_TOKENS = 16
+# A program task's model call (and its check) is not started with fewer solver seconds than this left.
+MIN_PROGRAM_SECONDS = 1.0
 # Best-verdict order when nothing was accepted: the most useful honest evidence first.
 _RANK = {Outcome.VACUOUS: 0, Outcome.REFUTED: 1, Outcome.UNKNOWN: 2, Outcome.MALFORMED: 3}
 
@@ -74,6 +93,17 @@ def solver_seconds(verdict: Verdict, wall: float) -> float:
     """
     listed = sum(float(a.get("seconds", 0.0)) for a in verdict.solvers if isinstance(a, Mapping))
     return max(listed, wall) if verdict.solvers or wall > 0 else listed
+
+
+def program_timeout(left: float) -> float:
+    """The per-query time limit of a program check with ``left`` seconds: the main query (or the vacuity
+    query after it) and every shortening query (each at most SHORTENING_SECONDS) fit in ``left``."""
+    from .programs import SHORTENING_ROUNDS, SHORTENING_SECONDS
+
+    shortening = 2 * SHORTENING_ROUNDS  # two phases: fewer items, then smaller ints
+    if left <= (shortening + 1) * SHORTENING_SECONDS:
+        return max(left, 0.0) / (shortening + 1)
+    return left - shortening * SHORTENING_SECONDS
 
 
 # --- the loop ---------------------------------------------------------------------
@@ -91,8 +121,18 @@ def run_task(task: Task, choice: Choice, *, model: ModelBackend | None = None, p
     ``clock`` gives wall time.  With a ``ledger`` and ``run_id``, a task that
     run already decided is not worked again: its recorded answer is checked
     again (acceptance is never taken from a file) and returned.
+
+    For a program spec the proposal is the model's program text (``parser``
+    is not used) and ``choice`` may not repair or call the solvers outright:
+    the solvers do not write programs (``ValueError``).
     """
-    if model is not None and parser is None:
+    if task.spec.program is not None:
+        if choice.repair or choice.solver != "never":
+            raise ValueError(
+                f"run_task: strategy {choice.strategy!r} (repair={choice.repair}, solver={choice.solver!r}) needs "
+                f"the solvers to write the answer, and {task.spec.name} is a program spec: its proposals are "
+                "programs, which only a model writes; use 'model' or 'reoffload' (repair=False, solver='never')")
+    elif model is not None and parser is None:
         raise ValueError("run_task: a model needs a parser (text -> proposal); got parser=None")
     run = _Run(task, choice, model=model, parser=parser, steps=steps or kernel_steps(), ledger=ledger,
                run_id=run_id, store=store, clock=clock, charge=charge or (lambda _a, v, w: solver_seconds(v, w)),
@@ -119,6 +159,7 @@ class _Run:
         self.attempt = 0
         self.messages: tuple[Message, ...] = first_prompt(self.spec, task.givens)
         self.n_claims = int(self.spec.unique) + int(self.spec.sense is not None)
+        self.program = self.spec.program is not None
 
     # -- budget arithmetic --
 
@@ -162,7 +203,7 @@ class _Run:
     def model_attempts(self, attempts: int) -> TaskResult | None:
         for _ in range(attempts):
             if self.model is None:
-                self.stop("no model to ask")
+                self.stop(self.no_model())
                 return None
             if self.vacuous():
                 return None
@@ -183,7 +224,7 @@ class _Run:
         """The next prompt, its time limit and start time, or None (and why) when no call fits the budget."""
         spent, budget = self.trace.spent, self.budget
         if self.model is None:
-            self.stop("no model to ask")
+            self.stop(self.no_model())
             return None
         if spent.model_calls >= budget.model_calls:
             self.stop(f"budget: model calls ({spent.model_calls} of {budget.model_calls} used)")
@@ -198,9 +239,16 @@ class _Run:
         if timeout <= 0:
             self.stop(f"budget: wall time ({self.budget.wall_seconds}s)")
             return None
+        if self.program and min(self.solver_left(), timeout) < MIN_PROGRAM_SECONDS:
+            self.stop(f"budget: solver seconds ({spent.solver_seconds:.3f} of {budget.solver_seconds} used; wall "
+                      f"{timeout:.3f}s left): too little to check a program (at least {MIN_PROGRAM_SECONDS}s)")
+            return None
         self.attempt += 1
-        prompt = Prompt(self.messages, max_tokens=max_tokens, spec=self.spec, givens=dict(self.task.givens),
-                        task=self.task.task_id, attempt=self.attempt, temperature=self.temperature)
+        # No spec for a program: a backend that constrains its decoding to the spec's proposal (a JSON
+        # value) has no grammar for a program.
+        prompt = Prompt(self.messages, max_tokens=max_tokens, spec=None if self.program else self.spec,
+                        givens=dict(self.task.givens), task=self.task.task_id, attempt=self.attempt,
+                        temperature=self.temperature)
         return prompt, timeout, self.clock()
 
     def invoke(self, prompt: Prompt, timeout: float, _began: float) -> Completion | BackendError:
@@ -233,6 +281,8 @@ class _Run:
 
     def judge_completion(self, prompt: Prompt, completion: Completion, began: float) -> TaskResult | None:
         """Parse and check a model's answer; repair it if the choice says so; feedback for the next try."""
+        if self.program:
+            return self.judge_program(prompt, completion, began)
         assert self.parser is not None
         parsed = self.parser(self.spec, completion.text)
         proposal: Any = None
@@ -256,6 +306,38 @@ class _Run:
         self.messages = (*self.messages, Message("assistant", completion.text),
                          Message("user", feedback(verdict, self.spec)))
         return None
+
+    def judge_program(self, prompt: Prompt, completion: Completion, began: float) -> TaskResult | None:
+        """Check a model's program; the counterexample (or the parse error, or why not) for the next try.
+
+        The proposal recorded (and a verified task's answer) is the code the
+        check judged: the text's last ```python block, or the whole text.
+        """
+        from assay.specs.program import extract_code
+
+        code = extract_code(completion.text)
+        verdict, solver_s = self.checked_program(completion.text)
+        self.consider(verdict, code)
+        self.record(AttemptRecord(prompt.attempt, "model", verdict.outcome.value, verdict.reason, _hash(code),
+                         completion.prompt_tokens, completion.completion_tokens,
+                         _history(prompt, completion.prompt_tokens), 1, solver_s, self.clock() - began))
+        if verdict.outcome is Outcome.ACCEPTED:
+            return self.finish(verdict, code)
+        self.messages = (*self.messages, Message("assistant", completion.text),
+                         Message("user", feedback(verdict, self.spec)))
+        return None
+
+    def checked_program(self, text: str) -> tuple[Verdict, float]:
+        left = max(min(self.solver_left(), self.wall_left()), 0.0)
+        began = self.clock()
+        verdict = self.steps.check_program(self.spec, text, timeout=max(program_timeout(left), 0.001), budget=left)
+        return verdict, self.charge("check", verdict, self.clock() - began)
+
+    def no_model(self) -> str:
+        if self.program:
+            return ("no model to ask: a program spec's proposals are programs, which the solvers do not write "
+                    "(pass a model)")
+        return "no model to ask"
 
     def checked(self, proposal: Any, where: Location | None) -> tuple[Verdict, float]:
         share = self.solver_share(self.queries("check"))
@@ -397,10 +479,14 @@ class _Run:
         except (ValueError, TypeError) as exc:
             return TaskResult(unknown(f"the ledger's decision cannot be read: {exc}"), None, self.trace)
         share = max(self.solver_share(self.queries("check")), 0.001)
-        if outcome is Outcome.VACUOUS and answer is None:
+        if self.program and isinstance(answer, str) and outcome in (*DECIDED, Outcome.REFUTED, Outcome.VACUOUS,
+                                                                    Outcome.MALFORMED):
+            verdict, _ = self.checked_program(answer)
+        elif outcome is Outcome.VACUOUS and answer is None and not self.program:
             verdict = self.steps.solve_outright(self.spec, self.task.givens, timeout=share, store=self.store,
                                                 budget=min(self.solver_left(), self.wall_left()))
-        elif outcome in (*DECIDED, Outcome.REFUTED, Outcome.VACUOUS, Outcome.MALFORMED) and answer is not None:
+        elif outcome in (*DECIDED, Outcome.REFUTED, Outcome.VACUOUS, Outcome.MALFORMED) and answer is not None \
+                and not self.program:
             verdict = self.steps.check(self.spec, self.task.givens, answer, timeout=share, store=self.store,
                                        vacuity=outcome is Outcome.VACUOUS, where=None)
         else:

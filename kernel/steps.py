@@ -2,14 +2,17 @@
 
 The loop (:mod:`.loop`) never imports ``assay.bridges``: the text parser is
 a :data:`Parser` passed in, and the kernel's own functions come as a
-:class:`KernelSteps`, which tests swap to inject costs and faults.
+:class:`KernelSteps`, which tests swap to inject costs and faults.  A program
+spec's proposals are program texts: no parser (the program front end reads
+them inside :func:`.programs.check_program`), and its own check step.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -19,8 +22,8 @@ from assay.specs.domains import DecodeError
 from .check import check, unknown
 from .verdicts import Location, Outcome, Verdict, make, with_fields
 
-__all__ = ["CheckStep", "KernelSteps", "OutrightStep", "ParseFailure", "ParsedAnswer", "Parser", "RepairStep",
-           "kernel_steps"]
+__all__ = ["CheckStep", "KernelSteps", "OutrightStep", "ParseFailure", "ParsedAnswer", "Parser", "ProgramCheckStep",
+           "RepairStep", "kernel_steps"]
 
 
 @dataclass(frozen=True)
@@ -57,17 +60,26 @@ class OutrightStep(Protocol):
                  store: str | Path | None, budget: float) -> Verdict: ...
 
 
+class ProgramCheckStep(Protocol):
+    def __call__(self, spec: Spec, text: str, *, timeout: float, budget: float) -> Verdict: ...
+
+
 @dataclass(frozen=True)
 class KernelSteps:
     """The kernel functions the loop calls; tests swap them to inject costs and faults.
 
     ``repair`` and ``solve_outright`` take ``timeout`` (seconds per solver
     query) and ``budget`` (solver seconds for the whole step).
+    ``check_program`` judges a program text against a program spec
+    (:func:`.programs.check_program`): ``timeout`` per solver query,
+    ``budget`` the seconds the sandbox may spend on it in all (replays and a
+    bounded search).
     """
 
     check: CheckStep
     repair: RepairStep
     solve_outright: OutrightStep
+    check_program: ProgramCheckStep = field(default_factory=lambda: _program_step(None))
 
 
 def _check_step(spec: Spec, givens: Mapping[str, Any], proposal: Any, *, timeout: float,
@@ -76,15 +88,46 @@ def _check_step(spec: Spec, givens: Mapping[str, Any], proposal: Any, *, timeout
                  vacuity_timeout=timeout, where=where)
 
 
-def kernel_steps() -> KernelSteps:
-    """The real steps: :func:`.check.check`, and :mod:`.repair`'s ``repair`` and ``solve_outright``."""
+def kernel_steps(*, runner: Callable[..., Sequence[Any]] | None = None) -> KernelSteps:
+    """The real steps: :func:`.check.check`, :mod:`.repair`'s ``repair`` and ``solve_outright``, and
+    :func:`.programs.check_program`, whose programs run in ``runner`` (default: the sandbox,
+    :func:`.sandbox.run_calls`; tests pass a spy)."""
     # Imported by name at call time: the repairer is its own module, and a kernel without it still works
     # (no repair; the solvers' answer found by the any-solution query and checked).
+    program = _program_step(runner)
     try:
         repairer = importlib.import_module(f"{__package__}.repair")
     except ImportError:
-        return KernelSteps(_check_step, _no_repair, _outright_by_query)
-    return KernelSteps(_check_step, repairer.repair, repairer.solve_outright)
+        return KernelSteps(_check_step, _no_repair, _outright_by_query, program)
+    return KernelSteps(_check_step, repairer.repair, repairer.solve_outright, program)
+
+
+def _program_step(runner: Callable[..., Sequence[Any]] | None) -> ProgramCheckStep:
+    """:func:`.programs.check_program` with its sandbox runs held to the step's ``budget`` of seconds."""
+
+    def step(spec: Spec, text: str, *, timeout: float, budget: float) -> Verdict:
+        from .programs import check_program
+        from .sandbox import run_calls
+
+        return check_program(spec, text, timeout=timeout,
+                             runner=_within(runner or run_calls, time.monotonic() + budget))
+    return step
+
+
+def _within(runner: Callable[..., Sequence[Any]], deadline: float) -> Callable[..., Sequence[Any]]:
+    """``runner`` whose runs end by ``deadline`` (monotonic): each run's total and per-call seconds are cut to
+    what is left, and a run with nothing left is not started (every call a timeout, which is no evidence)."""
+
+    def run(source: str, entry: str, calls: Sequence[Sequence[Any]], **limits: Any) -> Sequence[Any]:
+        from .sandbox import CallResult
+
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return [CallResult("timeout", error="not run: the task's solver budget is spent")] * len(calls)
+        limits["total_seconds"] = min(float(limits.get("total_seconds", 30.0)), left)
+        limits["seconds_per_call"] = min(float(limits.get("seconds_per_call", 2.0)), left)
+        return runner(source, entry, calls, **limits)
+    return run
 
 
 def _no_repair(spec: Spec, givens: Mapping[str, Any], proposal: Any, *, timeout: float,
