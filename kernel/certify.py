@@ -34,7 +34,7 @@ from assay.specs import Spec
 from .solvers import check_text_sent
 from .verdicts import Claim, Outcome, Verdict
 
-__all__ = ["INLINE_LIMIT", "PROOF_MAX_QUERY_BYTES", "PROOF_SECONDS", "write_certificate"]
+__all__ = ["INLINE_LIMIT", "PROOF_MAX_QUERY_BYTES", "PROOF_SECONDS", "write_certificate", "write_program_certificate"]
 
 INLINE_LIMIT: Final = 1024 * 1024
 PROOF_MAX_QUERY_BYTES: Final = 64 * 1024
@@ -82,6 +82,51 @@ def write_certificate(store: str | Path, spec: Spec, givens: Any, proposal: Any,
         solvers=solvers,
         queries=queries,
         options={"vacuity": vacuity, "explain": explain},
+        _issuer_token=_ISSUER,
+    )
+    return _cert.write(cert, store, sidecars=sidecars)
+
+
+def write_program_certificate(store: str | Path, spec: Spec, text: str, verdict: Verdict, *,
+                              solvers: tuple[dict[str, Any], ...] = (), spec_root: str | Path | None = None,
+                              inline_limit: int = INLINE_LIMIT, proof_max_query_bytes: int = PROOF_MAX_QUERY_BYTES,
+                              proof_seconds: float = PROOF_SECONDS) -> Path:
+    """Issue the certificate of an ACCEPTED program (``text``, as the model wrote it) and write it under ``store``.
+
+    The proposal recorded is the program's code (the Python the kernel
+    parsed, without the prose or fences around it); there are no givens.
+    The one query recorded is the counterexample query ("some input of the
+    bound on which the program fails"), whose UNSAT is the proof:
+    ``assay recheck`` parses the code again, encodes the query from the
+    spec, compares the text, proves it UNSAT with fresh solvers and, when
+    the spec has a precondition, asks again that some input meets it.
+    """
+    from assay.specs import program_queries as pq
+    from assay.specs.program_spec import ProgramSpec
+
+    if not isinstance(spec, ProgramSpec):
+        raise TypeError(f"{spec.name} is not a program spec")
+    if verdict.outcome is not Outcome.ACCEPTED:
+        raise ValueError(f"a program certificate is issued for an ACCEPTED verdict, not {verdict.outcome.value}")
+    program = pq.parsed_program(spec, text)
+    query_text = pq.counterexample(spec, program).smtlib()
+    check_text_sent(query_text, [a for a in solvers if a.get("claim") == "program"])
+    sidecars: dict[str, str] = {}
+    queries = ({"claim": "program"} | _text_record(query_text, "smt2", sidecars, inline_limit, "smtlib")
+               | {"cvc5_proof": _cvc5_proof(query_text, sidecars, inline_limit, proof_max_query_bytes,
+                                            proof_seconds)},)
+    cert = _cert.Certificate(
+        spec_ref=certificate_ref(spec, Path.cwd() if spec_root is None else spec_root),
+        spec_name=spec.name,
+        spec_sha256=spec.source_hash,
+        givens={},
+        proposal=program.code,
+        outcome=verdict.outcome.value,
+        reason=verdict.reason,
+        evaluator={"result": True, "violated_lines": []},
+        solvers=solvers,
+        queries=queries,
+        options={"vacuity": True, "explain": True},
         _issuer_token=_ISSUER,
     )
     return _cert.write(cert, store, sidecars=sidecars)

@@ -31,6 +31,7 @@ import itertools
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Final
 
 from assay.specs import Spec, reasons
@@ -75,14 +76,19 @@ class Counterexample:
 
 def check_program(spec: Spec, text: str, *, timeout: float = 10.0, runner: Runner | None = None,
                   eval_timeout: float | None = DEFAULT_EVAL_TIMEOUT,
-                  eval_memory_mb: float | None = DEFAULT_EVAL_MEMORY_MB) -> Verdict:
+                  eval_memory_mb: float | None = DEFAULT_EVAL_MEMORY_MB, store: str | Path | None = None,
+                  spec_root: str | Path | None = None) -> Verdict:
     """Judge the program ``text`` (a model's answer: a ```python block or bare code) against ``spec``.
 
     ``spec`` is a program spec (``@spec(program=...)``); ``timeout`` bounds
     each solver query; ``runner`` replays a counterexample on the real
     function (default: the sandbox, :func:`assay.kernel.sandbox.run_calls`);
     ``eval_timeout`` and ``eval_memory_mb`` bound the spec's own code
-    (postcondition, precondition) as :func:`.check.check` does.
+    (postcondition, precondition) as :func:`.check.check` does.  With a
+    ``store`` (a folder), an ACCEPTED program gets a certificate there
+    (:func:`.certify.write_program_certificate`; its path is the verdict's
+    ``certificate``), naming its spec relative to ``spec_root`` (default:
+    the current folder); ``assay recheck`` derives the proof again.
     """
     start = time.perf_counter()
 
@@ -95,9 +101,16 @@ def check_program(spec: Spec, text: str, *, timeout: float = 10.0, runner: Runne
         return done(unknown(f"usage: {spec.name} is not a program spec (it has no program=...)"))
     try:
         with evaluation_budget(eval_timeout, eval_memory_mb):
-            return done(_check_spec(spec, text, timeout=timeout, runner=runner or _sandbox()))
+            v = _check_spec(spec, text, timeout=timeout, runner=runner or _sandbox())
     except EvaluationLimit as exc:
         return done(unknown(f"{exc.word}: {exc}"))
+    if store is not None and v.outcome is Outcome.ACCEPTED:
+        from .certify import write_program_certificate
+        from .verdicts import with_fields
+
+        path = write_program_certificate(store, spec, text, v, solvers=v.solvers, spec_root=spec_root)
+        v = with_fields(v, certificate=str(path))
+    return done(v)
 
 
 def _check_spec(spec: ProgramSpec, text: str, *, timeout: float, runner: Runner) -> Verdict:
@@ -259,11 +272,10 @@ class _SpecTask(_Task):
 
 
 def bound_text(spec: ProgramSpec) -> str:
-    """The bound in words: each input and its domain, and the precondition if there is one."""
-    parts = ", ".join(f"{p.name} a {p.domain.describe()}" for p in spec.inputs) or "no inputs"
-    if spec.requires_fn is not None:
-        parts += f", meeting {spec.requires_fn.__name__}"
-    return parts
+    """The bound in words (:func:`assay.specs.program_queries.bound_text`)."""
+    from assay.specs.program_queries import bound_text as words
+
+    return words(spec)
 
 
 def confirm(spec: ProgramSpec, code: str, entry: str, inputs: dict[str, Any], runner: Runner) -> Counterexample | str:

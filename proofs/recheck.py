@@ -51,6 +51,7 @@ from .spec_refs import SpecRefRefused, resolve
 
 if TYPE_CHECKING:
     from assay.specs import Spec
+    from assay.specs.program_spec import ProgramSpec
     from assay.specs.queries import Query
 
 __all__ = ["RecheckResult", "recheck_file", "recheck_path"]
@@ -150,8 +151,13 @@ class _Derived:
 
 
 def _recheck(cert: dict[str, Any], path: Path, root: Path, timeout: float) -> None:
+    from assay.specs.program_spec import ProgramSpec
+
     _check_hashes(cert)
     spec = _load_spec(cert, root)
+    if isinstance(spec, ProgramSpec):
+        _compare(cert, _derive_program(spec, cert, timeout), path)
+        return
     try:
         givens = spec.decode_givens(cert["givens"])
         value = spec.decode_proposal(cert["proposal"])
@@ -264,6 +270,48 @@ def _derive_claims(spec: Spec, givens: dict[str, Any], value: Any, recorded: lis
         derived.claims.append({"name": name, "status": "proved", "detail": reasons.unsat_on(SOLVERS)})
         derived.unsat.append((name, text))
     return derived
+
+
+def _derive_program(spec: ProgramSpec, cert: dict[str, Any], timeout: float) -> _Derived:
+    """A program certificate: the code parsed again (never run), its counterexample query encoded from the spec
+    and proved UNSAT, and, with a precondition, some input of the bound shown to meet it (else VACUOUS)."""
+    from assay.specs import program_queries as pq
+    from assay.specs.program import OutsideSubset, ProgramMalformed
+    from assay.specs.terms import Unsupported
+
+    from .fresh_solvers import SOLVERS
+
+    if cert["givens"] != {}:
+        _fail("a program certificate has no givens; this one records some")
+    code = cert["proposal"]
+    if not isinstance(code, str):
+        _fail("the proposal of a program certificate is the program's code, a JSON string")
+    try:
+        program = pq.parsed_program(spec, code)
+        encoding = pq.encode_program(spec, program)
+    except (ProgramMalformed, OutsideSubset, Unsupported) as exc:
+        _fail(f"no verdict can be derived: the program is not one the solvers judge ({exc}); the kernel issues no "
+              "certificate for it")
+    domain = pq.inputs_domain(spec)
+    query = pq.counterexample_of(encoding, domain)
+    text = query.smtlib()
+    status, said = _ask(query, text, timeout)
+    if status == "sat":
+        _fail(f"the program does not meet its spec for the bound: {said}")
+    if status != "unsat":
+        _fail(f"recheck could not prove the program for the bound, and unknown is never a proof: {said}")
+    proved = _Derived("accepted", pq.proved_reason(spec, SOLVERS), {"result": True, "violated_lines": []},
+                      unsat=[("program", text)])
+    if spec.requires_fn is None:
+        return proved
+    some = pq.some_input_of(encoding, domain)
+    status, said = _ask(some, some.smtlib(), timeout)
+    if status == "unsat":
+        return _Derived("vacuous", f"no input of the bound meets the precondition ({reasons.unsat_on(SOLVERS)}), "
+                        f"so the proof says nothing: {pq.bound_text(spec)}", proved.evaluator, note=said)
+    if status != "sat":
+        _fail(f"recheck could not show that some input of the bound meets the precondition: {said}")
+    return proved
 
 
 def _confirm(spec: Spec, givens: dict[str, Any], value: Any, name: str, recorded: Any) -> tuple[str, Any]:

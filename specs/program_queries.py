@@ -11,7 +11,7 @@ asks the same within a size bound, to shorten a counterexample.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,8 +23,9 @@ from .queries import Query, _query
 from .symbolic import RecordVal, SymList, Value, _Encoder, _model_json, _ProposalBuilder, list_len
 from .terms import Sort, Term
 
-__all__ = ["ProgramEncoding", "counterexample", "counterexample_of", "encode_against_reference", "encode_program",
-           "smaller_counterexample_of", "some_input_of", "universe"]
+__all__ = ["ProgramEncoding", "bound_text", "counterexample", "counterexample_of", "encode_against_reference",
+           "encode_program", "inputs_domain", "parsed_program", "proved_reason", "smaller_counterexample_of",
+           "some_input_of", "universe"]
 
 
 @dataclass(frozen=True)
@@ -212,6 +213,39 @@ def encode_against_reference(inputs: tuple[tuple[str, Domain], ...], program: Pr
 
 def _inputs_domain(spec: ProgramSpec) -> Domain:
     return TupleDomain(tuple(p.domain for p in spec.inputs))
+
+
+def inputs_domain(spec: ProgramSpec) -> Domain:
+    """The domain of all of a program spec's inputs together (a tuple of theirs)."""
+    return _inputs_domain(spec)
+
+
+def parsed_program(spec: ProgramSpec, text: str) -> Program:
+    """``text`` parsed as the program ``spec`` judges: its entry point, the inputs' and the output's types.
+
+    Raises :class:`~.program.ProgramMalformed` or :class:`~.program.OutsideSubset`.
+    """
+    from .frontend import _type_of_domain
+    from .program import parse_program
+
+    assert spec.program is not None
+    return parse_program(text, spec.program, [_type_of_domain(p.domain) for p in spec.inputs],
+                         _type_of_domain(spec.output.domain))
+
+
+def bound_text(spec: ProgramSpec) -> str:
+    """The bound in words: each input and its domain, and the precondition if there is one."""
+    parts = ", ".join(f"{p.name} a {p.domain.describe()}" for p in spec.inputs) or "no inputs"
+    if spec.requires_fn is not None:
+        parts += f", meeting {spec.requires_fn.__name__}"
+    return parts
+
+
+def proved_reason(spec: ProgramSpec, solvers: Sequence[str]) -> str:
+    """The reason of an ACCEPTED program: proved for the bound, by UNSAT on ``solvers``."""
+    from .reasons import unsat_on
+
+    return f"proved for every input of the bound: {bound_text(spec)} ({unsat_on(solvers)})"
 
 
 def _measures(values: list[Value], domains: list[Domain]) -> tuple[Term, Term]:
