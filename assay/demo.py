@@ -17,6 +17,12 @@ the second time, and a graph coloured by the solvers alone; each with what it
 cost (model calls, tokens, solver and wall seconds), recorded in the ledger
 that ``assay report`` reads.
 
+Last, a program task (``assay/demo_data/programs.jsonl``, its spec in
+:mod:`assay.demo_programs`): a model's function refuted by a counterexample
+the real function reproduces in the sandbox, the counterexample sent back,
+and the second program proved for every input of the bound.  Its ledger is
+its own (``<store>/programs``).
+
 No network and no model: every answer is in the files.
 """
 
@@ -34,11 +40,13 @@ from typing import Any, TextIO
 from assay.kernel import Location, Outcome, Verdict, check, malformed
 from assay.specs import Spec, load
 
-__all__ = ["DemoCase", "LoopCase", "demo_cases", "judge", "loop_cases", "run", "run_loop"]
+__all__ = ["DemoCase", "LoopCase", "demo_cases", "judge", "loop_cases", "program_cases", "run", "run_loop",
+           "run_programs"]
 
 _LIBRARY = "assay.specs.library."
 _DATA = ("demo_data", "answers.jsonl")
 _LOOP_DATA = ("demo_data", "loop.jsonl")
+_PROGRAM_DATA = ("demo_data", "programs.jsonl")
 _SHOWN_VIOLATIONS = 3
 # Seconds per solver query.  The demo's proofs take well under a second each;
 # the one slow query (is the password policy satisfiable at all, asked after
@@ -115,9 +123,10 @@ def run(store: Path, out: TextIO = sys.stdout) -> int:
         out.write("every verdict is the one the demo expects\n")
     before = _certificates(store)
     loop_ok = run_loop(store, out)
+    programs_ok = run_programs(store / "programs", out)
     certificates += sorted(_certificates(store) - before - set(certificates))
     rechecked = _recheck(certificates, out)
-    return 0 if not surprises and loop_ok and rechecked else 1
+    return 0 if not surprises and loop_ok and programs_ok and rechecked else 1
 
 
 @dataclass(frozen=True)
@@ -175,6 +184,69 @@ def run_loop(store: Path, out: TextIO = sys.stdout) -> bool:
         out.write(f"NOT AS DESIGNED: {', '.join(surprises)}\n")
     else:
         out.write(f"every loop outcome is the one the demo expects; `assay report --store {store}` sums the ledger\n")
+    return not surprises
+
+
+def program_cases() -> list[LoopCase]:
+    """The bundled program tasks, in file order (their specs are ``module:name`` references; no givens)."""
+    text = resources.files("assay").joinpath(*_PROGRAM_DATA).read_text(encoding="utf-8")
+    return [LoopCase(r["id"], r["spec"], {}, r["strategy"], r["samples"], Outcome(r["expect"]), r.get("note", ""))
+            for r in map(json.loads, filter(str.strip, text.splitlines()))]
+
+
+def run_programs(store: Path, out: TextIO = sys.stdout) -> bool:
+    """The program part of the demo: each program task re-offloaded with its counterexamples; True if as designed.
+
+    The evidence sent back to the model after each wrong program is printed under the attempt it answers.
+    """
+    from assay.bridges.models.recorded import ReplayBackend
+    from assay.kernel.backends import Completion, Prompt
+    from assay.kernel.ledger import Ledger
+    from assay.kernel.loop import run_task
+    from assay.kernel.strategies import PRESETS
+    from assay.kernel.tasks import Budget, Task
+
+    cases = program_cases()
+    replay = ReplayBackend({c.id: c.samples for c in cases})
+    sent: list[Prompt] = []
+
+    class Kept:
+        name = replay.name
+
+        def complete(self, prompt: Prompt, *, timeout: float) -> Completion:
+            sent.append(prompt)
+            return replay.complete(prompt, timeout=timeout)
+
+    budget = Budget(solver_seconds=30, model_calls=3, model_tokens=8000, wall_seconds=60)
+    run_id = f"demo-{time.strftime('%Y%m%dT%H%M%S')}-{time.perf_counter_ns() % 10**6:06d}"
+    out.write(f"\nprograms: {len(cases)} task{'s' * (len(cases) != 1)}, the model's programs replayed; each wrong "
+              f"one goes back with its counterexample; the ledger is {store / 'ledger.sqlite'}\n\n")
+    surprises = []
+    with Ledger(store) as ledger:
+        for case in cases:
+            sent.clear()
+            task = Task(load(case.spec), {}, budget, case.id)
+            result = run_task(task, PRESETS[case.strategy].because(case.note), model=Kept(), ledger=ledger,
+                              run_id=run_id)
+            as_designed = result.verdict.outcome is case.expect
+            if not as_designed:
+                surprises.append(case.id)
+            mark = "" if as_designed else f"   <-- expected {case.expect}"
+            out.write(f"{case.id:<30} {case.spec:<36} {result.verdict.outcome!s:<9} {case.strategy}{mark}\n")
+            out.write(f"    ({case.note})\n")
+            lines = result.trace.text().splitlines()[1:]
+            for step, line in zip(result.trace.steps, lines, strict=False):
+                out.write("  " + line + "\n")
+                for then in (p for p in sent if p.attempt == step.attempt + 1):  # what the model was told next
+                    out.write("\n".join("       > " + ln for ln in then.messages[-1].content.splitlines()) + "\n")
+            out.write("  " + lines[-1] + "\n")
+            if result.ok:
+                out.write("    the proved function:\n")
+                out.write("\n".join("      " + ln for ln in str(result.answer).rstrip().splitlines()) + "\n")
+    if surprises:
+        out.write(f"NOT AS DESIGNED: {', '.join(surprises)}\n")
+    else:
+        out.write("every program outcome is the one the demo expects\n")
     return not surprises
 
 

@@ -273,3 +273,26 @@ def test_the_allocator_offers_only_the_model_for_a_program_spec() -> None:
     assert "counterexample" in choice.reason
     alone = choose(task, capabilities(task, has_model=False))
     assert (alone.repair, alone.solver) == (False, "never")
+
+
+# --- the demo's program task --------------------------------------------------------------
+
+
+def test_the_demo_s_program_task_is_re_offloaded_with_its_counterexample_and_proved(tmp_path: Path) -> None:
+    import io
+
+    from assay.demo import program_cases, run_programs
+
+    out = io.StringIO()
+    assert run_programs(tmp_path, out), out.getvalue()
+    text = out.getvalue()
+    (case,) = program_cases()
+    assert f"{case.id:<30} {case.spec:<36} ACCEPTED" in text
+    assert "1. model  refuted   counterexample: running_max(xs=[-1]) returns [0]" in text
+    assert "> Your program is wrong. On the input `running_max(xs=[-1])` it returns [0]." in text
+    assert "> - `out == peaks(xs)` is false: `out` is [0], `peaks(xs)` is [-1]" in text
+    assert "the proved function:\n      def running_max(xs):\n          best = xs[0]" in text
+    assert "every program outcome is the one the demo expects" in text
+    with Ledger(tmp_path) as ledger:
+        assert [r["verdict"] for r in ledger.rows("attempts")] == ["refuted", "accepted"]
+        assert [r["verdict"] for r in ledger.rows("decisions")] == ["accepted"]
