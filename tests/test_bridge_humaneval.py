@@ -455,7 +455,7 @@ def test_a_task_becomes_a_spec_with_its_bound() -> None:
      "'types' names the arguments (x), the entry point takes (x, y)"),
     ({"types": {"args": {"x": "int", "y": "float"}, "returns": "int"}},
      "type 'float': floats are outside what assay proves over (never treated as reals)"),
-    ({"canonical_solution": "    import math\n    return x\n"}, "the reference imports math (line 3)"),
+    ({"canonical_solution": "    import math\n    return x\n"}, None),  # searched, not proved
     ({"prompt": "from typing import List\n" + PROMPT}, None),
     # A reference with floats is fit: the solvers refuse it (outside the subset), the bounded search runs it.
     ({"canonical_solution": "    return x / 2\n"}, None),
@@ -478,10 +478,11 @@ def test_which_recorded_tasks_are_fit() -> None:
     with real("humaneval_tasks.jsonl").open("rb") as f:
         specs = {t.task_id: task_spec(t) for t in read_tasks(f, "tasks") if isinstance(t, Task)}
     fit = {tid for tid, s in specs.items() if isinstance(s, TaskSpec)}
-    assert len(fit) == 110  # the dataset's 101 solver_fit, and 9 whose reference computes with floats
+    # The dataset's 101 solver_fit, and 14 whose types fit but whose reference computes with floats or imports
+    assert len(fit) == 115
     assert specs["HumanEval/59"] == NotFit("HumanEval/59", "contract line 4 `return not (a < 2 or any(a % x == 0 for "
                                            "x in range(2, int(a ** 0.5) + 1)))`: the contract holds the float 0.5")
-    assert specs["HumanEval/25"] == NotFit("HumanEval/25", "the reference imports math (line 16)")
+    assert isinstance(specs["HumanEval/25"], TaskSpec)  # the reference imports math: searched, not proved
     s1, s11 = specs["HumanEval/1"], specs["HumanEval/11"]
     assert isinstance(s1, TaskSpec) and s1.bound() == \
         "paren_string: str of at most 6 characters over ' ()'; meeting the contract"

@@ -13,13 +13,14 @@ naming the file, line and field, and the other lines are still read.
 :func:`task_spec` turns a task into a :class:`TaskSpec` (argument domains
 from ``types`` within the bounds and narrowed by the contract, the
 precondition, the reference program ``prompt + canonical_solution``) or says
-why it is :class:`NotFit`: a type with no domain, a contract with no single
-meaning, or a reference that imports a module other than ``typing`` (the
-sandbox runs the standard library only, and the kernel runs no import).  A
-reference that computes with floats (a float literal, ``/``, ``float()``) is
-fit: the solvers do not prove over it (it is outside the program subset), but
-the kernel's bounded search runs it in the sandbox and can still refute a
-program that disagrees with it.  :func:`~.assembly.assemble` makes each completion's program.
+why it is :class:`NotFit`: a type with no domain, or a contract with no
+single meaning.  A reference that computes with floats (a float literal,
+``/``, ``float()``) or imports a module (``math``, ``hashlib``) is fit: the
+solvers do not prove over it (it is outside the program subset), but the
+kernel's bounded search runs it in the sandbox and can still refute a
+program that disagrees with it; one that imports a module reaching outside
+the sandbox (``os``) is refused there as a program would be.
+:func:`~.assembly.assemble` makes each completion's program.
 
 Everything read here is untrusted text: parsed (JSON, then :mod:`ast`), never
 run.  The reference and the programs run only in the kernel's sandbox.
@@ -43,7 +44,6 @@ from .signature import UnfitType, argument_domain, describe, result_domain
 __all__ = ["LineError", "NotFit", "ProgramLine", "Task", "TaskSpec", "read_programs", "read_tasks", "task_spec"]
 
 _TASK_STRINGS: Final = ("task_id", "prompt", "entry_point", "canonical_solution")
-_ALLOWED_IMPORTS: Final = frozenset({"typing"})
 
 
 @dataclass(frozen=True)
@@ -223,9 +223,6 @@ def task_spec(task: Task, bounds: Bounds | None = None) -> TaskSpec | NotFit:
     entry = [s for s in tree.body if isinstance(s, ast.FunctionDef) and s.name == task.entry_point]
     if not entry:
         return NotFit(task.task_id, f"the reference defines no function {task.entry_point!r}")
-    refusal = _reference_refusal(tree)
-    if refusal:
-        return NotFit(task.task_id, f"the reference {refusal}")
     if task.types is None:
         return NotFit(task.task_id, "the task has no 'types' field: no domain for its arguments")
     args, returns = task.types.get("args"), task.types.get("returns")
@@ -254,14 +251,3 @@ def _parameters(fn: ast.FunctionDef) -> list[str] | None:
     if a.vararg or a.kwarg or a.kwonlyargs or a.posonlyargs:
         return None
     return [p.arg for p in a.args]
-
-
-def _reference_refusal(tree: ast.Module) -> str | None:
-    """What keeps the reference from running at all: an import other than typing."""
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import | ast.ImportFrom):
-            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
-            outside = [n for n in names if n.split(".")[0] not in _ALLOWED_IMPORTS]
-            if outside:
-                return f"imports {outside[0]} (line {getattr(node, 'lineno', 0)})"
-    return None
