@@ -268,7 +268,7 @@ class _SpecTask(_Task):
         return _Step([args for args, r in zip(kept, ran, strict=True)
                       if r.status == "raised" or (r.status == "returned" and isinstance(
                           _judged(self.spec, dict(zip(names, args, strict=True)), "", r), Counterexample))],
-                     sum(r.status in _FINISHED for r in ran), sum(r.status not in _FINISHED for r in ran))
+                     sum(r.status in _FINISHED for r in ran), _not_finished(ran))
 
 
 def bound_text(spec: ProgramSpec) -> str:
@@ -430,7 +430,7 @@ class _ReferenceTask(_Task):
         ran = self.run(self.code, self.entry, [args for args, _ in kept], deadline)
         return _Step([args for (args, e), r in zip(kept, ran, strict=True)
                       if r.status == "raised" or (r.status == "returned" and r.value != e.value)],
-                     sum(r.status in _FINISHED for r in ran), sum(r.status not in _FINISHED for r in ran))
+                     sum(r.status in _FINISHED for r in ran), _not_finished(ran))
 
 
 #: The name of the function a contract's text defines (``def __contract__(<the arguments>): return ...``).
@@ -501,7 +501,11 @@ class _Step:
 
     failures: list[list[Any]]
     finished: int  # calls the program returned or raised on (the others: timeout, memout, crash, refused)
-    unfinished: int
+    unfinished: tuple[tuple[str, str], ...]  # (status, error) of each call the program did not finish
+
+
+def _not_finished(ran: Sequence[Any]) -> tuple[tuple[str, str], ...]:
+    return tuple((r.status, r.error) for r in ran if r.status not in _FINISHED)
 
 
 # The sandbox's outcomes that describe the function; the others are no evidence about it.
@@ -513,6 +517,17 @@ _UNFINISHED: Final = 3
 # A search's failing inputs are replayed, smallest first, at most this many (a program that fails one way on
 # the search's run and another on the replay is not deterministic: UNKNOWN, after a few tries).
 _REPLAYS: Final = 3
+
+
+def _limits(unfinished: Sequence[tuple[str, str]]) -> str:
+    """Which limits the unfinished calls met, most frequent first, with the first one's words for each."""
+    first: dict[str, str] = {}
+    counts: dict[str, int] = {}
+    for status, error in unfinished:
+        first.setdefault(status, error)
+        counts[status] = counts.get(status, 0) + 1
+    return "; ".join(f"{status} {n}x{f': {first[status]}' if first[status] else ''}"
+                     for status, n in sorted(counts.items(), key=lambda kv: -kv[1]))
 
 
 def _chunks(batch: list[list[Any]]) -> Iterator[list[list[Any]]]:
@@ -538,7 +553,8 @@ def _searched(task: _Task, why: str, answers: tuple[dict[str, Any], ...] = ()) -
         return make(Outcome.UNKNOWN, why, solvers=answers)
     names = [n for n, _ in task.inputs]
     deadline = time.monotonic() + search.SEARCH_SECONDS
-    tried = finished = unfinished = 0
+    tried = finished = 0
+    unfinished: list[tuple[str, str]] = []
     every = True
     stopped = ""
     for batch, exhaustive in search.batches(domains, search.DEFAULT_INPUTS):
@@ -548,25 +564,26 @@ def _searched(task: _Task, why: str, answers: tuple[dict[str, Any], ...] = ()) -
                 stopped = f"until the search's {search.SEARCH_SECONDS:g} s were spent"
                 break
             step = task.failing(chunk, deadline)
-            tried, finished, unfinished = tried + len(chunk), finished + step.finished, unfinished + step.unfinished
+            tried, finished = tried + len(chunk), finished + step.finished
+            unfinished += step.unfinished
             for args in sorted(step.failures, key=_size)[:_REPLAYS]:
                 found = task.confirm(dict(zip(names, args, strict=True)))
                 if isinstance(found, Counterexample):
                     return make(Outcome.REFUTED, f"counterexample: {_describe(task, found)} (found by a bounded "
                                 f"search of {tried} inputs of the bound; the solvers did not judge the program: "
                                 f"{why})", violations=found.violations, witness=found.to_json(), solvers=answers)
-            if unfinished >= _UNFINISHED:
+            if len(unfinished) >= _UNFINISHED:
                 stopped = "stopped there"
                 break
         if stopped:
             break
-    outside = tried - finished - unfinished
+    outside = tried - finished - len(unfinished)
     searched = (f"searched {tried} input{'s' * (tried != 1)} of the bound"
                 + (", every one" if every and not stopped else "")
                 + (f" ({finished} met the precondition and the reference's domain)" if outside else "")
                 + ": none failed"
-                + (f"; the program did not finish on {unfinished} (a timeout, memout, crash or refusal is no "
-                   "evidence about the function)" if unfinished else "")
+                + (f"; the program did not finish on {len(unfinished)} ({_limits(unfinished)}; no evidence about "
+                   "the function)" if unfinished else "")
                 + ("; the search stopped there" if stopped == "stopped there" else f", {stopped}" if stopped else ""))
     if why.startswith("unsupported: "):
         rest = why.removeprefix("unsupported: ").removeprefix("not proved: ")

@@ -635,3 +635,48 @@ def test_a_hostile_record_is_never_run(tmp_path: Path, capsys: pytest.CaptureFix
     assert "the contract calls open" in rows[2]["reason"]
     assert all("open" in rows[i]["reason"] for i in (1, 3))
     assert not marker.exists()
+
+
+def test_bad_completions_end_within_the_limits_and_the_others_are_still_checked(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Each bad completion gets its own verdict naming what stopped it; nothing outside the sandbox changes
+    # (no marker file, no connection to a listener), and the right program after them is still proved.
+    import socket
+
+    marker = tmp_path / "marker"
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        listener.settimeout(0.2)
+        port = listener.getsockname()[1]
+        body = "def add(x, y):\n    try:\n        {}\n    except ValueError:\n        return 0\n"  # outside the subset
+        bad = {
+            "loops": body.format("while True:\n            pass"),
+            "allocates": body.format("return len([0] * 10 ** 10)"),
+            "raises": "def add(x, y):\n    raise ValueError(x)\n",
+            "prints": "def add(x, y):\n    print('x' * 100000)\n    return x - y\n",
+            "writes": f"def add(x, y):\n    open({str(marker)!r}, 'w').write('x')\n    return x + y\n",
+            "spawns": f"import subprocess\ndef add(x, y):\n    subprocess.run(['touch', {str(marker)!r}])\n"
+                      "    return x + y\n",
+            "connects": f"import socket\ndef add(x, y):\n    socket.create_connection(('127.0.0.1', {port}))\n"
+                        "    return x + y\n",
+            "right": "def add(x, y):\n    return x + y\n",
+        }
+        tasks = tmp_path / "tasks.jsonl"
+        tasks.write_bytes(b"".join(lines(TASK)))
+        programs = tmp_path / "programs.jsonl"
+        programs.write_bytes(b"".join(lines(*({"task_id": "T/0", "completion": c, "name": n} for n, c in bad.items()))))
+        _, out, _ = run(capsys, "humaneval", str(tasks), str(programs), "--format", "json")
+        with pytest.raises(TimeoutError):
+            listener.accept()
+    rows = {r["name"]: r for r in map(json.loads, out.splitlines())}
+    assert list(rows) == list(bad)
+    verdicts = {n: (r["verdict"], r["reason"]) for n, r in rows.items()}
+    assert verdicts["loops"][0] == "unknown" and "(timeout 4x: ran past its limit of " in verdicts["loops"][1]
+    assert verdicts["allocates"][0] == "unknown" and "(memout 4x: " in verdicts["allocates"][1]
+    assert verdicts["raises"][0] == "refuted" and rows["raises"]["counterexample"]["raised"] == "ValueError: 0"
+    assert verdicts["prints"][0] == "refuted" and rows["prints"]["counterexample"]["inputs"] == {"x": 0, "y": 1}
+    for n, name in (("writes", "names 'open'"), ("spawns", "imports 'subprocess'"), ("connects", "imports 'socket'")):
+        assert verdicts[n][0] == "malformed" and name in verdicts[n][1], verdicts[n]
+    assert verdicts["right"][0] == "accepted"
+    assert not marker.exists()

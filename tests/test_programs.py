@@ -179,9 +179,9 @@ def test_a_hostile_program_outside_the_subset_ends_within_the_searchs_limits() -
     v = check_program(_spec("sums"), spin)
     assert v.outcome is Outcome.UNKNOWN, v.reason  # a call past its time is no evidence about the function
     assert v.reason == ("unsupported: searched 4 inputs of the bound: none failed; the program did not finish on 4 "
-                        "(a timeout, memout, crash or refusal is no evidence about the function); the search stopped "
-                        "there; not proved: line 2, column 5: `try: while True: pass except ValueError: return 0` "
-                        "(Try) is outside the program subset")
+                        "(timeout 4x: ran past its limit of 0.5 CPU seconds; no evidence about the function); the "
+                        "search stopped there; not proved: line 2, column 5: `try: while True: pass except "
+                        "ValueError: return 0` (Try) is outside the program subset")
 
 
 def test_a_loop_past_its_bound_is_never_proved() -> None:
