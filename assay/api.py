@@ -49,8 +49,9 @@ class Verified:
     Made only from an ACCEPTED or REPAIRED result of the offload loop.  For a
     program spec, ``value`` (and ``json``) is the program's source (a str: the
     code the kernel proved, the model's last ```python block), ``verdict``
-    says for which bound it was proved, and ``certificate`` is None: program
-    verdicts have no certificate format yet, so the verdict is the evidence.
+    says for which bound it was proved, and ``certificate`` is the path of
+    its certificate when ``solve`` was given a ``store`` (``assay recheck``
+    proves it again).
     """
 
     def __init__(self, spec: Spec, result: TaskResult) -> None:

@@ -123,7 +123,7 @@ def run(store: Path, out: TextIO = sys.stdout) -> int:
         out.write("every verdict is the one the demo expects\n")
     before = _certificates(store)
     loop_ok = run_loop(store, out)
-    programs_ok = run_programs(store / "programs", out)
+    programs_ok = run_programs(store / "programs", out, certificates=store)
     certificates += sorted(_certificates(store) - before - set(certificates))
     rechecked = _recheck(certificates, out)
     return 0 if not surprises and loop_ok and programs_ok and rechecked else 1
@@ -194,9 +194,10 @@ def program_cases() -> list[LoopCase]:
             for r in map(json.loads, filter(str.strip, text.splitlines()))]
 
 
-def run_programs(store: Path, out: TextIO = sys.stdout) -> bool:
+def run_programs(store: Path, out: TextIO = sys.stdout, *, certificates: Path | None = None) -> bool:
     """The program part of the demo: each program task re-offloaded with its counterexamples; True if as designed.
 
+    The ledger goes under ``store``, a proved program's certificate under ``certificates`` (None: none).
     The evidence sent back to the model after each wrong program is printed under the attempt it answers.
     """
     from assay.bridges.models.recorded import ReplayBackend
@@ -227,7 +228,7 @@ def run_programs(store: Path, out: TextIO = sys.stdout) -> bool:
             sent.clear()
             task = Task(load(case.spec), {}, budget, case.id)
             result = run_task(task, PRESETS[case.strategy].because(case.note), model=Kept(), ledger=ledger,
-                              run_id=run_id)
+                              run_id=run_id, store=certificates)
             as_designed = result.verdict.outcome is case.expect
             if not as_designed:
                 surprises.append(case.id)
@@ -240,6 +241,8 @@ def run_programs(store: Path, out: TextIO = sys.stdout) -> bool:
                 for then in (p for p in sent if p.attempt == step.attempt + 1):  # what the model was told next
                     out.write("\n".join("       > " + ln for ln in then.messages[-1].content.splitlines()) + "\n")
             out.write("  " + lines[-1] + "\n")
+            if result.verdict.certificate is not None:
+                out.write(f"    certificate: {result.verdict.certificate}\n")
             if result.ok:
                 out.write("    the proved function:\n")
                 out.write("\n".join("      " + ln for ln in str(result.answer).rstrip().splitlines()) + "\n")

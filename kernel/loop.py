@@ -330,7 +330,8 @@ class _Run:
     def checked_program(self, text: str) -> tuple[Verdict, float]:
         left = max(min(self.solver_left(), self.wall_left()), 0.0)
         began = self.clock()
-        verdict = self.steps.check_program(self.spec, text, timeout=max(program_timeout(left), 0.001), budget=left)
+        verdict = self.steps.check_program(self.spec, text, timeout=max(program_timeout(left), 0.001), budget=left,
+                                           store=self.store)
         return verdict, self.charge("check", verdict, self.clock() - began)
 
     def no_model(self) -> str:

@@ -61,7 +61,8 @@ class OutrightStep(Protocol):
 
 
 class ProgramCheckStep(Protocol):
-    def __call__(self, spec: Spec, text: str, *, timeout: float, budget: float) -> Verdict: ...
+    def __call__(self, spec: Spec, text: str, *, timeout: float, budget: float,
+                 store: str | Path | None) -> Verdict: ...
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ class KernelSteps:
     ``check_program`` judges a program text against a program spec
     (:func:`.programs.check_program`): ``timeout`` per solver query,
     ``budget`` the seconds the sandbox may spend on it in all (replays and a
-    bounded search).
+    bounded search), ``store`` where an ACCEPTED program's certificate goes.
     """
 
     check: CheckStep
@@ -105,11 +106,11 @@ def kernel_steps(*, runner: Callable[..., Sequence[Any]] | None = None) -> Kerne
 def _program_step(runner: Callable[..., Sequence[Any]] | None) -> ProgramCheckStep:
     """:func:`.programs.check_program` with its sandbox runs held to the step's ``budget`` of seconds."""
 
-    def step(spec: Spec, text: str, *, timeout: float, budget: float) -> Verdict:
+    def step(spec: Spec, text: str, *, timeout: float, budget: float, store: str | Path | None) -> Verdict:
         from .programs import check_program
         from .sandbox import run_calls
 
-        return check_program(spec, text, timeout=timeout,
+        return check_program(spec, text, timeout=timeout, store=store,
                              runner=_within(runner or run_calls, time.monotonic() + budget))
     return step
 

@@ -84,7 +84,7 @@ def test_a_refuted_program_goes_back_with_its_counterexample_and_the_second_is_v
     assert got.value == RIGHT_CODE and got.json == RIGHT_CODE  # the proved function's source, not the prose
     assert got.verdict.outcome is Outcome.ACCEPTED
     assert got.verdict.reason.startswith("proved for every input of the bound: xs a list of at most 5 -20..20")
-    assert got.certificate is None  # program verdicts have no certificate format yet
+    assert got.certificate is None  # no store: no certificate
     assert [s.outcome for s in got.trace.steps] == ["refuted", "accepted"]
     assert got.trace.spent.model_calls == 2
     first, second = model.prompts
@@ -207,6 +207,18 @@ def test_the_ledger_records_every_attempt_with_its_costs(tmp_path: Path) -> None
     assert decision["answer"] is not None and RIGHT_CODE.splitlines()[0] in decision["answer"]
 
 
+def test_a_proved_program_s_certificate_is_written_to_the_store_and_rechecks(tmp_path: Path) -> None:
+    from assay.proofs import recheck_path
+
+    got = assay.solve(sums, model=Recording([WRONG, RIGHT]), task_id=TASK, store=tmp_path)
+    assert got.certificate is not None and got.certificate == got.verdict.certificate
+    path = Path(got.certificate)
+    assert path.is_file() and tmp_path in path.parents
+    assert len(list((tmp_path / "certificates").rglob("*.json"))) == 1  # the refuted program got none
+    (result,) = recheck_path(path)
+    assert result.ok, result.reason
+
+
 def test_a_resumed_run_checks_the_recorded_program_again(tmp_path: Path) -> None:
     assay.solve(sums, model=Recording([WRONG, RIGHT]), task_id=TASK, store=tmp_path, run_id="run-1")
     again = Recording([WRONG])
@@ -293,6 +305,10 @@ def test_the_demo_s_program_task_is_re_offloaded_with_its_counterexample_and_pro
     assert "> - `out == peaks(xs)` is false: `out` is [0], `peaks(xs)` is [-1]" in text
     assert "the proved function:\n      def running_max(xs):\n          best = xs[0]" in text
     assert "every program outcome is the one the demo expects" in text
+    assert "certificate:" not in text  # none asked for
     with Ledger(tmp_path) as ledger:
         assert [r["verdict"] for r in ledger.rows("attempts")] == ["refuted", "accepted"]
         assert [r["verdict"] for r in ledger.rows("decisions")] == ["accepted"]
+    out = io.StringIO()
+    assert run_programs(tmp_path / "again", out, certificates=tmp_path / "certs")
+    assert f"    certificate: {tmp_path / 'certs' / 'certificates'}" in out.getvalue()
