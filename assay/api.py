@@ -223,7 +223,10 @@ def guaranteed(spec: Spec | str, *, givens_from: Callable[..., Mapping[str, Any]
     givens are the givens.  The wrapped function returns the accepted value
     (the spec's Python type) or raises :class:`NotVerified`.  ``budget.model_calls``
     bounds the calls; the default strategy repairs a wrong answer,
-    re-offloads with feedback, and lets the solvers try last.
+    re-offloads with feedback, and lets the solvers try last.  For a program
+    spec the function returns the program's text, the wrapped one the proved
+    source; pass ``strategy="reoffload"`` (the default needs the solvers to
+    write the answer, which they do not for programs: ValueError).
     """
     the_spec = _spec(spec)
 
@@ -239,7 +242,7 @@ def guaranteed(spec: Spec | str, *, givens_from: Callable[..., Mapping[str, Any]
                           task_id="", run_id="", parser=parse_answer)
             if not result.ok:
                 raise NotVerified(result.verdict, result.trace)
-            return the_spec.decode_proposal(result.answer)
+            return Verified(the_spec, result).value
 
         checked.verified = True  # type: ignore[attr-defined]
         return checked  # type: ignore[return-value]

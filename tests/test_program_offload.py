@@ -63,9 +63,11 @@ class Spy:
 
     def __init__(self) -> None:
         self.sources: list[str] = []
+        self.limits: list[dict[str, Any]] = []
 
     def __call__(self, source: str, entry: str, calls: Any, **limits: Any) -> Any:
         self.sources.append(source)
+        self.limits.append(limits)
         return run_calls(source, entry, calls, **limits)
 
 
@@ -235,6 +237,15 @@ def test_too_little_solver_time_to_check_a_program_stops_before_the_model_is_ask
     assert "too little to check a program" in caught.value.trace.stopped
 
 
+def test_a_program_check_s_sandbox_runs_are_held_to_the_solver_seconds_left() -> None:
+    spy = Spy()
+    task = Task(sums, {}, Budget(solver_seconds=1.5), TASK)
+    result = run_task(task, PRESETS["model"], model=Recording([OUTSIDE]), steps=kernel_steps(runner=spy))
+    assert result.verdict.outcome is Outcome.UNKNOWN and "searched" in result.verdict.reason
+    assert spy.limits, "the bounded search ran the program"
+    assert all(0 < lim["total_seconds"] <= 1.5 and 0 < lim["seconds_per_call"] <= 1.5 for lim in spy.limits)
+
+
 def test_a_program_check_s_queries_fit_in_what_is_left() -> None:
     rounds = 2 * SHORTENING_ROUNDS
     for left in (0.5, 1.0, 10.0, 30.0, 34.0, 100.0):
@@ -312,3 +323,15 @@ def test_the_demo_s_program_task_is_re_offloaded_with_its_counterexample_and_pro
     out = io.StringIO()
     assert run_programs(tmp_path / "again", out, certificates=tmp_path / "certs")
     assert f"    certificate: {tmp_path / 'certs' / 'certificates'}" in out.getvalue()
+
+
+def test_guaranteed_wraps_a_function_that_writes_programs() -> None:
+    told: list[str | None] = []
+
+    @assay.guaranteed(sums, strategy="reoffload")
+    def write(feedback: str | None = None) -> str:
+        told.append(feedback)
+        return WRONG if feedback is None else RIGHT
+
+    assert write() == RIGHT_CODE
+    assert told[0] is None and told[1] is not None and "sum_list(xs=[-1])" in told[1]
