@@ -284,7 +284,10 @@ def _check(args: argparse.Namespace) -> int:
         spec = _load_spec(args.spec)
         if store is not None:
             _warn_outside_root(spec, args.spec_root)
-        domain = spec.proposal.domain
+        from assay.specs.program_spec import ProgramSpec
+
+        program = isinstance(spec, ProgramSpec)
+        domain = None if program else spec.proposal.domain
         needs_givens = ", ".join(p.name for p in spec.givens)
 
         def judge(item: Any, started: float) -> LineVerdict:
@@ -298,6 +301,8 @@ def _check(args: argparse.Namespace) -> int:
                     f"line {item.line}: missing field 'givens' (the spec takes {needs_givens})",
                     Location(item.line, 1), seconds=time.perf_counter() - started))
             givens = {} if item.givens is MISSING else item.givens
+            if program:
+                return LineVerdict(item.id, item.line, _check_program(spec, item, args, store, started))
             answer = proposal_value(domain, item.proposal)
             if isinstance(answer, AnswerError):
                 return LineVerdict(item.id, item.line, malformed(
@@ -330,6 +335,25 @@ def _check(args: argparse.Namespace) -> int:
     if tally.total == 0:
         print(f"assay check: warning: {source.name} holds no proposals", file=sys.stderr)
     return EXIT_OK if tally.ok else EXIT_FAILED
+
+
+def _check_program(spec: Any, item: Any, args: argparse.Namespace, store: Path | None, started: float) -> Any:
+    """One line against a program spec: its proposal is the program's text (a JSON string)."""
+    from assay.bridges.records import MISSING
+    from assay.kernel import Location, malformed
+    from assay.kernel.programs import check_program
+    from assay.kernel.verdicts import with_fields
+
+    if not isinstance(item.proposal, str):
+        return malformed(f"line {item.line}: the proposal of a program spec is the program's text, a JSON string "
+                         f"(got {type(item.proposal).__name__})", Location(item.line, 1),
+                         seconds=time.perf_counter() - started)
+    if item.givens is not MISSING and item.givens != {}:
+        return malformed(f"line {item.line}: a program spec takes no givens", Location(item.line, 1),
+                         seconds=time.perf_counter() - started)
+    verdict = check_program(spec, item.proposal, timeout=args.timeout, eval_timeout=args.eval_timeout,
+                            eval_memory_mb=args.eval_memory, store=store, spec_root=args.spec_root)
+    return with_fields(verdict, seconds=time.perf_counter() - started)
 
 
 class _Source:

@@ -144,6 +144,7 @@ class _Task:
     has_precondition: bool
     runner: Runner
     code: str
+    kept = "met the precondition"  # the inputs a search runs the program on, in words
 
     def bound(self) -> str:
         raise NotImplementedError
@@ -385,6 +386,8 @@ class _ReferenceTask(_Task):
     compiled to the IR for the proof, and run only in the sandbox.
     """
 
+    kept = "met the contract and the reference returned on"
+
     def __init__(self, entry: str, inputs: tuple[tuple[str, Domain], ...], code: str, *, reference: str,
                  contract: str | None, runner: Runner) -> None:
         self.entry, self.inputs, self.code, self.reference, self.contract = entry, inputs, code, reference, contract
@@ -580,7 +583,7 @@ def _searched(task: _Task, why: str, answers: tuple[dict[str, Any], ...] = ()) -
     outside = tried - finished - len(unfinished)
     searched = (f"searched {tried} input{'s' * (tried != 1)} of the bound"
                 + (", every one" if every and not stopped else "")
-                + (f" ({finished} met the precondition and the reference's domain)" if outside else "")
+                + (f" ({finished} {task.kept})" if outside else "")
                 + ": none failed"
                 + (f"; the program did not finish on {len(unfinished)} ({_limits(unfinished)}; no evidence about "
                    "the function)" if unfinished else "")

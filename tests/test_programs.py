@@ -285,3 +285,34 @@ def test_a_replay_passes_a_tuple_as_a_tuple() -> None:
     assert isinstance(confirm(spec, right, "first", {"t": [3, 4]}, run_calls), str)
     wrong = confirm(spec, "def first(t):\n    return (t + (0,))[1]\n", "first", {"t": [3, 4]}, run_calls)
     assert not isinstance(wrong, str) and wrong.output == 4
+
+
+def test_assay_check_judges_each_line_of_programs_against_a_program_spec(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+    import shutil
+
+    from assay.proofs import recheck_path
+
+    from assay.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(DEFS, tmp_path / "programs.py")
+    lines = [{"id": "right", "proposal": f"```python\n{SUM}```\nIt adds them up."},
+             {"id": "wrong", "proposal": "def sum_list(xs):\n    return len(xs)\n"},
+             {"id": "number", "proposal": 3},
+             {"id": "givens", "givens": {"xs": [1]}, "proposal": SUM},
+             {"id": "escapes", "proposal": "import os\ndef sum_list(xs):\n    return 0\n"}]
+    (tmp_path / "in.jsonl").write_text("\n".join(json.dumps(x) for x in lines) + "\n{bad\n")
+    code = main(["check", "--spec", "programs.py:sums", "in.jsonl", "--format", "json", "--store", ".assay"])
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert code == 1
+    assert [(r["id"], r["verdict"]) for r in rows] == [
+        ("right", "accepted"), ("wrong", "refuted"), ("number", "malformed"), ("givens", "malformed"),
+        ("escapes", "malformed"), ("line 6", "malformed")]
+    assert rows[1]["reason"].startswith("counterexample: sum_list(xs=[")
+    assert rows[2]["reason"] == "line 3: the proposal of a program spec is the program's text, a JSON string (got int)"
+    assert rows[3]["reason"] == "line 4: a program spec takes no givens"
+    assert "imports 'os'" in rows[4]["reason"]
+    assert rows[0]["certificate"] is not None
+    assert [(r.ok, r.reason) for r in recheck_path(tmp_path / ".assay")] == [(True, "holds")]
