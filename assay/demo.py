@@ -18,7 +18,7 @@ cost (model calls, tokens, solver and wall seconds), recorded in the ledger
 that ``assay report`` reads.
 
 Last, a program task (``assay/demo_data/programs.jsonl``, its spec in
-:mod:`assay.demo_programs`): a model's function refuted by a counterexample
+:mod:`assay.specs.library.running_max`): a model's function refuted by a counterexample
 the real function reproduces in the sandbox, the counterexample sent back,
 and the second program proved for every input of the bound.  Its ledger is
 its own (``<store>/programs``).

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 from collections import Counter
 from importlib import resources
@@ -26,7 +27,14 @@ from assay.demo import demo_cases, loop_cases, run
 def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, str, Path]:
     store = tmp_path_factory.mktemp("store")
     out = io.StringIO()
-    code = run(store, out)
+    # Run where a user would: outside the repository, so that no spec is found as a file under the spec root
+    # by accident (a demo spec outside assay's library then names a module recheck refuses).
+    here = os.getcwd()
+    os.chdir(tmp_path_factory.mktemp("cwd"))
+    try:
+        code = run(store, out)
+    finally:
+        os.chdir(here)
     return code, out.getvalue(), store
 
 

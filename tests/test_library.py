@@ -27,6 +27,7 @@ from assay.specs.domains import (
     TupleDomain,
 )
 from assay.specs.library import SPECS
+from assay.specs.program_spec import ProgramSpec
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -392,8 +393,12 @@ def test_library_spec_is_documented_and_bounded(ref: str) -> None:
     doc = inspect.getdoc(spec.fn) or ""
     assert doc.endswith("."), f"{ref}: a one-sentence docstring"
     assert "\n" not in doc, f"{ref}: a one-sentence docstring"
-    # Proposals stay small enough for the solver side: every int bounded, every list and str capped.
-    assert _unbounded(spec.proposal.domain, spec.proposal.name) == []
+    # Proposals stay small enough for the solver side: every int bounded, every list and str capped; a program
+    # spec's inputs likewise.
+    if isinstance(spec, ProgramSpec):
+        assert [u for p in spec.inputs for u in _unbounded(p.domain, p.name)] == []
+    else:
+        assert _unbounded(spec.proposal.domain, spec.proposal.name) == []
 
 
 def test_every_library_module_is_listed() -> None:

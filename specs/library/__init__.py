@@ -15,6 +15,7 @@ spec                                    task
 ``knapsack:knapsack``                   0/1 knapsack; the choice is optimal
 ``sorting:sorting``                     sort a list of ints
 ``accounts:account_policy``             a username and password that meet a policy
+``running_max:running_maxima``          a program: the running maximum of a list of readings
 ======================================  ==================================================
 """
 
@@ -34,4 +35,5 @@ SPECS: tuple[str, ...] = (
     "assay.specs.library.knapsack:knapsack",
     "assay.specs.library.sorting:sorting",
     "assay.specs.library.accounts:account_policy",
+    "assay.specs.library.running_max:running_maxima",
 )

@@ -1,4 +1,4 @@
-"""The program spec of ``assay demo``'s program task (and the README's example): a running maximum.
+"""A running maximum: the program spec of ``assay demo``'s program task (and the README's example).
 
 A program spec quantifies over the function's inputs in their declared
 bounds: here every list of 1 to 5 readings in -50..50.  The postcondition
@@ -33,4 +33,5 @@ def peaks(xs: list[int]) -> list[int]:
 
 @spec(program="running_max", requires=nonempty)
 def running_maxima(xs: Input[Annotated[list[Reading], MaxLen(5)]], out: Output[list[int]]) -> bool:
+    """A function whose output is the largest reading so far, after each reading."""
     return out == peaks(xs)
