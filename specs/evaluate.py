@@ -304,6 +304,10 @@ def _stmt(s: ir.Stmt, env: dict[str, Any]) -> None:
                 xs.extend(vals[0])
             elif method == "insert":
                 xs.insert(vals[0], vals[1])
+            elif method == "remove":
+                if vals[0] not in xs:
+                    raise Undefined("ValueError", "list.remove(x): x not in list", s.loc)
+                xs.remove(vals[0])
             else:
                 if not xs or (vals and not -len(xs) <= vals[0] < len(xs)):
                     raise Undefined("IndexError", "pop from empty list" if not xs else "pop index out of range", s.loc)

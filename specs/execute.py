@@ -307,6 +307,20 @@ class _Runner:
                 slots.append((T.lt(T.int_const(k), T.add(n, one)),
                               _ite(T.lt(kk, pos), before, _ite(T.eq(kk, pos), v, after))))
             new = SymList(tuple(slots), True, T.add(n, one))
+        elif m.method == "remove":
+            from .symbolic import equals
+
+            # The first item equal to the argument goes; ValueError when there is none.
+            x = args[0][0]
+            items = [v for _, v in xs.slots]
+            pos = T.int_const(-1)
+            for k in reversed(range(len(items))):
+                pos = T.ite(T.and_(xs.slots[k][0], equals(items[k], x)), T.int_const(k), pos)
+            act = self.raise_(act, T.eq(pos, T.int_const(-1)))
+            slots = [(T.lt(T.int_const(k), T.sub(n, one)),
+                      _ite(T.lt(T.int_const(k), pos), items[k], items[k + 1] if k + 1 < len(items) else items[k]))
+                     for k in range(len(items) - 1)]
+            new = SymList(tuple(slots), True, T.sub(n, one)) if items else xs
         elif m.method == "sort":
             from .symbolic import _sorted
 

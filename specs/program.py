@@ -15,15 +15,20 @@ Three outcomes of :func:`parse_program`:
   to (a float, ``try``, a ``dict``, recursion, aliasing of a list that is
   mutated...).  No proof is attempted; the sandbox may still refute.
 
-The subset: the entry function and helper functions defined at the top level;
-assignments, augmented assignments, tuple unpacking; ``if``/``elif``/``else``;
-``for`` over ``range``, lists, tuples, strings, ``enumerate``, ``zip``;
+The subset: the entry function and helper functions defined at the top level,
+and functions defined at the top of a function's body that read none of its
+names (no closures); assignments, augmented assignments, tuple unpacking;
+``if``/``elif``/``else``; ``for`` over ``range``, lists, tuples, strings,
+``enumerate``, ``zip``, ``reversed``, ``map`` and ``filter`` (of a lambda, a
+builtin or a program function, wherever an iterable is iterated);
 ``while`` (unrolled up to a bound by the encoder); ``break``, ``continue``,
 ``return``, ``raise Kind(...)``, ``assert``; list ``append``, ``insert``,
-``pop``, ``extend`` and item assignment on lists no other name refers to; and
-every expression of the spec language.  Conditions (``if``, ``while``,
-``not``, a comprehension's ``if``) take Python's truth of ints, strings and
-lists as well as bools.
+``pop``, ``extend``, ``remove`` and item assignment on lists no other name
+refers to; f-strings of ints, bools and strs without format specs; and every
+expression of the spec language.  Conditions (``if``, ``while``, ``not``, a
+comprehension's ``if``) take Python's truth of ints, strings and lists as well
+as bools.  A helper (not the entry) that may return None (a bare ``return``,
+or a path that falls off its end) is outside the subset: no IR value is None.
 """
 
 from __future__ import annotations
@@ -223,7 +228,7 @@ def _clip(text: str, n: int = 60) -> str:
 # --- the compiler --------------------------------------------------------------------------
 
 
-_MUTATORS: typing.Final = frozenset({"append", "insert", "pop", "extend", "sort"})
+_MUTATORS: typing.Final = frozenset({"append", "insert", "pop", "extend", "sort", "remove"})
 _AUG: typing.Final = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.FloorDiv: "//", ast.Mod: "%"}
 
 
@@ -257,6 +262,7 @@ class _Compiler(_Frontend):
         self.mutated: set[str] = set()
         self.programs = True
         self.iterated: ast.expr | None = None
+        self.nested: dict[str, str] = {}  # the function being compiled: its nested defs' names -> their keys
 
     # -- errors: a construct outside the subset is OutsideSubset, not an invalid spec ------------
 
@@ -286,11 +292,16 @@ class _Compiler(_Frontend):
             self._refuse(fdef, name, f"{name} takes *args, **kwargs or keyword-only parameters")
         if len(shape.args) != len(params):
             self._refuse(fdef, name, f"{name} takes {len(shape.args)} arguments, called with {len(params)}")
-        saved = (getattr(self, "current", None), self.local_types, self.returns, self.mutated, self.expected)
+        # A helper is compiled when its first call is: maybe in the inference pass of its caller, whose state
+        # (``inferring`` too) it must leave as it found it.
+        saved = (getattr(self, "current", None), self.local_types, self.returns, self.mutated, self.expected,
+                 self.inferring, self.nested)
         self.current = _Source(self.file, fdef, self.code, {}, self.lines, 1)
         self.stack.append(name)
         try:
+            self.nested = self._nested_defs(fdef, name)
             local_types = self._infer(fdef, params, returns)
+            self.inferring = False
             param_types = {a.arg: t for a, t in zip(shape.args, params, strict=True)}
             self.mutated = _mutated_names(fdef, {**local_types, **param_types})
             _refuse_aliasing(fdef, self.mutated, {a.arg for a in shape.args} if not entry else set(), self)
@@ -305,15 +316,53 @@ class _Compiler(_Frontend):
                 if local not in scope.names:
                     scope.names[local] = (self._fresh(local), t)
             self.returns = returns if returns is not None else local_types.get("#return", ir.NONE)
+            if not entry and self.returns != ir.NONE and _may_return_none(fdef):
+                # Its caller would go on with None (CPython's meaning), which no value of the IR is.
+                self._refuse(fdef, name, f"{name}() returns a {self.returns} on some paths and None on others (a "
+                             "bare `return`, or falling off its end): None from a helper is outside the subset",
+                             "return a value on every path")
             body = self._block(fdef.body, scope)
             compiled = ir.Function(name, tuple(ir_params), body, self.returns, loc=self._loc(fdef))
         finally:
             self.stack.pop()
-            current, self.local_types, self.returns, self.mutated, self.expected = saved
+            current, self.local_types, self.returns, self.mutated, self.expected, self.inferring, self.nested = saved
             if current is not None:
                 self.current = current
         self.compiled[key] = compiled
         return compiled
+
+    def _nested_defs(self, fdef: ast.FunctionDef, key: str) -> dict[str, str]:
+        """The functions ``fdef`` defines in its body, registered as helpers: their names and keys.
+
+        A nested def is a helper when CPython gives it a helper's meaning: it
+        stands at the top level of the body (so it is defined when any later
+        statement runs), nothing uses its name before it, the enclosing
+        function gives the name no other value, and it reads none of the
+        enclosing function's names (a closure).
+        """
+        out: dict[str, str] = {}
+        enclosing = {a.arg for a in fdef.args.args} | _local_names(fdef) | {
+            s.name for s in fdef.body if isinstance(s, ast.FunctionDef)}
+        for stmt in fdef.body:
+            if not isinstance(stmt, ast.FunctionDef):
+                continue
+            name = stmt.name
+            if stmt.decorator_list:
+                self._refuse(stmt, name, f"the decorated function {name}() is outside the subset")
+            if name in out or name in _local_names(fdef) or name in {a.arg for a in fdef.args.args}:
+                self._refuse(stmt, name, f"{fdef.name} gives {name!r} another value too", "rename one of them")
+            early = [n for n in ast.walk(fdef) if isinstance(n, ast.Name) and n.id == name
+                     and n.lineno < stmt.lineno]
+            if early:
+                self._refuse(early[0], name, f"{name!r} is used before its def (line {stmt.lineno}) runs")
+            free = sorted(_free_names(stmt) & enclosing)
+            if free:
+                self._refuse(stmt, name, f"the nested function {name}() reads {free[0]!r} of {fdef.name}, a closure; "
+                             "closures are outside the subset",
+                             f"pass {free[0]} as an argument, or define {name}() at the top level")
+            out[name] = f"{key}.{name}"
+            self.functions[out[name]] = stmt
+        return out
 
     def _infer(self, fdef: ast.FunctionDef, params: tuple[ir.Type, ...], returns: ir.Type | None
                ) -> dict[str, ir.Type]:
@@ -345,6 +394,10 @@ class _Compiler(_Frontend):
     def _note(self, node: ast.AST, name: str, t: ir.Type, scope: _Scope) -> None:
         """In the inference pass, the local ``name`` takes a value of type ``t`` here (and has it from now)."""
         if not self.inferring:
+            known = scope.names.get(name)
+            if known is not None and not _fits(known[1], t):  # what the inference pass could not see
+                self._refuse(node, name, f"{name!r} holds a {known[1]} and a {t}: a local of one type only is in "
+                             "the subset", "give each value its own name")
             return
         old = self.local_types.get(name)
         merged = t if old is None else _unify(old, t)
@@ -370,6 +423,8 @@ class _Compiler(_Frontend):
                 return  # a docstring or a bare string
             case ast.Pass():
                 return
+            case ast.FunctionDef(name=name) if self.functions.get(self.nested.get(name, "")) is node:
+                return  # a nested helper, compiled where it is called
             case ast.Assign(targets=[target], value=value):
                 yield from self._assign(node, target, value, scope)
             case ast.Assign():
@@ -523,7 +578,7 @@ class _Compiler(_Frontend):
             elem = _elem_type(lst_type)
             args: list[ir.Expr] = []
             for i, a in enumerate(call.args):
-                is_value = (func.attr == "append") or (func.attr == "insert" and i == 1)
+                is_value = func.attr in ("append", "remove") or (func.attr == "insert" and i == 1)
                 self.expected = lst_type if func.attr == "extend" else (elem if is_value else None)
                 e = self.expr(a, scope)
                 self.expected = None
@@ -534,7 +589,7 @@ class _Compiler(_Frontend):
                 else:
                     self._need(e, ir.INT, a, f"the index of {func.attr}")
                 args.append(e)
-            arity = {"append": (1,), "insert": (2,), "pop": (0, 1), "extend": (1,)}[func.attr]
+            arity = {"append": (1,), "insert": (2,), "pop": (0, 1), "extend": (1,), "remove": (1,)}[func.attr]
             if len(args) not in arity:
                 self._refuse(call, func.attr, f"{func.attr} takes {' or '.join(map(str, arity))} arguments")
             yield ir.Mutate(lst, func.attr, tuple(args), loc=loc)
@@ -587,6 +642,71 @@ class _Compiler(_Frontend):
     def _loop_iterable(self, node: ast.expr, scope: _Scope) -> ir.Expr:
         return self._iterable(node, scope)
 
+    def _iterable(self, node: ast.expr, scope: _Scope) -> ir.Expr:
+        lowered = self._lazy_builtin(node, scope)
+        return super()._iterable(node if lowered is None else lowered, scope)
+
+    def _lazy_builtin(self, node: ast.expr, scope: _Scope) -> ast.GeneratorExp | None:
+        """``map(f, xs)`` and ``filter(f, xs)`` as the generator they are: ``(f(x) for x in xs)``,
+        ``(x for x in xs if f(x))``.  CPython's map and filter, like a generator, take ``iter(xs)`` when they are
+        made and call ``f`` item by item as they are iterated; a lambda's parameter is bound as a comprehension's
+        variable is, in a scope of its own."""
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("map", "filter")
+                and node.func.id not in scope.names and node.func.id not in self.functions
+                and node.func.id not in self.nested):
+            return None
+        kind = node.func.id
+        if node.keywords or len(node.args) != 2 or any(isinstance(a, ast.Starred) for a in node.args):
+            self._refuse(node, kind, f"{kind}() takes a function and one iterable here")
+        fn, items = node.args
+        item = f"_assay_{kind}_item{self.fresh_counter}"
+        self.fresh_counter += 1
+        test: ast.expr | None
+        if isinstance(fn, ast.Lambda):
+            shape = fn.args
+            if len(shape.args) != 1 or shape.vararg or shape.kwarg or shape.kwonlyargs or shape.posonlyargs \
+                    or shape.defaults:
+                self._refuse(fn, "lambda", f"the function given to {kind}() must take one argument")
+            item = shape.args[0].arg
+            applied = fn.body
+        elif kind == "filter" and isinstance(fn, ast.Constant) and fn.value is None:
+            applied = ast.Name(id=item, ctx=ast.Load())
+        elif isinstance(fn, ast.Attribute) and isinstance(fn.value, ast.Name) and fn.value.id == "str" \
+                and "str" not in scope.names:
+            # str.lower and the like, called on a str item: the item's own method.
+            applied = ast.Call(func=ast.Attribute(value=ast.Name(id=item, ctx=ast.Load()), attr=fn.attr,
+                                                  ctx=ast.Load()), args=[], keywords=[])
+        elif isinstance(fn, ast.Name):
+            applied = ast.Call(func=fn, args=[ast.Name(id=item, ctx=ast.Load())], keywords=[])
+        else:
+            self._refuse(fn, kind, f"{kind}() of `{_clip(ast.unparse(fn))}` is outside the subset",
+                         "give it a lambda, a builtin or a function of the program by name")
+        if kind == "map":
+            elt, test = applied, None
+        else:
+            elt, test = ast.Name(id=item, ctx=ast.Load()), applied
+        target = ast.Name(id=item, ctx=ast.Store())
+        gen = ast.GeneratorExp(elt=elt, generators=[ast.comprehension(
+            target=target, iter=items, ifs=[] if test is None else [test], is_async=0)])
+        for n in ast.walk(gen):
+            if not hasattr(n, "lineno") and isinstance(n, ast.expr):
+                ast.copy_location(n, node)
+        return ast.copy_location(gen, node)
+
+    def _program_iterable(self, node: ast.expr, scope: _Scope) -> ir.Expr | None:
+        chars = super()._program_iterable(node, scope)
+        # The spec front end translates a non-string iterable a second time; ``reversed(...)`` is accepted only
+        # as the iterable being translated, which the first translation's own iterables changed.
+        self.iterated = node
+        return chars
+
+    def _generator(self, g: ast.comprehension, scope: _Scope) -> ir.Generator:
+        """A comprehension's ``for``, its ``if`` conditions with Python's truth (ints, strings, lists too)."""
+        bare = ast.comprehension(target=g.target, iter=g.iter, ifs=[], is_async=g.is_async)
+        generator = super()._generator(bare, scope)  # binds the targets in ``scope``
+        conds = tuple(self._condition(c, scope) for c in g.ifs)
+        return ir.Generator(generator.targets, generator.iter, conds)
+
     def _returned(self, value: ast.expr, scope: _Scope) -> ir.Expr:
         self.expected = self.returns if self.returns not in (UNKNOWN, ir.NONE) else None
         e = self.expr(value, scope)
@@ -622,6 +742,8 @@ class _Compiler(_Frontend):
             return ir.ListLit((), type=t, loc=loc)
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
             return ir.UnOp("not", _truth(self.expr(node.operand, scope)), type=ir.BOOL, loc=loc)
+        if isinstance(node, ast.JoinedStr):
+            return self._fstring(node, scope)
         if isinstance(node, ast.BoolOp):
             values = [self.expr(v, scope) for v in node.values]
             if any(v.type != ir.BOOL for v in values):
@@ -636,6 +758,35 @@ class _Compiler(_Frontend):
                 self._refuse(node, "IfExp", f"the branches have different types ({a.type} and {b.type})")
             return ir.IfExp(cond, a, b, type=merged, loc=loc)
         return super().expr(node, scope)
+
+    def _fstring(self, node: ast.JoinedStr, scope: _Scope) -> ir.Expr:
+        """``f"...{x}..."``: its pieces joined left to right, each value as ``format(x, "")`` makes it (an int's
+        or a bool's ``str``, a str itself); a format spec, or ``!r``/``!a`` of a str, is outside the subset."""
+        loc = self._loc(node)
+        out: ir.Expr = ir.Const("", type=ir.STR, loc=loc)
+        for piece in node.values:
+            if isinstance(piece, ast.Constant) and isinstance(piece.value, str):
+                part: ir.Expr = ir.Const(piece.value, type=ir.STR, loc=loc)
+            elif isinstance(piece, ast.FormattedValue):
+                if piece.format_spec is not None:
+                    self._refuse(piece, "f-string", "a format spec in an f-string is outside the subset",
+                                 "build the text with str() and +")
+                value = self.expr(piece.value, scope)
+                conversion = chr(piece.conversion) if piece.conversion >= 0 else ""
+                if value.type == ir.STR and conversion in ("", "s"):
+                    part = value
+                elif value.type in (ir.INT, ir.BOOL) and conversion in ("", "s", "r", "a"):
+                    part = ir.Call("str", (value,), type=ir.STR, loc=loc)  # repr, ascii and str agree on these
+                elif self.inferring and value.type == UNKNOWN:
+                    part = ir.Const("", type=ir.STR, loc=loc)
+                else:
+                    self._refuse(piece, "f-string", f"formatting a {value.type} in an f-string"
+                                 + (f" with !{conversion}" if conversion else "") + " is outside the subset")
+            else:
+                self._unsupported(piece)
+            out = part if isinstance(out, ir.Const) and out.value == "" else ir.BinOp(
+                "+", out, part, type=ir.STR, loc=loc)
+        return out
 
     def _need(self, e: ir.Expr, t: ir.Type, node: ast.AST, what: str) -> None:
         if self.inferring and _fits(e.type, t):
@@ -666,11 +817,15 @@ class _Compiler(_Frontend):
 
     def _call(self, node: ast.Call, scope: _Scope) -> ir.Expr:
         func = node.func
-        if isinstance(func, ast.Name) and func.id not in scope.names and func.id in self.functions:
+        if isinstance(func, ast.Name) and func.id not in scope.names and (func.id in self.functions
+                                                                           or func.id in self.nested):
             if node.keywords:
                 self._refuse(node, func.id, "keyword arguments are outside the subset")
             args = tuple(self.expr(a, scope) for a in node.args)
-            callee = self.function(func.id, tuple(a.type for a in args), None)
+            if self.inferring and any(_has_unknown(a.type) for a in args):
+                # An argument's type is not settled yet in this pass: compile the helper once it is.
+                return ir.Var("#unsettled", type=UNKNOWN, loc=self._loc(node))
+            callee = self.function(self.nested.get(func.id, func.id), tuple(a.type for a in args), None)
             return ir.Invoke(callee, args, type=callee.returns, loc=self._loc(node))
         if isinstance(func, ast.Name) and func.id in ("implies", "distinct"):
             self._refuse(node, func.id, f"{func.id} is assay's, not Python's: a program cannot call it")
@@ -763,6 +918,36 @@ def _truth(e: ir.Expr) -> ir.Expr:
                         construct="truth")
 
 
+def _may_return_none(fdef: ast.FunctionDef) -> bool:
+    """Whether a call of ``fdef`` may return None: a bare ``return``, or a path that falls off its end."""
+    bare = any(isinstance(n, ast.Return) and n.value is None for n in ast.walk(fdef))
+    return bare or not _never_completes(fdef.body)
+
+
+def _never_completes(stmts: Sequence[ast.stmt]) -> bool:
+    """Whether running ``stmts`` never reaches their end (a conservative answer: False when unsure)."""
+    for s in stmts:
+        if isinstance(s, ast.Return | ast.Raise):
+            return True
+        if isinstance(s, ast.If) and _never_completes(s.body) and _never_completes(s.orelse):
+            return True
+        if isinstance(s, ast.While) and isinstance(s.test, ast.Constant) and s.test.value is True \
+                and not s.orelse and not _breaks(s.body):
+            return True
+    return False
+
+
+def _breaks(stmts: Sequence[ast.stmt]) -> bool:
+    """Whether a ``break`` in ``stmts`` leaves the loop they are the body of (not one nested in them)."""
+    for s in stmts:
+        if isinstance(s, ast.Break):
+            return True
+        if isinstance(s, ast.If | ast.With | ast.Try) and any(
+                _breaks(getattr(s, block, [])) for block in ("body", "orelse", "finalbody")):
+            return True
+    return False
+
+
 def _local_names(fdef: ast.FunctionDef) -> set[str]:
     """The names a function binds in its own scope (assignments and loop targets, not comprehensions)."""
     out: set[str] = set()
@@ -776,11 +961,22 @@ def _local_names(fdef: ast.FunctionDef) -> set[str]:
                 targets = [s.target]
             for t in targets:
                 out.update(n.id for n in ast.walk(t) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store))
+            if isinstance(s, ast.FunctionDef):
+                continue  # its own scope
             for block in ("body", "orelse"):
                 visit(getattr(s, block, []))
 
     visit(fdef.body)
     return out
+
+
+def _free_names(fdef: ast.FunctionDef) -> set[str]:
+    """The names ``fdef`` reads without binding them in its own scope (comprehension variables and lambda
+    parameters count as read: a name both bound there and read elsewhere may be a closure's)."""
+    bound = {a.arg for a in (*fdef.args.posonlyargs, *fdef.args.args, *fdef.args.kwonlyargs)}
+    bound |= _local_names(fdef) | {s.name for s in fdef.body if isinstance(s, ast.FunctionDef)}
+    read = {n.id for n in ast.walk(fdef) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    return read - bound
 
 
 def _mutated_names(fdef: ast.FunctionDef, types: dict[str, ir.Type]) -> set[str]:
