@@ -23,8 +23,8 @@ from typing import Any, Final
 
 from assay.specs.domains import BoolDomain, Domain, IntDomain, ListDomain, StrDomain, TupleDomain
 
-__all__ = ["DEFAULT_INPUTS", "SEARCH_CALL_SECONDS", "SEARCH_SECONDS", "batches", "count", "searchable",
-           "strategy"]
+__all__ = ["DEFAULT_INPUTS", "SEARCH_CALL_SECONDS", "SEARCH_SECONDS", "arguments", "batches", "count",
+           "searchable", "strategy"]
 
 #: How many inputs a search runs at most (every input of the bound when it has no more than this).
 DEFAULT_INPUTS: Final = 2000
@@ -36,6 +36,8 @@ SEARCH_SECONDS: Final = 20.0
 # A string domain that declares no alphabet is searched over these (its bound is every character; a
 # search over fewer only finds fewer failures, it never claims more).
 _PLAIN: Final = "ab0 1A-.,zZ9_!\t\nxyc"
+# The characters a palette favours (see arguments).
+_SEPARATORS: Final = " ,.;:-_\t\n"
 # More than this many inputs in a domain is "many" (counts stop growing here: only the comparison matters).
 _CAP: Final = 10**12
 
@@ -178,8 +180,12 @@ def _compositions(total: int, tops: list[int]) -> Iterator[tuple[int, ...]]:
             yield (first, *rest)
 
 
-def strategy(d: Domain) -> Any:
-    """A Hypothesis strategy for the domain's values (the same bounds and alphabet)."""
+def strategy(d: Domain, palette: str | None = None) -> Any:
+    """A Hypothesis strategy for the domain's values (the same bounds and alphabet).
+
+    With a ``palette``, strings use only its characters that the domain's
+    alphabet holds (all of the alphabet when it holds none of them).
+    """
     from hypothesis import strategies as st
 
     match d:
@@ -188,18 +194,56 @@ def strategy(d: Domain) -> Any:
         case IntDomain(lo=lo, hi=hi):
             return st.integers(lo, hi)
         case StrDomain(max_len=n):
-            return st.text(alphabet=st.sampled_from(_alphabet(d)), max_size=n)
+            chars = _alphabet(d)
+            if palette is not None:
+                chars = "".join(c for c in palette if c in chars) or chars
+            return st.text(alphabet=st.sampled_from(chars), max_size=n)
         case ListDomain(elem=e, min_len=lo, max_len=hi):
-            return st.lists(strategy(e), min_size=lo, max_size=hi)
+            return st.lists(strategy(e, palette), min_size=lo, max_size=hi)
         case TupleDomain(items=items):
-            return st.tuples(*(strategy(i) for i in items))
+            return st.tuples(*(strategy(i, palette) for i in items))
     raise TypeError(f"{d.describe()} cannot be searched (its values cannot cross into the sandbox)")
+
+
+def _strings(d: Domain) -> list[StrDomain]:
+    match d:
+        case StrDomain():
+            return [d]
+        case ListDomain(elem=e):
+            return _strings(e)
+        case TupleDomain(items=items):
+            return [s for i in items for s in _strings(i)]
+    return []
+
+
+def arguments(domains: Sequence[Domain]) -> Any:
+    """A strategy for whole argument lists: half the time every string of an input is drawn from one small
+    palette of 1 to 3 of its characters, so that strings share characters and repeat them (runs of spaces,
+    a character in both of two strings): the inputs on which string programs most often go wrong."""
+    from hypothesis import strategies as st
+
+    plain = st.tuples(*(strategy(d) for d in domains))
+    alphabet = "".join(dict.fromkeys(c for d in domains for s in _strings(d) for c in _alphabet(s)))
+    if not alphabet:
+        return plain
+
+    # Separators are where string programs most often go wrong (split, strip, runs of spaces): half of a
+    # palette's characters are drawn from those the alphabet holds.
+    separators = [c for c in _SEPARATORS if c in alphabet]
+    char = st.one_of(st.sampled_from(separators), st.sampled_from(alphabet)) if separators else \
+        st.sampled_from(alphabet)
+
+    @st.composite
+    def with_palette(draw: Any) -> tuple[Any, ...]:
+        palette = "".join(draw(st.lists(char, min_size=1, max_size=3, unique=True)))
+        return tuple(draw(strategy(d, palette)) for d in domains)
+
+    return st.one_of(plain, with_palette())
 
 
 def drawn(domains: Sequence[Domain], n: int) -> list[list[Any]]:
     """Up to ``n`` argument lists Hypothesis draws for the domains, the same ones on every run (derandomised)."""
     from hypothesis import HealthCheck, Phase, given, settings
-    from hypothesis import strategies as st
 
     out: list[list[Any]] = []
     if n <= 0:
@@ -207,7 +251,7 @@ def drawn(domains: Sequence[Domain], n: int) -> list[list[Any]]:
 
     @settings(max_examples=n, database=None, derandomize=True, phases=[Phase.generate], deadline=None,
               suppress_health_check=list(HealthCheck))
-    @given(st.tuples(*(strategy(d) for d in domains)))
+    @given(arguments(domains))
     def collect(args: tuple[Any, ...]) -> None:
         out.append(list(args))
 

@@ -316,3 +316,14 @@ def test_assay_check_judges_each_line_of_programs_against_a_program_spec(
     assert "imports 'os'" in rows[4]["reason"]
     assert rows[0]["certificate"] is not None
     assert [(r.ok, r.reason) for r in recheck_path(tmp_path / ".assay")] == [(True, "holds")]
+
+
+def test_the_search_draws_strings_that_share_and_repeat_characters() -> None:
+    # Wrong only when three spaces are not all together: among 27 characters a uniform draw of 6 rarely
+    # holds three spaces; the search's palettes (1 to 3 characters, separators favoured) do.
+    program = ("def has_run(s):\n    try:\n        return s.count(' ') >= 3\n    except ValueError:\n"
+               "        return False\n")
+    v = check_program(_spec("runs_of_spaces"), program)
+    assert v.outcome is Outcome.REFUTED, v.reason
+    s = v.witness["inputs"]["s"]
+    assert s.count(" ") >= 3 and "   " not in s

@@ -115,3 +115,11 @@ def positives_then_zero(xs: Input[Ints], out: Output[list[int]]) -> bool:
 @spec(program="first")
 def firsts(t: Input[tuple[Small, Small]], out: Output[int]) -> bool:
     return out == t[0]
+
+
+Sentence = Annotated[str, MaxLen(6), Alphabet("abcdefghijklmnopqrstuvwxyz ")]
+
+
+@spec(program="has_run")
+def runs_of_spaces(s: Input[Sentence], out: Output[bool]) -> bool:
+    return out == ("   " in s)
