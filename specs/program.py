@@ -640,7 +640,19 @@ class _Compiler(_Frontend):
         self._refuse(target, "target", "a loop target must be a name or a tuple of names")
 
     def _loop_iterable(self, node: ast.expr, scope: _Scope) -> ir.Expr:
-        return self._iterable(node, scope)
+        """A for loop's iterable.  The IR's for loop takes every item before its body runs; CPython's takes
+        a generator's (map's, filter's) items one at a time, so a loop that stops early never computes the
+        rest.  The two agree when computing an item cannot raise, and only such lazy iterables are in the
+        subset (a list comprehension, built in full first in CPython too, is in it whatever it computes)."""
+        iterable = self._iterable(node, scope)
+        partial = _lazily_partial(iterable)
+        if partial is not None:
+            where = f"line {partial.loc.line}, column {partial.loc.col + 1}"
+            self._refuse(node, "lazy iterable",
+                         f"the loop over `{_clip(ast.unparse(node))}` computes its items one at a time, and "
+                         f"computing one may raise ({where}): a loop that stops early never computes the rest",
+                         "loop over a list comprehension [...], built in full before the loop")
+        return iterable
 
     def _iterable(self, node: ast.expr, scope: _Scope) -> ir.Expr:
         lowered = self._lazy_builtin(node, scope)
@@ -1038,3 +1050,67 @@ def _refuse_aliasing(fdef: ast.FunctionDef, mutated: set[str], params: set[str],
             compiler._refuse(n, n.id, f"the list {n.id!r} is changed in place and also given another name here, "
                              "so a change through one name would show through the other (aliasing is outside the "
                              "subset)", "build a new list instead")
+
+
+# --- which items a for loop may leave uncomputed -------------------------------------------------------
+
+_TOTAL_BINOPS = frozenset({"+", "-", "*", "**"})  # on operands of the types they are checked for; ** by a constant
+_TOTAL_CALLS = frozenset({"all", "any", "sum", "len", "abs", "enumerate", "zip", "chars", "sorted", "reversed",
+                          "list", "distinct", "implies", "str", "bin"})
+_TOTAL_METHODS = frozenset({"lower", "upper", "strip", "lstrip", "rstrip", "isdigit", "isalpha", "isalnum",
+                            "isupper", "islower", "isspace", "startswith", "endswith", "count", "find", "replace",
+                            "swapcase", "capitalize", "title", "join"})
+
+
+def _lazily_partial(e: ir.Expr) -> ir.Expr | None:
+    """The first expression CPython computes item by item, as ``e`` is iterated, that may raise; None if none.
+
+    A generator's first iterable is evaluated when the generator is made (in full, unless it is lazy
+    itself); its element, its conditions and its other iterables are computed as items are taken.
+    """
+    match e:
+        case ir.Comprehension(kind="gen", elt=elt, generators=gens):
+            first = _lazily_partial(gens[0].iter)
+            if first is not None:
+                return first
+            later = (elt, *(c for g in gens for c in g.conds), *(g.iter for g in gens[1:]))
+            return next((p for p in map(_partial, later) if p is not None), None)
+        case ir.Call(fn="enumerate" | "zip", args=args):
+            return next((p for p in map(_lazily_partial, args) if p is not None), None)
+    return None
+
+
+def _partial(e: ir.Expr) -> ir.Expr | None:
+    """The first sub-expression of ``e`` that may raise (or call a function of the program); None if none."""
+    children: tuple[ir.Expr | None, ...]
+    match e:
+        case ir.Const() | ir.Var():
+            children = ()
+        case ir.UnOp(arg=arg):
+            children = (arg,)
+        case ir.BinOp(op=op, left=left, right=right):
+            nonzero = isinstance(right, ir.Const) and type(right.value) is int and right.value != 0
+            if op not in _TOTAL_BINOPS and not (op in ("//", "%") and nonzero):
+                return e
+            children = (left, right)
+        case ir.BoolOp(args=args) | ir.ListLit(items=args) | ir.TupleLit(items=args):
+            children = args
+        case ir.Compare(operands=operands):
+            children = operands
+        case ir.IfExp(cond=c, then=t, orelse=o):
+            children = (c, t, o)
+        case ir.RangeIter(start=start, stop=stop):
+            children = (start, stop)
+        case ir.SliceOf(obj=obj, start=start, stop=stop):
+            children = (obj, start, stop)
+        case ir.Call(fn=fn, args=args) if fn in _TOTAL_CALLS or (fn in ("min", "max") and len(args) >= 2):
+            children = args
+        case ir.Method(name=name, obj=obj, args=args) if name in _TOTAL_METHODS:
+            children = (obj, *args)
+        case ir.Comprehension(elt=elt, generators=gens):
+            children = (elt, *(c for g in gens for c in g.conds), *(g.iter for g in gens))
+        case ir.Let(value=value, body=body):
+            children = (value, body)
+        case _:
+            return e  # an index, a conversion, min of what may be empty, a program's function: may raise
+    return next((p for p in map(_partial, (c for c in children if c is not None)) if p is not None), None)

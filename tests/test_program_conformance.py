@@ -604,14 +604,19 @@ def is_odd(n):
     return n % 2
 """, [INTS, STRS, STR], INTS, lists, st.lists(st.text("abXY09!-", max_size=4), max_size=3),
          st.text("0123456789a", max_size=4)),
-    case("map_raising_lazily", """
+    case("map_in_a_loop_that_breaks", """
 def f(xs):
     t = 0
-    for q in map(lambda x: 6 // x, xs):
+    for q in map(lambda x: x * 3 - 1, xs):
         if q > 2:
             break
         t += q
     return t
+""", [INTS], INT, lists),
+    case("map_raising_lazily_in_comprehensions", """
+def f(xs):
+    ys = [xs[q % 7] for q in map(lambda x: 6 // x, xs)]
+    return sum(ys) if any(q > 2 for q in map(lambda x: 6 // x, xs)) else -len(ys)
 """, [INTS], INT, lists),
     case("fstrings", """
 def f(n, s, b):

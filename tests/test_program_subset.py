@@ -112,6 +112,23 @@ def test_map_and_filter_outside_an_iteration_are_refused() -> None:
     assert "map() of" in refusal("def f(xs):\n    return sum(map(xs.count, xs))\n", [INTS])
 
 
+def test_a_loop_over_items_computed_lazily_that_may_raise_is_refused() -> None:
+    # Was compiled: the IR's loop took every item of map(...) before its body ran, so f([1, 0]) raised
+    # ZeroDivisionError where CPython breaks after the first item and returns 0.
+    for it in ("map(lambda x: 6 // x, xs)", "filter(lambda x: xs[x], xs)", "(6 // x for x in xs)",
+               "zip(map(lambda x: 6 // x, xs), xs)", "enumerate(x for x in map(int, ['1', 'a']))"):
+        why = refusal(f"def f(xs):\n    for q in {it}:\n        return 1\n    return 0\n", [INTS])
+        assert "one at a time" in why
+    # Items that cannot raise: the loop may stop early, and computing them all first changes nothing.
+    fn = compiled("def f(xs):\n    for i, q in enumerate(map(lambda x: x // 2 + len(xs), xs)):\n"
+                  "        if q > 3:\n            return i\n    return -1\n", [INTS])
+    assert run_function(fn, [[1, 9, 0]]) == 1
+    # A list comprehension is built in full before the loop, in CPython as in the IR.
+    fn = compiled("def f(xs):\n    for q in [6 // x for x in xs]:\n        return q\n    return 0\n", [INTS])
+    with pytest.raises(Undefined):
+        run_function(fn, [[1, 0]])
+
+
 def test_an_fstring_with_a_format_spec_is_refused() -> None:
     assert "format spec" in refusal("def f(n):\n    return f'{n:03d}'\n", [INT], ir.STR)
     assert "with !r" in refusal("def f(s):\n    return f'{s!r}'\n", [ir.STR], ir.STR)
