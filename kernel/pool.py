@@ -60,6 +60,7 @@ import contextlib
 import functools
 import json
 import os
+import resource
 import selectors
 import signal
 import subprocess
@@ -276,6 +277,10 @@ class _Worker:
         env.setdefault("MALLOC_ARENA_MAX", "2")
         self.stderr_fd = _scratch_fd()
         self.memory_mb = memory_mb
+        # Linux carries a process's peak RSS across exec, so the worker's ru_maxrss starts at ours (a test
+        # session grown past a gigabyte made every worker that died look like a memout): its own peak is
+        # known only when it passes this.
+        self.inherited_rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         self.proc = subprocess.Popen(
             [sys.executable, "-P", _WORKER_SCRIPT, "--worker", str(memory_mb)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr_fd, env=env,
@@ -323,7 +328,11 @@ class _Worker:
             os.ftruncate(self.stderr_fd, 0)
 
     def kill_and_reap(self) -> tuple[int, float, int]:
-        """SIGKILL (if still running) and reap; (exit code, total CPU seconds, peak RSS in KiB)."""
+        """SIGKILL (if still running) and reap; (exit code, total CPU seconds, peak RSS in KiB).
+
+        The peak is the worker's own, or 0 where it is no more than the RSS it inherited from us at spawn
+        (then it says nothing about the worker).
+        """
         if self.proc.returncode is None:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self.pid, signal.SIGKILL)
@@ -331,6 +340,8 @@ class _Worker:
                 _, status, usage = os.wait4(self.pid, 0)
                 self.proc.returncode = os.waitstatus_to_exitcode(status)
                 cpu, rss = usage.ru_utime + usage.ru_stime, usage.ru_maxrss
+                if rss <= self.inherited_rss_kib:
+                    rss = 0
             except ChildProcessError:  # reaped elsewhere already
                 self.proc.returncode = -signal.SIGKILL
                 cpu, rss = self.cpu, 0

@@ -200,6 +200,22 @@ def test_a_worker_that_dies_costs_one_query(faulty: FaultyPool, kind: str, reaso
     _no_leftovers()
 
 
+def test_a_worker_that_dies_is_a_crash_however_large_the_process_that_spawned_it() -> None:
+    """Linux carries the peak RSS across exec: a worker spawned by a 400 MB process starts with a 400 MB peak.
+
+    Past three quarters of a query's memory cap, that inherited peak read as the worker's own made a worker that
+    died a ``memout`` (the full suite's pytest process grows past the 2 GB pools' 1.5 GB line).
+    """
+    ballast = b"\x01" * (400 * 1024 * 1024)  # written, so resident
+    p = FaultyPool(1, memory_mb=2048)
+    try:
+        out = _faulted(p, Fault("exit"), timeout=None, wall=5.0, memory_mb=300)
+        assert (out.raw, out.reason) == ("unknown", "crash: the worker died (exit status 3)")
+    finally:
+        p.close()
+    assert len(ballast) == 400 * 1024 * 1024
+
+
 def test_a_worker_killed_mid_query_is_a_crash_and_is_replaced() -> None:
     p = P.SolverPool(1)
     try:
