@@ -183,6 +183,22 @@ def _parser() -> argparse.ArgumentParser:
                              "world: False) is kept only where OTHER's verdict on the same record id gives the same "
                              "answer, else the record is abstained (answers proved from the premises stand alone); "
                              "OTHER's records are decided only when needed")
+    replay.add_argument("--cascade", action="append", metavar="STRONG",
+                        help="a verified cascade (repeatable, cheapest first): FILE is the cheap model's Logic-LM "
+                             "file; STRONG (a file of the same dataset from another model) is read for a record only "
+                             "where the kernel does not answer from the files before it; JSON adds cost and "
+                             "escalations, --details names the model that answered each record")
+    replay.add_argument("--escalate", choices=("unanswered", "open"), default="unanswered",
+                        help="with --cascade: read the next model where the kernel gives no answer (MALFORMED, "
+                             "VACUOUS, UNKNOWN; the default), or also where the answer rests on something not "
+                             "following (open world: Uncertain/Unknown; closed world: False)")
+    replay.add_argument("--price", action="append", metavar="NAME=IN,OUT",
+                        help="with --cascade: a model's price in US dollars per 1,000 prompt and completion tokens "
+                             "(repeatable; NAME as in the file name, {Dataset}_dev_{NAME}.json); defaults: the "
+                             "recorded models' 2023 list prices")
+    replay.add_argument("--baselines", action="store_true",
+                        help="with --cascade: decide every record of every file and report each model alone, a "
+                             "random router at the same share, the per-record oracle and the accuracy-cost curve")
     replay.set_defaults(run=_replay)
 
     humaneval = sub.add_parser(

@@ -390,6 +390,11 @@ def text_table(tallies: Sequence[ReplayTally]) -> str:
 
 def run(args: Any, emit: Callable[[str], None] = print) -> int:
     """The ``assay replay`` subcommand (``args`` from the CLI parser)."""
+    if getattr(args, "cascade", None):
+        return _run_cascade(args, emit)
+    if getattr(args, "price", None) or getattr(args, "baselines", False) or \
+            getattr(args, "escalate", "unanswered") != "unanswered":
+        raise UsageError("--price, --escalate and --baselines belong to a cascade: add --cascade STRONG.json")
     tallies = []
     failed = 0
     other = getattr(args, "corroborate", None)
@@ -414,3 +419,28 @@ def run(args: Any, emit: Callable[[str], None] = print) -> int:
     if args.format == "text" and tallies:
         emit(text_table(tallies))
     return 1 if failed else 0
+
+
+def _run_cascade(args: Any, emit: Callable[[str], None]) -> int:
+    from .cascade import parse_price, replay_cascade, text_lines
+
+    if len(args.files) != 1:
+        raise UsageError(f"--cascade replays one cheap model's file, not {len(args.files)}: the files after it "
+                         "are named by --cascade, strongest last")
+    if getattr(args, "corroborate", None):
+        raise UsageError("--cascade and --corroborate do not go together: --escalate open reads the next model "
+                         "where an answer rests on something not following")
+    prices = dict(parse_price(p) for p in (args.price or []))
+    details = open(args.details, "w", encoding="utf-8") if args.details else None  # noqa: SIM115
+    try:
+        t = replay_cascade([Path(args.files[0]), *map(Path, args.cascade)], prices=prices, escalate=args.escalate,
+                           timeout=args.timeout, limit=args.limit, details=details, progress=show_progress(),
+                           with_baselines=args.baselines)
+    finally:
+        if details is not None:
+            details.close()
+    if args.format == "json":
+        emit(json.dumps(t.to_json()))
+    else:
+        emit("\n".join([text_table([t]), *text_lines(t)]))
+    return 0
