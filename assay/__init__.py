@@ -13,6 +13,8 @@ from typing import Any
 from assay.specs.version import __version__ as __version__
 
 _LAZY = {
+    "Cascade": "assay.bridges.models.cascade",
+    "Price": "assay.bridges.models.cascade",
     "spec": "assay.specs",
     "Given": "assay.specs",
     "Proposal": "assay.specs",
@@ -35,8 +37,9 @@ _LAZY = {
 }
 
 __all__ = [
-    "AssayError", "Between", "Budget", "Given", "InvalidSpec", "Length", "MaxLen", "NotVerified", "Outcome",
-    "Proposal", "Spec", "Verdict", "Verified", "check", "guaranteed", "implies", "load", "solve", "spec",
+    "AssayError", "Between", "Budget", "Cascade", "Given", "InvalidSpec", "Length", "MaxLen", "NotVerified",
+    "Outcome", "Price", "Proposal", "Spec", "Verdict", "Verified", "check", "guaranteed", "implies", "load", "solve",
+    "spec",
 ]
 
 

@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, TextIO
 
+from assay.bridges.models.cascade import Price
 from assay.errors import UsageError
 
 from .replay import FORMATS, ReplayTally, _bar, _describe, _judge, _load, _open_question, _program, detect
@@ -48,17 +49,6 @@ __all__ = ["DEFAULT_PRICES", "ESCALATE", "CascadeTally", "Member", "Price", "Rea
 # When a record goes on to the next model: only when the kernel gives no answer, or also when the answer
 # rests on something not following.
 ESCALATE: Final = ("unanswered", "open")
-
-
-@dataclass(frozen=True)
-class Price:
-    """A model's list price in US dollars per 1,000 prompt and per 1,000 completion tokens."""
-
-    prompt: float
-    completion: float
-
-    def cost(self, prompt_tokens: int, completion_tokens: int) -> float:
-        return (prompt_tokens * self.prompt + completion_tokens * self.completion) / 1000
 
 
 # The public list prices of the recorded models when they were recorded (USD per 1,000 tokens):
@@ -399,7 +389,8 @@ def curve(every: Sequence[Sequence[Read | None]], gold: Sequence[str]) -> list[t
             costs.append(cheap.cost if cheap is not None else 0.0)
             if escalated[i] and last is not None:
                 costs.append(last.cost)
-        return _Point(c, w, float(sum(escalated)), _sum(costs))
+        return _Point(c, w, float(sum(e and reads[-1] is not None for e, reads in zip(escalated, every, strict=True))),
+                      _sum(costs))
 
     points.append(("nothing", point()))
     for tier, (name, _) in enumerate(_TIERS):

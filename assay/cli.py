@@ -25,6 +25,7 @@ import argparse
 import contextlib
 import io
 import os
+import sqlite3
 import sys
 import time
 from collections.abc import Iterator, Sequence
@@ -611,7 +612,10 @@ def _demo(args: argparse.Namespace) -> int:
 _REPORT_COLUMNS = (("tasks", "tasks"), ("accepted", "acc"), ("repaired", "rep"), ("refuted", "ref"),
                    ("unknown", "unk"), ("malformed", "mal"), ("vacuous", "vac"), ("undecided", "undec"),
                    ("model_calls", "calls"),
-                   ("tokens", "tokens"), ("solver_seconds", "solver s"), ("wall_seconds", "wall s"))
+                   ("tokens", "tokens"), ("cost", "cost $"), ("solver_seconds", "solver s"),
+                   ("wall_seconds", "wall s"))
+_MODEL_COLUMNS = (("tasks", "tasks"), ("model_calls", "calls"), ("accepted", "acc"), ("tokens", "tokens"),
+                  ("cost", "cost $"))
 
 
 def _report(args: argparse.Namespace) -> int:
@@ -625,25 +629,35 @@ def _report(args: argparse.Namespace) -> int:
     if not path.exists():
         raise UsageError(f"no ledger at {path} (the offload loop writes one: assay.solve(..., store=...), "
                          "assay demo)")
-    with Ledger(store) as ledger:
-        tables = {"strategy": ledger.summary("strategy"), "spec": ledger.summary("spec")}
+    try:
+        with Ledger(store) as ledger:
+            tables = {"strategy": ledger.summary("strategy"), "spec": ledger.summary("spec")}
+            models = ledger.by_model()
+    except (ValueError, sqlite3.DatabaseError) as exc:
+        raise UsageError(f"the ledger at {path} cannot be read: {exc}") from None
     if args.format == "json":
-        print(json.dumps({"ledger": str(path), "by_strategy": tables["strategy"], "by_spec": tables["spec"]},
-                         indent=2))
+        print(json.dumps({"ledger": str(path), "by_strategy": tables["strategy"], "by_spec": tables["spec"],
+                          "by_model": models}, indent=2))
         return EXIT_OK
     print(f"ledger: {path}")
     for by, rows in tables.items():
         print()
         print(_report_table(by, rows))
+    if models:
+        print()
+        print(_report_table("model", models, _MODEL_COLUMNS))
     return EXIT_OK
 
 
-def _report_table(by: str, rows: list[dict[str, Any]]) -> str:
+def _report_table(by: str, rows: list[dict[str, Any]],
+                  columns: tuple[tuple[str, str], ...] | None = None) -> str:
+    columns = columns or _REPORT_COLUMNS
     width = max([len(by), *(len(str(r[by])) for r in rows)])
-    head = f"{by:<{width}}  " + "  ".join(f"{short:>8}" for _, short in _REPORT_COLUMNS)
+    head = f"{by:<{width}}  " + "  ".join(f"{short:>8}" for _, short in columns)
     lines = [head, "-" * len(head)]
     for r in rows:
-        cells = [f"{r[k]:>8.2f}" if isinstance(r[k], float) else f"{r[k]:>8}" for k, _ in _REPORT_COLUMNS]
+        cells = [f"{r[k]:>8.2f}" if isinstance(r[k], float) else f"{'-' if r[k] is None else r[k]:>8}"
+                 for k, _ in columns]
         lines.append(f"{r[by]!s:<{width}}  " + "  ".join(cells))
     if not rows:
         lines.append("(no tasks recorded)")

@@ -66,6 +66,7 @@ class Completion:
     seconds: float
     estimated: bool = False
     model: str = ""
+    cost: float | None = None  # in US dollars, from a backend that knows its price (a cascade's member)
 
     @property
     def tokens(self) -> int:
@@ -80,13 +81,15 @@ class BackendError(Exception):
     """
 
     def __init__(self, kind: str, detail: str, *, prompt_tokens: int = 0, completion_tokens: int = 0,
-                 seconds: float = 0.0) -> None:
+                 seconds: float = 0.0, model: str = "", cost: float | None = None) -> None:
         super().__init__(f"{kind}: {detail}")
         self.kind = kind
         self.detail = detail
         self.prompt_tokens = prompt_tokens
         self.completion_tokens = completion_tokens
         self.seconds = seconds
+        self.model = model  # which model failed, where a backend (a cascade) says
+        self.cost = cost
 
 
 @runtime_checkable

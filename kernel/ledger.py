@@ -59,6 +59,8 @@ CREATE TABLE IF NOT EXISTS attempts (
     wall_seconds REAL NOT NULL,
     error_kind TEXT NOT NULL,
     timestamp REAL NOT NULL,
+    model TEXT NOT NULL DEFAULT '',
+    cost REAL,
     UNIQUE (run_id, task_id, attempt, action)
 );
 CREATE TABLE IF NOT EXISTS decisions (
@@ -123,9 +125,38 @@ class Ledger:
         # Autocommit (isolation_level=None): each row is its own transaction, on disk when the call returns.
         self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30.0)
         self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
+        try:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._check_tables()
+            self._db.executescript(_SCHEMA)
+            self._upgrade()
+        except sqlite3.DatabaseError as exc:
+            self._db.close()
+            raise ValueError(f"{self.path}: not an assay ledger ({exc}); name another store") from None
+        except ValueError:
+            self._db.close()
+            raise
+
+    def _columns(self) -> set[str]:
+        return {row["name"] for row in self._db.execute("PRAGMA table_info(attempts)")}
+
+    def _check_tables(self) -> None:
+        """Refuse a file whose attempts table is not the ledger's (before anything is written to it)."""
+        columns = self._columns()
+        needed = {"run_id", "task_id", "spec_ref", "spec_hash", "strategy", "attempt", "action", "verdict",
+                  "prompt_tokens", "completion_tokens", "calls", "solver_seconds", "wall_seconds"}
+        if columns and not needed <= columns:
+            raise ValueError(f"{self.path}: not an assay ledger (its attempts table lacks "
+                             f"{', '.join(sorted(needed - columns))}); name another store")
+
+    def _upgrade(self) -> None:
+        """Add what a ledger written by an older assay lacks; its rows keep their meaning (no model named, no
+        cost known)."""
+        columns = self._columns()
+        for name, kind in (("model", "TEXT NOT NULL DEFAULT ''"), ("cost", "REAL")):
+            if name not in columns:
+                self._db.execute(f"ALTER TABLE attempts ADD COLUMN {name} {kind}")
 
     def __enter__(self) -> Ledger:
         return self
@@ -143,10 +174,10 @@ class Ledger:
         self._db.execute(
             "INSERT INTO attempts (run_id, task_id, spec_ref, spec_hash, strategy, attempt, action, proposal_hash,"
             " verdict, reason, solver_seconds, prompt_tokens, completion_tokens, history_tokens, calls,"
-            " wall_seconds, error_kind, timestamp) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " wall_seconds, error_kind, timestamp, model, cost) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (run_id, task_id, spec.ref, spec.source_hash, strategy, step.attempt, step.action, step.proposal_hash,
              step.outcome, step.reason, step.solver_seconds, step.prompt_tokens, step.completion_tokens,
-             step.history_tokens, step.calls, step.wall_seconds, step.error, time.time()))
+             step.history_tokens, step.calls, step.wall_seconds, step.error, time.time(), step.model, step.cost))
 
     def decide(self, run_id: str, task_id: str, spec: Spec, strategy: str, *, verdict: Verdict, answer: Any,
                trace: Trace) -> None:
@@ -199,7 +230,8 @@ class Ledger:
         def group(name: str) -> dict[str, Any]:
             return groups.setdefault(name, {by: name, "tasks": 0, **dict.fromkeys(_OUTCOMES, 0), "undecided": 0,
                                             "model_calls": 0, "prompt_tokens": 0, "completion_tokens": 0,
-                                            "tokens": 0, "solver_seconds": 0.0, "wall_seconds": 0.0})
+                                            "tokens": 0, "cost": None, "solver_seconds": 0.0,
+                                            "wall_seconds": 0.0})
 
         for row in self._db.execute(f"SELECT {key} AS k, verdict, COUNT(*) AS n, SUM(wall_seconds) AS wall "
                                     f"FROM decisions GROUP BY k, verdict"):
@@ -209,19 +241,37 @@ class Ledger:
             g["wall_seconds"] += row["wall"] or 0.0
         for row in self._db.execute(
                 f"SELECT {key} AS k, SUM(calls) AS calls, SUM(prompt_tokens) AS p, "
-                f"SUM(completion_tokens) AS c, SUM(solver_seconds) AS s FROM attempts GROUP BY k"):
+                f"SUM(completion_tokens) AS c, SUM(solver_seconds) AS s, SUM(cost) AS cost FROM attempts "
+                f"GROUP BY k"):
             g = group(row["k"])
             g["model_calls"] += row["calls"] or 0
             g["prompt_tokens"] += row["p"] or 0
             g["completion_tokens"] += row["c"] or 0
             g["tokens"] = g["prompt_tokens"] + g["completion_tokens"]
             g["solver_seconds"] += row["s"] or 0.0
+            if row["cost"] is not None:
+                g["cost"] = (g["cost"] or 0.0) + row["cost"]
         for row in self._db.execute(
                 f"SELECT a.{key} AS k, COUNT(DISTINCT a.run_id || char(0) || a.task_id) AS n FROM attempts a "
                 "LEFT JOIN decisions d ON a.run_id = d.run_id AND a.task_id = d.task_id "
                 "WHERE d.task_id IS NULL GROUP BY k"):
             group(row["k"])["undecided"] += row["n"]
         return [groups[k] for k in sorted(groups)]
+
+    def by_model(self) -> list[dict[str, Any]]:
+        """Per model that answered a model attempt (as its backend named it; a cascade names each member): calls,
+        tasks, answers accepted or repaired, tokens and cost (None where no call of it had a price)."""
+        out = []
+        for row in self._db.execute(
+                "SELECT model, COUNT(DISTINCT run_id || char(0) || task_id) AS tasks, SUM(calls) AS calls, "
+                "SUM(CASE WHEN verdict IN ('accepted', 'repaired') THEN 1 ELSE 0 END) AS answered, "
+                "SUM(prompt_tokens) AS p, SUM(completion_tokens) AS c, SUM(cost) AS cost "
+                "FROM attempts WHERE action = 'model' GROUP BY model ORDER BY model"):
+            out.append({"model": row["model"] or "(unnamed)", "tasks": row["tasks"], "model_calls": row["calls"] or 0,
+                        "accepted": row["answered"] or 0, "prompt_tokens": row["p"] or 0,
+                        "completion_tokens": row["c"] or 0, "tokens": (row["p"] or 0) + (row["c"] or 0),
+                        "cost": row["cost"]})
+        return out
 
 
 _HISTORY = """

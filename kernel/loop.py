@@ -185,6 +185,10 @@ class _Run:
         if done is not None:
             return done
         choice, attempts = self.choice, self.choice.attempts
+        # A cascade (assay.Cascade) asks for an attempt per member: each one gets its turn, within the budget.
+        wanted = getattr(self.model, "attempts", None)
+        if isinstance(wanted, int) and not isinstance(wanted, bool) and wanted > attempts:
+            attempts = wanted
         found: TaskResult | None = None
         if choice.solver == "first" or (choice.solver == "race" and (self.model is None or attempts == 0)):
             found = self.solver_step()
@@ -277,7 +281,8 @@ class _Run:
         self.record(AttemptRecord(prompt.attempt, "model", verdict.outcome.value, verdict.reason,
                          prompt_tokens=error.prompt_tokens, completion_tokens=error.completion_tokens,
                          history_tokens=_history(prompt, error.prompt_tokens), calls=1,
-                         wall_seconds=self.clock() - began, error=error.kind))
+                         wall_seconds=self.clock() - began, error=error.kind, model=error.model,
+                         cost=error.cost))
 
     def judge_completion(self, prompt: Prompt, completion: Completion, began: float) -> TaskResult | None:
         """Parse and check a model's answer; repair it if the choice says so; feedback for the next try."""
@@ -296,7 +301,8 @@ class _Run:
         self.consider(verdict, proposal)
         self.record(AttemptRecord(prompt.attempt, "model", verdict.outcome.value, verdict.reason, _hash(proposal),
                          completion.prompt_tokens, completion.completion_tokens,
-                         _history(prompt, completion.prompt_tokens), 1, solver_s, self.clock() - began))
+                         _history(prompt, completion.prompt_tokens), 1, solver_s, self.clock() - began,
+                         model=completion.model, cost=completion.cost))
         if verdict.outcome is Outcome.ACCEPTED:
             return self.finish(verdict, proposal)
         if verdict.outcome is Outcome.REFUTED and self.choice.repair:
@@ -320,7 +326,8 @@ class _Run:
         self.consider(verdict, code)
         self.record(AttemptRecord(prompt.attempt, "model", verdict.outcome.value, verdict.reason, _hash(code),
                          completion.prompt_tokens, completion.completion_tokens,
-                         _history(prompt, completion.prompt_tokens), 1, solver_s, self.clock() - began))
+                         _history(prompt, completion.prompt_tokens), 1, solver_s, self.clock() - began,
+                         model=completion.model, cost=completion.cost))
         if verdict.outcome is Outcome.ACCEPTED:
             return self.finish(verdict, code)
         self.messages = (*self.messages, Message("assistant", completion.text),
@@ -418,7 +425,8 @@ class _Run:
         if found is not None:
             self.record(AttemptRecord(ready[0].attempt, "model", "unused", "the solver answered first", "",
                              completion.prompt_tokens, completion.completion_tokens,
-                             _history(ready[0], completion.prompt_tokens), 1, 0.0, completion.seconds))
+                             _history(ready[0], completion.prompt_tokens), 1, 0.0, completion.seconds,
+                             model=completion.model, cost=completion.cost))
             return found
         return self.judge_completion(ready[0], completion, ready[2])
 

@@ -37,13 +37,16 @@ class AttemptRecord:
     solver_seconds: float = 0.0
     wall_seconds: float = 0.0
     error: str = ""
+    model: str = ""  # the model that answered (a model attempt), where the backend names it
+    cost: float | None = None  # US dollars, where the backend knows its price
 
     def to_json(self) -> dict[str, Any]:
         return {"attempt": self.attempt, "action": self.action, "outcome": self.outcome, "reason": self.reason,
                 "proposal_hash": self.proposal_hash, "prompt_tokens": self.prompt_tokens,
                 "completion_tokens": self.completion_tokens, "history_tokens": self.history_tokens,
                 "calls": self.calls, "solver_seconds": round(self.solver_seconds, 6),
-                "wall_seconds": round(self.wall_seconds, 6), "error": self.error}
+                "wall_seconds": round(self.wall_seconds, 6), "error": self.error, "model": self.model,
+                "cost": None if self.cost is None else round(self.cost, 6)}
 
 
 @dataclass

@@ -19,20 +19,25 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from assay.kernel.backends import Prompt
 
+    from .cascade import Cascade, Price, Step
     from .hf import HFBackend
     from .openai import OpenAIBackend
     from .recorded import RecordedOutput, ReplayBackend
 
 __all__ = [
+    "Cascade",
     "HFBackend",
     "OpenAIBackend",
+    "Price",
     "RecordedOutput",
     "ReplayBackend",
+    "Step",
     "estimate_prompt_tokens",
     "estimate_tokens",
 ]
 
-_LAZY = {"HFBackend": "hf", "OpenAIBackend": "openai", "RecordedOutput": "recorded", "ReplayBackend": "recorded"}
+_LAZY = {"Cascade": "cascade", "Price": "cascade", "Step": "cascade", "HFBackend": "hf", "OpenAIBackend": "openai",
+         "RecordedOutput": "recorded", "ReplayBackend": "recorded"}
 
 
 def __getattr__(name: str) -> Any:
