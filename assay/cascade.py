@@ -4,10 +4,13 @@ A cascade is an ordered list of models, cheapest first.  For each record of
 the first file, the kernel decides the cheap model's formalisation; the next
 file's formalisation of the same record id is read only where the kernel does
 not answer from what it has (MALFORMED, VACUOUS, UNKNOWN: ambiguous or
-undecided), and, with ``--escalate open``, also where the answer rests on
-something not following (the open world's Uncertain/Unknown, the closed
-world's False: a premise the model left out makes it hold as well).  An
-escalated record takes the answer of the last model that gave one.  Every
+undecided), and, with ``--escalate open``, also where the answer is open to
+doubt: it rests on something not following (the open world's
+Uncertain/Unknown; the closed world's False unless the opposite is derived:
+a premise the model left out makes it hold as well), or, for
+LogicalDeduction, the constraints admit more than one arrangement though
+the paragraph fixes one (:func:`assay.bridges.logic.csp.second_solution`).
+An escalated record takes the answer of the last model that gave one.  Every
 answer delivered is a kernel verdict on some model's formalisation; the
 cascade only chooses which formalisations are read.
 
@@ -99,22 +102,25 @@ class Read:
     verdict: str
     reason: str
     open_question: bool  # the answer rests on something not following
+    doubt: str  # why the answer is open to doubt ("" when it is not): what ``--escalate open`` escalates
     prompt_tokens: int
     completion_tokens: int
     cost: float | None  # None when the model has no price
 
     def to_json(self) -> dict[str, Any]:
         return {"model": self.model, "answer": self.answer, "verdict": self.verdict,
-                "open_question": self.open_question, "tokens": [self.prompt_tokens, self.completion_tokens],
+                "open_question": self.open_question, "doubt": self.doubt,
+                "tokens": [self.prompt_tokens, self.completion_tokens],
                 "cost": None if self.cost is None else round(self.cost, 6)}
 
 
 class Member:
     """One file of the cascade: its records by id, each decided only when it is read."""
 
-    def __init__(self, path: Path, prices: dict[str, Price], *, timeout: float) -> None:
+    def __init__(self, path: Path, prices: dict[str, Price], *, timeout: float, doubts: bool = True) -> None:
         data = _load(path)
         self.path, self.format, self.timeout = path, detect(path, data), timeout
+        self.doubts = doubts  # whether an answer's doubt is looked for (it costs solver queries)
         if self.format == "linc":
             raise UsageError(f"{path}: a cascade reads Logic-LM record files (one formalisation per record, by id); "
                              "LINC's samples are re-asks of one model, read by assay replay without --cascade")
@@ -147,12 +153,39 @@ class Member:
         cost = None if self.price is None else self.price.cost(prompt, completion)
         if program is None:
             print(f"assay replay: {self.path} record {rid}: {why}; counted as malformed", file=sys.stderr)
-            return Read(self.model, self.path.name, None, "malformed", why, False, prompt, completion, cost)
-        formalisation, v = _judge(self._bridge, program, record, f"{self.path.name} record {rid}", self.format,
-                                  timeout=self.timeout)
+            return Read(self.model, self.path.name, None, "malformed", why, False, "", prompt, completion, cost)
+        source = f"{self.path.name} record {rid}"
+        formalisation, v = _judge(self._bridge, program, record, source, self.format, timeout=self.timeout)
         open_question = v.answer is not None and _open_question(formalisation, v.answer)
-        return Read(self.model, self.path.name, v.answer, v.outcome.value, v.reason, open_question, prompt,
+        doubt = ""
+        if self.doubts and v.answer is not None and formalisation is not None:
+            doubt = self._doubt(program, record, source, formalisation, v.answer, open_question=open_question)
+        return Read(self.model, self.path.name, v.answer, v.outcome.value, v.reason, open_question, doubt, prompt,
                     completion, cost)
+
+    def _doubt(self, program: str, record: Any, source: str, formalisation: Any, answer: str, *,
+               open_question: bool) -> str:
+        """Why an answer is open to doubt, or "": what the kernel's verdict alone does not say."""
+        if self.format == "ProntoQA" and open_question:
+            # The closed world's False holds when the query is not derived; read in the open world, it is
+            # proved only when the opposite is derived.  Then nothing left out could make the query hold.
+            from assay.bridges.logic import pronto
+            from assay.bridges.logic.reoffload import judge
+
+            _, opposite = judge(lambda: pronto.formalise(program, record, closed_world=False), source,
+                                timeout=self.timeout)
+            if opposite.answer == answer:
+                return ""
+            return "the query is not derived, and neither is its opposite: the answer rests on what is left out"
+        if open_question:
+            return "the answer rests on something not following from the premises"
+        if self.format == "LogicalDeduction":
+            from assay.bridges.logic.csp import second_solution
+
+            if second_solution(formalisation, timeout=self.timeout):
+                return ("the constraints admit more than one arrangement, though the paragraph fixes one: a "
+                        "statement is missing")
+        return ""
 
 
 def _prompt_text(record: Any) -> str:
@@ -170,7 +203,7 @@ def _gold(record: Any) -> str:
 
 def wants_more(read: Read, escalate: str) -> bool:
     """Whether the cascade reads the next model's formalisation after this one."""
-    return read.answer is None or (escalate == "open" and read.open_question)
+    return read.answer is None or (escalate == "open" and bool(read.doubt))
 
 
 def run_record(members: Sequence[Member], rid: str, escalate: str) -> tuple[Read | None, list[Read]]:
@@ -240,7 +273,7 @@ def replay_cascade(paths: Sequence[Path], *, prices: dict[str, Price] | None = N
     if len(paths) < 2:
         raise UsageError("a cascade needs the cheap model's file and at least one --cascade file")
     table = {**DEFAULT_PRICES, **(prices or {})}
-    members = [Member(p, table, timeout=timeout) for p in paths]
+    members = [Member(p, table, timeout=timeout, doubts=escalate == "open" or with_baselines) for p in paths]
     first = members[0]
     for m in members[1:]:
         if m.format != first.format:
@@ -358,14 +391,14 @@ def baselines(members: Sequence[Member], rids: Sequence[str], escalate: str, *,
 
 # The order in which the curve escalates records: what the kernel could say about the cheap answer, least first.
 _TIERS: Final = (("unanswered", "no answer (malformed, vacuous, unknown)"),
-                 ("open", "an answer resting on something not following"),
-                 ("proved", "an answer proved from the premises"))
+                 ("open", "an answer open to doubt"),
+                 ("proved", "an answer with no doubt the kernel can name"))
 
 
 def _tier(r: Read | None) -> int:
     if r is None or r.answer is None:
         return 0
-    return 1 if r.open_question else 2
+    return 1 if r.doubt else 2
 
 
 def curve(every: Sequence[Sequence[Read | None]], gold: Sequence[str]) -> list[tuple[str, _Point]]:

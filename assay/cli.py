@@ -191,8 +191,10 @@ def _parser() -> argparse.ArgumentParser:
                              "escalations, --details names the model that answered each record")
     replay.add_argument("--escalate", choices=("unanswered", "open"), default="unanswered",
                         help="with --cascade: read the next model where the kernel gives no answer (MALFORMED, "
-                             "VACUOUS, UNKNOWN; the default), or also where the answer rests on something not "
-                             "following (open world: Uncertain/Unknown; closed world: False)")
+                             "VACUOUS, UNKNOWN; the default), or also where the answer is open to doubt: it rests "
+                             "on something not following (open world: Uncertain/Unknown; closed world: False "
+                             "unless the opposite is derived), or a LogicalDeduction program admits more than one "
+                             "arrangement")
     replay.add_argument("--price", action="append", metavar="NAME=IN,OUT",
                         help="with --cascade: a model's price in US dollars per 1,000 prompt and completion tokens "
                              "(repeatable; NAME as in the file name, {Dataset}_dev_{NAME}.json); defaults: the "

@@ -218,3 +218,20 @@ def test_a_kernel_that_ignored_the_options_would_fail_these_tests() -> None:
     swapped = Formalisation(f.declarations, f.premises,
                             (Option("A", f.options[1].checks), Option("B", f.options[0].checks), f.options[2]))
     assert decide(swapped).answer == "A" != answer(ROW)[1]
+
+
+@pytest.mark.parametrize(("constraints", "expected"), [
+    ("", True),  # x may be 1 or 2
+    ("x == 1 ::: fixed", False),
+    ("x == 1 ::: fixed\ny > x ::: y after x", True),  # y may be 2 or 3
+    ("x == 1 ::: fixed\ny == 3 ::: fixed", False),
+    ("x == 1 ::: x\nx == 2 ::: contradiction", False),  # no arrangement at all: not two
+])
+def test_second_solution_says_whether_two_arrangements_exist(constraints: str, expected: bool) -> None:
+    from assay.bridges.logic.csp import second_solution
+
+    two = "y [IN] [1, 2, 3]\n" if "y" in constraints else ""
+    program = (f"Domain:\n1: first\nVariables:\nx [IN] [1, 2]\n{two}Constraints:\n{constraints}\n"
+               "Query:\nA) x == 1 ::: x is first\nB) x == 2 ::: x is second\n")
+    f = formalise(program, {"id": "t", "options": ["A) x is first", "B) x is second"]})
+    assert second_solution(f) is expected

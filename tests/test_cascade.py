@@ -239,3 +239,84 @@ def test_a_real_cascade_adds_up_from_each_files_own_verdicts(tmp_path: Path, dat
         expected = first[rid]["answer"] if first[rid]["answer"] is not None else second[rid]["answer"]
         assert row["answer"] == expected, rid
     assert t.escalations == sum(first[rid]["answer"] is None for rid in first)
+
+
+PRONTO = """Predicates:
+Round($x, bool) ::: Is x round?
+Big($x, bool) ::: Is x big?
+Red($x, bool) ::: Is x red?
+Facts:
+Round(Anne, True) ::: Anne is round.
+Rules:
+Round($x, True) >>> Big($x, False) ::: Round things are not big.
+Query:
+{query}
+"""
+
+
+def pronto(tmp_path: Path, model: str, records: dict[str, tuple[str, str, str]]) -> Path:
+    """A ProntoQA file: record id -> (query, the question's statement, gold letter)."""
+    p = tmp_path / f"ProntoQA_dev_{model}.json"
+    p.write_text(json.dumps([{"id": rid, "context": "Anne is round. Round things are not big.",
+                              "question": f"Is the following statement true or false? {statement}",
+                              "options": ["A) True", "B) False"], "answer": gold,
+                              "raw_logic_programs": [PRONTO.format(query=query)]}
+                             for rid, (query, statement, gold) in records.items()]), encoding="utf-8")
+    return p
+
+
+def test_a_closed_world_false_is_doubted_only_when_its_opposite_is_not_derived(tmp_path: Path) -> None:
+    cheap = pronto(tmp_path, "cheap", {"proved": ("Big(Anne, True)", "Anne is big.", "B"),
+                                       "absent": ("Red(Anne, True)", "Anne is red.", "A")})
+    strong = pronto(tmp_path, "strong", {"proved": ("Big(Anne, False)", "Anne is big.", "B"),
+                                         "absent": ("Round(Anne, True)", "Anne is red.", "A")})
+    t, r = rows(tmp_path, [cheap, strong], escalate="open")
+    first = {rid: row["reads"][0] for rid, row in r.items()}  # type: ignore[index]
+    assert [(first[k]["answer"], first[k]["open_question"], bool(first[k]["doubt"])) for k in ("proved", "absent")] \
+        == [("B", True, False), ("B", True, True)]
+    # Big(Anne, True) is False because Big(Anne, False) is derived: the answer stands, the strong file is not read.
+    assert (r["proved"]["answered_by"], len(r["proved"]["reads"])) == ("cheap", 1)  # type: ignore[arg-type]
+    assert (r["absent"]["answered_by"], r["absent"]["answer"]) == ("strong", "A")
+    assert "neither is its opposite" in first["absent"]["doubt"]
+    assert t.escalations == 1
+
+
+def csp_file(tmp_path: Path, model: str, records: dict[str, tuple[str, str]]) -> Path:
+    p = tmp_path / f"LogicalDeduction_dev_{model}.json"
+    p.write_text(json.dumps([{"id": rid, "context": "Three books.", "question": "Which is true?",
+                              "options": ["A) The red book is the leftmost.", "B) The blue book is the leftmost."],
+                              "answer": gold, "raw_logic_programs": [program]}
+                             for rid, (program, gold) in records.items()]), encoding="utf-8")
+    return p
+
+
+CSP = """Domain:
+1: leftmost
+3: rightmost
+Variables:
+red [IN] [1, 2, 3]
+blue [IN] [1, 2, 3]
+green [IN] [1, 2, 3]
+Constraints:
+red == 1 ::: The red book is the leftmost.
+{extra}
+AllDifferentConstraint([red, blue, green]) ::: All books are in different places.
+Query:
+A) red == 1 ::: The red book is the leftmost.
+B) blue == 1 ::: The blue book is the leftmost.
+"""
+
+
+def test_a_program_with_two_arrangements_is_doubted(tmp_path: Path) -> None:
+    fixed = CSP.format(extra="blue > green ::: The blue book is right of the green book.")
+    loose = CSP.format(extra="")
+    cheap = csp_file(tmp_path, "cheap", {"fixed": (fixed, "A"), "loose": (loose, "A")})
+    strong = csp_file(tmp_path, "strong", {"fixed": (fixed, "A"), "loose": (fixed, "A")})
+    t, r = rows(tmp_path, [cheap, strong], escalate="open")
+    assert [(r[k]["reads"][0]["answer"], bool(r[k]["reads"][0]["doubt"])) for k in ("fixed", "loose")] == [  # type: ignore[index]
+        ("A", False), ("A", True)]
+    assert [len(r[k]["reads"]) for k in ("fixed", "loose")] == [1, 2]  # type: ignore[arg-type]
+    assert "more than one arrangement" in r["loose"]["reads"][0]["doubt"]  # type: ignore[index]
+    # The plain rule never looks for doubt (no solver queries spent on it) and escalates neither.
+    t, r = rows(tmp_path, [cheap, strong])
+    assert t.escalations == 0 and r["loose"]["reads"][0]["doubt"] == ""  # type: ignore[index]

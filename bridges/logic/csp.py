@@ -473,3 +473,39 @@ def _or(parts: Sequence[str]) -> str:
 
 def _indent(code: str) -> int:
     return len(code) - len(code.lstrip()) + 1
+
+
+_DECLARED: Final = re.compile(r"\(declare-const (v_[A-Za-z0-9_]+) Int\)")
+
+
+def second_solution(f: Formalisation, *, timeout: float = 10.0) -> bool | None:
+    """Whether the program's constraints admit two different arrangements (True), one (False), or unknown (None).
+
+    A LogicalDeduction paragraph fixes the order of its objects, so a
+    formalisation with two solutions has left a statement out, even when
+    the answer holds in both: a reason to ask another formalisation, never
+    a verdict.  One query, to z3: the constraints over the variables and
+    over a renamed copy of them, and the two copies different somewhere.
+    """
+    from assay.kernel.solvers import ask_scripts
+    from assay.specs.smtlib_hygiene import SmtlibRefused, check_smtlib
+
+    names = _DECLARED.findall(f.declarations)
+    if not names or "__other" in f.declarations:
+        return None
+    pattern = re.compile(r"\b(" + "|".join(map(re.escape, sorted(names, key=len, reverse=True))) + r")\b")
+
+    def other(text: str) -> str:
+        return pattern.sub(lambda m: m.group(1) + "__other", text)
+
+    lines = [f.declarations.strip(), other(f.declarations.strip())]
+    lines += [f"(assert {p})" for p in f.premises] + [f"(assert {other(p)})" for p in f.premises]
+    differ = [f"(distinct {n} {n}__other)" for n in names]
+    lines += [f"(assert {differ[0] if len(differ) == 1 else '(or ' + ' '.join(differ) + ')'})", "(check-sat)"]
+    text = "\n".join(lines) + "\n"
+    try:
+        check_smtlib(text)
+    except SmtlibRefused:
+        return None
+    status = ask_scripts([(text, "z3")], timeout=timeout)[0].status
+    return {"sat": True, "unsat": False}.get(status)
